@@ -1,0 +1,71 @@
+"""What every graph store offers: plan steps for reading, a bulk writer for loading.
+
+The GraphQL layer depends only on this protocol, so the embedded SQLite store and the
+JanusGraph store are interchangeable behind ``C360_GRAPH``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, runtime_checkable
+
+from customer360.graphstore.plan import (
+    Counterparties,
+    CounterpartyRow,
+    FindPersons,
+    GetVertices,
+    Page,
+    Traverse,
+    VertexLabel,
+)
+from customer360.model import Account, Address, Person, Phone, PhoneLink, Residence, Transaction
+
+
+class StoreUnavailable(RuntimeError):
+    """The backend cannot be reached (down, or too slow); the request may be retried later."""
+
+    def __init__(self, backend: str, reason: str) -> None:
+        super().__init__(f"graph backend {backend} is unavailable: {reason}")
+        self.backend = backend
+        self.reason = reason
+
+
+class BulkWriter(Protocol):
+    """Upserts by business key: writing the same rows twice leaves one copy of each."""
+
+    def put_persons(self, rows: Sequence[Person]) -> None: ...
+    def put_accounts(self, rows: Sequence[Account]) -> None: ...
+    def put_addresses(self, rows: Sequence[Address]) -> None: ...
+    def put_phones(self, rows: Sequence[Phone]) -> None: ...
+    def put_residences(self, rows: Sequence[Residence]) -> None: ...
+    def put_phone_links(self, rows: Sequence[PhoneLink]) -> None: ...
+    def put_transactions(self, rows: Sequence[Transaction]) -> None: ...
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    backend: str
+
+    async def get_vertices(self, step: GetVertices) -> dict[str, Any]:
+        """Records by business key; unknown keys are absent from the result."""
+
+    async def traverse(self, step: Traverse) -> dict[str, Page]:
+        """One :class:`Page` per source key (an empty page for sources with no neighbours)."""
+
+    async def find_persons(self, step: FindPersons) -> Page:
+        """One page of persons, each row a :class:`~customer360.model.Person`."""
+
+    async def counterparties(self, step: Counterparties) -> dict[str, list[CounterpartyRow]]:
+        """Per account, the accounts it sent to, most transactions first."""
+
+    async def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the backend answers a trivial query now."""
+
+    def existing_keys(self, label: VertexLabel, keys: Collection[str]) -> set[str]:
+        """Which of ``keys`` are already stored (lets a load link to earlier loads)."""
+
+    def bulk_writer(self) -> AbstractContextManager[BulkWriter]:
+        """A writer whose work is kept only if the block ends without an exception."""
+
+    def close(self) -> None: ...
