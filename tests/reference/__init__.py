@@ -1,0 +1,1 @@
+"""Independent reference implementations the service is checked against."""
