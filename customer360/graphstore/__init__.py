@@ -1,0 +1,20 @@
+"""Graph stores behind one protocol; :func:`open_store` picks one from ``C360_GRAPH``."""
+
+from __future__ import annotations
+
+from customer360.config import GraphUrl, Settings
+from customer360.graphstore.protocol import GraphStore
+
+
+def open_store(url: GraphUrl, settings: Settings | None = None) -> GraphStore:
+    if url.scheme == "sqlite":
+        from customer360.graphstore.sqlite import SqliteStore
+
+        assert url.path is not None
+        return SqliteStore(url.path)
+    if url.scheme == "gremlin":
+        from customer360.graphstore.gremlin import GremlinStore
+
+        timeout = settings.backend_timeout_s if settings else 10.0
+        return GremlinStore(url.host, url.port, url.traversal_source, timeout_s=timeout)
+    raise ValueError(f"no graph store for {url}")

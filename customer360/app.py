@@ -1,0 +1,114 @@
+"""The Starlette application: ``/graphql`` (with GraphiQL), ``/healthz`` and ``/readyz``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from customer360.config import Settings
+from customer360.graphstore import open_store
+from customer360.graphstore.protocol import GraphStore, StoreUnavailable
+from customer360.resolvers.context import RequestContext
+from customer360.schema import build_schema
+
+EXPLAIN_HEADER = "x-c360-explain"
+
+EXAMPLE_QUERY = """# Customer 360: a customer, their accounts, each account's latest payments
+# and who received them. The X-C360-Explain header (see Headers below) makes the
+# response list every backend call in extensions.explain: one per selection level.
+query CustomerScreen {
+  customers(first: 5, orderBy: {field: TOTAL_BALANCE, direction: DESC}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id name ssn dateOfBirth
+        addresses { street city state zipCode }
+        phones { number type }
+        accounts {
+          id type balance status
+          sent(first: 3) {
+            edges { node { id amount timestamp to { id owner { name } } } }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+class Customer360GraphQL(GraphQL):
+    """Strawberry's ASGI view with our per-request context and a preloaded GraphiQL."""
+
+    def __init__(self, store: GraphStore, settings: Settings) -> None:
+        super().__init__(build_schema(settings), graphql_ide="graphiql")
+        self.store = store
+        self.settings = settings
+        self._ide_html = _preloaded_graphiql(self.graphql_ide_html)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
+        explain = request.headers.get(EXPLAIN_HEADER, "").strip().lower() in {"1", "true", "yes"}
+        return RequestContext(store=self.store, settings=self.settings, explain=explain)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self._ide_html)
+
+
+def _preloaded_graphiql(html: str) -> str:
+    """Strawberry's GraphiQL page with our example query and the explain header filled in."""
+    query_js = json.dumps(EXAMPLE_QUERY)
+    html = re.sub(r"const EXAMPLE_QUERY = `.*?`;", lambda _: f"const EXAMPLE_QUERY = {query_js};", html, flags=re.S)
+    headers_js = json.dumps(json.dumps({"X-C360-Explain": "1"}))
+    return html.replace(
+        "React.useState(parameters.headers)", f"React.useState(parameters.headers || {headers_js})"
+    )
+
+
+def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette:
+    """Build the app; the store is opened here unless a test passes one in."""
+    owned = store is None
+    graph_store = store if store is not None else open_store(settings.graph, settings)
+    graphql = Customer360GraphQL(graph_store, settings)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await graph_store.ping()
+        except StoreUnavailable as error:
+            return JSONResponse(
+                {"status": "unavailable", "graph": {"backend": error.backend, "ok": False, "reason": error.reason}},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "graph": {"backend": graph_store.backend, "ok": True}})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owned:
+                graph_store.close()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.store = graph_store
+    return app

@@ -1,0 +1,190 @@
+"""Resolver logic: turn one field of one parent into a request on a batched plan step.
+
+Nothing here knows a backend; nothing here knows Strawberry types. Results are model records
+and :class:`ConnectionData`, which the schema wraps into GraphQL types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from customer360.graphstore.plan import (
+    CounterpartyRow,
+    Direction,
+    EdgeLabel,
+    FindPersons,
+    Hop,
+    Keyset,
+    Op,
+    Order,
+    Page,
+    PersonFilter,
+    PersonOrder,
+    Predicate,
+    VertexLabel,
+)
+from customer360.graphstore.protocol import StoreUnavailable
+from customer360.resolvers.context import RequestContext
+from customer360.resolvers.cursors import encode_cursor, page_args
+from customer360.resolvers.errors import BackendUnavailable, UserError
+from customer360.resolvers.loaders import TraverseShape
+
+# The traversals behind each relationship field, named after the field.
+PERSON_ACCOUNTS = (Hop(EdgeLabel.OWNS, Direction.OUT),)
+PERSON_ADDRESSES = (Hop(EdgeLabel.LIVES_AT, Direction.OUT),)
+PERSON_PHONES = (Hop(EdgeLabel.HAS_PHONE, Direction.OUT),)
+PERSON_TRANSACTIONS = (Hop(EdgeLabel.OWNS, Direction.OUT), Hop(EdgeLabel.SENT, Direction.OUT))
+ADDRESS_RESIDENTS = (Hop(EdgeLabel.LIVES_AT, Direction.IN),)
+PHONE_OWNERS = (Hop(EdgeLabel.HAS_PHONE, Direction.IN),)
+ACCOUNT_SENT = (Hop(EdgeLabel.SENT, Direction.OUT),)
+ACCOUNT_RECEIVED = (Hop(EdgeLabel.RECEIVED_BY, Direction.IN),)
+
+NEWEST_FIRST = Order("timestamp", descending=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionData:
+    edges: list[tuple[str, Any]]  # (cursor, record)
+    has_next: bool
+    total: int | None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.edges[-1][0] if self.edges else None
+
+
+def _connection(ordering: str, page: Page) -> ConnectionData:
+    edges = [(encode_cursor(ordering, keyset), row) for keyset, row in zip(page.keysets, page.rows)]
+    return ConnectionData(edges, page.has_next, page.total)
+
+
+async def vertex(ctx: RequestContext, label: VertexLabel, key: str) -> Any | None:
+    return await ctx.loaders.vertex(label, key)
+
+
+async def neighbours(
+    ctx: RequestContext,
+    source: VertexLabel,
+    key: str,
+    path: tuple[Hop, ...],
+    where: tuple[Predicate, ...] = (),
+) -> list[Any]:
+    """A short list relationship (a person's accounts, an address's residents), capped."""
+    shape = TraverseShape(source, path, where, first=ctx.settings.max_page_size)
+    page = await ctx.loaders.traverse(shape, key)
+    return page.rows
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFilterArgs:
+    since: datetime | None = None
+    until: datetime | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+
+def amount_cents(field: str, argument: str, value: Decimal) -> int:
+    """A money argument as exact cents, refusing what is not an amount."""
+    try:
+        if not value.is_finite():
+            raise InvalidOperation
+        scaled = value * 100
+        if scaled != scaled.to_integral_value():
+            raise UserError(f"{field}: argument '{argument}' has more than two decimal places: {value}")
+        return int(scaled)
+    except InvalidOperation:
+        raise UserError(f"{field}: argument '{argument}' is not a finite amount: {value}") from None
+
+
+def _epoch(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return int(value.timestamp())
+
+
+def transaction_predicates(field: str, flt: TransactionFilterArgs | None) -> tuple[Predicate, ...]:
+    if flt is None:
+        return ()
+    predicates: list[Predicate] = []
+    if flt.since is not None:
+        predicates.append(Predicate("timestamp", Op.GTE, _epoch(flt.since)))
+    if flt.until is not None:
+        predicates.append(Predicate("timestamp", Op.LT, _epoch(flt.until)))
+    if flt.min_amount is not None:
+        predicates.append(Predicate("amount", Op.GTE, amount_cents(field, "filter.minAmount", flt.min_amount)))
+    if flt.max_amount is not None:
+        predicates.append(Predicate("amount", Op.LTE, amount_cents(field, "filter.maxAmount", flt.max_amount)))
+    if flt.since and flt.until and flt.since >= flt.until:
+        raise UserError(f"{field}: argument 'filter.since' must be before 'filter.until'")
+    return tuple(predicates)
+
+
+async def transactions(
+    ctx: RequestContext,
+    field: str,
+    source: VertexLabel,
+    key: str,
+    path: tuple[Hop, ...],
+    first: int,
+    after: str | None,
+    flt: TransactionFilterArgs | None,
+    want_total: bool,
+) -> ConnectionData:
+    """Newest-first transaction pages, one batched traversal for every parent at this level."""
+    args = page_args(field, "timestamp:desc", first, after, ctx.settings.max_page_size)
+    shape = TraverseShape(
+        source, path, transaction_predicates(field, flt), NEWEST_FIRST, args.first, args.after, want_total
+    )
+    return _connection("timestamp:desc", await ctx.loaders.traverse(shape, key))
+
+
+async def counterparties(ctx: RequestContext, field: str, key: str, first: int) -> list[CounterpartyRow]:
+    if first < 0 or first > ctx.settings.max_page_size:
+        raise UserError(f"{field}: argument 'first' must be between 0 and {ctx.settings.max_page_size}, got {first}")
+    return await ctx.loaders.counterparties(first, key)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerQuery:
+    name_contains: str | None = None
+    state: str | None = None
+    has_account_type: str | None = None
+    min_total_balance: Decimal | None = None
+    max_total_balance: Decimal | None = None
+    order: PersonOrder = PersonOrder.NAME
+    descending: bool = False
+
+
+async def customers(
+    ctx: RequestContext, query: CustomerQuery, first: int, after: str | None, want_total: bool
+) -> ConnectionData:
+    field = "customers"
+    ordering = f"{query.order.value}:{'desc' if query.descending else 'asc'}"
+    args = page_args(field, ordering, first, after, ctx.settings.max_page_size)
+    state = query.state.strip().upper() if query.state else None
+    if state is not None and (len(state) != 2 or not state.isalpha()):
+        raise UserError(f"{field}: argument 'filter.state' must be a two-letter US state code, got {query.state!r}")
+    flt = PersonFilter(
+        name_contains=query.name_contains.strip() if query.name_contains else None,
+        state=state,
+        has_account_type=query.has_account_type,
+        min_total_balance_cents=(
+            amount_cents(field, "filter.minTotalBalance", query.min_total_balance)
+            if query.min_total_balance is not None else None
+        ),
+        max_total_balance_cents=(
+            amount_cents(field, "filter.maxTotalBalance", query.max_total_balance)
+            if query.max_total_balance is not None else None
+        ),
+    )
+    step = FindPersons(flt, query.order, query.descending, args.first, args.after, want_total)
+    try:
+        page = await ctx.store.find_persons(step)
+    except StoreUnavailable as error:
+        raise BackendUnavailable(error.backend, error.reason) from error
+    return _connection(ordering, page)
+
+

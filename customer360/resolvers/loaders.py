@@ -1,0 +1,91 @@
+"""Per-request batching: every load of one shape in one tick becomes ONE plan step.
+
+A resolver asks for "this source's page of that traversal"; requests for the same traversal
+shape (same path, filters, order and page size) from every parent row are collected by a
+DataLoader and sent as a single :class:`~customer360.graphstore.plan.Traverse` with all the
+source keys. That is how the number of backend calls follows the query's shape, not its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from customer360.graphstore.plan import (
+    Counterparties,
+    CounterpartyRow,
+    GetVertices,
+    Hop,
+    Keyset,
+    Order,
+    Page,
+    Predicate,
+    Traverse,
+    VertexLabel,
+)
+from customer360.graphstore.protocol import GraphStore, StoreUnavailable
+from customer360.resolvers.errors import BackendUnavailable
+
+
+@dataclass(frozen=True, slots=True)
+class TraverseShape:
+    """Everything about a traversal except which sources it starts from."""
+
+    source: VertexLabel
+    path: tuple[Hop, ...]
+    where: tuple[Predicate, ...] = ()
+    order: Order | None = None
+    first: int | None = None
+    after: Keyset | None = None
+    with_total: bool = False
+
+    def step(self, keys: list[str]) -> Traverse:
+        return Traverse(
+            self.source, tuple(keys), self.path, self.where, self.order, self.first, self.after, self.with_total
+        )
+
+
+class RequestLoaders:
+    """Lazily created DataLoaders, one per step shape, living for one request."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._loaders: dict[Any, DataLoader] = {}
+
+    def _loader(self, shape: Any, batch) -> DataLoader:
+        loader = self._loaders.get(shape)
+        if loader is None:
+            loader = DataLoader(load_fn=batch)
+            self._loaders[shape] = loader
+        return loader
+
+    async def vertex(self, label: VertexLabel, key: str) -> Any | None:
+        async def batch(keys: list[str]) -> list[Any | None]:
+            found = await _guarded(self._store.get_vertices(GetVertices(label, tuple(keys))))
+            return [found.get(k) for k in keys]
+
+        return await self._loader(("vertex", label), batch).load(key)
+
+    async def traverse(self, shape: TraverseShape, key: str) -> Page:
+        async def batch(keys: list[str]) -> list[Page]:
+            pages = await _guarded(self._store.traverse(shape.step(keys)))
+            return [pages[k] for k in keys]
+
+        return await self._loader(shape, batch).load(key)
+
+    async def counterparties(self, first: int | None, key: str) -> list[CounterpartyRow]:
+        async def batch(keys: list[str]) -> list[list[CounterpartyRow]]:
+            rows = await _guarded(self._store.counterparties(Counterparties(tuple(keys), first)))
+            return [rows[k] for k in keys]
+
+        return await self._loader(("counterparties", first), batch).load(key)
+
+
+async def _guarded(awaitable):
+    """Turn a backend outage into the client-facing 'unavailable, retry later' error."""
+    try:
+        return await awaitable
+    except StoreUnavailable as error:
+        raise BackendUnavailable(error.backend, error.reason) from error

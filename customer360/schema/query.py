@@ -1,0 +1,96 @@
+"""The Query root: entry points into the graph."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from customer360.graphstore.plan import PersonOrder, VertexLabel
+from customer360.resolvers import graph
+from customer360.resolvers.errors import NotFound
+from customer360.resolvers.selection import selects
+from customer360.schema.enums import CustomerOrderField, SortDirection
+from customer360.schema.inputs import CustomerFilter, CustomerOrder
+from customer360.schema.types import (
+    PAGE_SIZE_HELP,
+    Account,
+    Address,
+    Node,
+    Person,
+    PersonConnection,
+    Phone,
+    Transaction,
+)
+
+_WRAPPERS = {
+    VertexLabel.PERSON: Person,
+    VertexLabel.ACCOUNT: Account,
+    VertexLabel.ADDRESS: Address,
+    VertexLabel.PHONE: Phone,
+    VertexLabel.TRANSACTION: Transaction,
+}
+
+
+async def _one(info: Info, label: VertexLabel, key: str, field: str):
+    record = await graph.vertex(info.context, label, key)
+    if record is None:
+        raise NotFound(f"{field}: no {label.value} with id {key!r}")
+    return _WRAPPERS[label].of(record)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One customer by id (e.g. P0000001).")
+    async def customer(self, info: Info, id: strawberry.ID) -> Person:
+        return await _one(info, VertexLabel.PERSON, id, "customer")
+
+    @strawberry.field(description="Customers, filtered and ordered, as a Relay connection.")
+    async def customers(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrder | None = None,
+    ) -> PersonConnection:
+        flt = filter or CustomerFilter()
+        order = order_by or CustomerOrder()
+        query = graph.CustomerQuery(
+            name_contains=flt.name_contains,
+            state=flt.state,
+            has_account_type=flt.has_account_type.value if flt.has_account_type else None,
+            min_total_balance=flt.min_total_balance,
+            max_total_balance=flt.max_total_balance,
+            order=PersonOrder.NAME if order.field is CustomerOrderField.NAME else PersonOrder.TOTAL_BALANCE,
+            descending=order.direction is SortDirection.DESC,
+        )
+        data = await graph.customers(info.context, query, first, after, selects(info, "totalCount"))
+        return PersonConnection.of(data)
+
+    @strawberry.field(description="One account by id (e.g. ACC00000001).")
+    async def account(self, info: Info, id: strawberry.ID) -> Account:
+        return await _one(info, VertexLabel.ACCOUNT, id, "account")
+
+    @strawberry.field(description="One transaction by id.")
+    async def transaction(self, info: Info, id: strawberry.ID) -> Transaction:
+        return await _one(info, VertexLabel.TRANSACTION, id, "transaction")
+
+    @strawberry.field(description="One address by id.")
+    async def address(self, info: Info, id: strawberry.ID) -> Address:
+        return await _one(info, VertexLabel.ADDRESS, id, "address")
+
+    @strawberry.field(description="One phone by id.")
+    async def phone(self, info: Info, id: strawberry.ID) -> Phone:
+        return await _one(info, VertexLabel.PHONE, id, "phone")
+
+    @strawberry.field(description="Any vertex by its business key, whatever its type.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node:
+        labels = list(_WRAPPERS)
+        found = await asyncio.gather(*(graph.vertex(info.context, label, id) for label in labels))
+        for label, record in zip(labels, found):
+            if record is not None:
+                return _WRAPPERS[label].of(record)
+        raise NotFound(f"node: nothing has id {id!r}")

@@ -1,0 +1,285 @@
+"""The graph's GraphQL object types. Each wraps a domain record; relationship fields
+delegate to :mod:`customer360.resolvers.graph`, which batches them per selection level."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from customer360 import model
+from customer360.graphstore.plan import VertexLabel
+from customer360.resolvers import graph
+from customer360.resolvers.graph import ConnectionData, TransactionFilterArgs
+from customer360.resolvers.selection import selects
+from customer360.schema.enums import AccountStatus, AccountType, PhoneType
+from customer360.schema.inputs import TransactionFilter
+
+PAGE_SIZE_HELP = "Page size (at most the server's maximum page size, 500 by default)."
+
+
+def mask_ssn(ssn: str) -> str:
+    """Only the last four digits ever leave the server (``***-**-1234``)."""
+    digits = [c for c in ssn if c.isdigit()]
+    return "***-**-" + "".join(digits[-4:]).rjust(4, "*")
+
+
+def _filter_args(flt: TransactionFilter | None) -> TransactionFilterArgs | None:
+    if flt is None:
+        return None
+    return TransactionFilterArgs(flt.since, flt.until, flt.min_amount, flt.max_amount)
+
+
+@strawberry.interface(description="Anything that can be fetched by its business key with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="The business key, e.g. P0000001 or ACC00000001.")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Transaction(Node):
+    record: strawberry.Private[model.Transaction]
+
+    @classmethod
+    def of(cls, record: model.Transaction) -> "Transaction":
+        return cls(id=strawberry.ID(record.transaction_id), record=record)
+
+    @strawberry.field(description="Exact amount (a decimal string, never a float).")
+    def amount(self) -> Decimal:
+        return self.record.amount
+
+    @strawberry.field(description="When it happened, in UTC.")
+    def timestamp(self) -> datetime:
+        return datetime.fromtimestamp(self.record.timestamp, tz=timezone.utc)
+
+    @strawberry.field(name="from", description="The account the money left.")
+    async def from_(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
+        return Account.of(await graph.vertex(info.context, VertexLabel.ACCOUNT, self.record.from_account_id))
+
+    @strawberry.field(description="The account the money went to.")
+    async def to(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
+        return Account.of(await graph.vertex(info.context, VertexLabel.ACCOUNT, self.record.to_account_id))
+
+
+@strawberry.type
+class TransactionEdge:
+    cursor: str
+    node: Transaction
+
+
+@strawberry.type
+class TransactionConnection:
+    edges: list[TransactionEdge]
+    page_info: PageInfo
+    total_count: int | None = strawberry.field(description="All matching transactions, ignoring the page.")
+
+    @classmethod
+    def of(cls, data: ConnectionData) -> "TransactionConnection":
+        return cls(
+            edges=[TransactionEdge(cursor=c, node=Transaction.of(r)) for c, r in data.edges],
+            page_info=PageInfo(has_next_page=data.has_next, end_cursor=data.end_cursor),
+            total_count=data.total,
+        )
+
+
+@strawberry.type(description="An account on the other side of this account's payments.")
+class Counterparty:
+    account_id: strawberry.Private[str]
+    transaction_count: int
+    volume: Decimal
+
+    @strawberry.field
+    async def account(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
+        return Account.of(await graph.vertex(info.context, VertexLabel.ACCOUNT, self.account_id))
+
+
+@strawberry.type
+class Account(Node):
+    record: strawberry.Private[model.Account]
+
+    @classmethod
+    def of(cls, record: model.Account) -> "Account":
+        return cls(id=strawberry.ID(record.account_id), record=record)
+
+    @strawberry.field
+    def type(self) -> AccountType:
+        return self.record.account_type
+
+    @strawberry.field(description="Exact balance; negative for loans and cards (amount owed).")
+    def balance(self) -> Decimal:
+        return self.record.balance
+
+    @strawberry.field
+    def status(self) -> AccountStatus:
+        return self.record.status
+
+    @strawberry.field
+    async def owner(self, info: Info) -> Annotated["Person", strawberry.lazy("customer360.schema.types")]:
+        return Person.of(await graph.vertex(info.context, VertexLabel.PERSON, self.record.owner_person_id))
+
+    @strawberry.field(description="Payments this account sent, newest first.")
+    async def sent(
+        self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
+        after: str | None = None, filter: TransactionFilter | None = None,
+    ) -> TransactionConnection:
+        data = await graph.transactions(
+            info.context, "Account.sent", VertexLabel.ACCOUNT, self.record.account_id, graph.ACCOUNT_SENT,
+            first, after, _filter_args(filter), selects(info, "totalCount"),
+        )
+        return TransactionConnection.of(data)
+
+    @strawberry.field(description="Payments this account received, newest first.")
+    async def received(
+        self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
+        after: str | None = None, filter: TransactionFilter | None = None,
+    ) -> TransactionConnection:
+        data = await graph.transactions(
+            info.context, "Account.received", VertexLabel.ACCOUNT, self.record.account_id, graph.ACCOUNT_RECEIVED,
+            first, after, _filter_args(filter), selects(info, "totalCount"),
+        )
+        return TransactionConnection.of(data)
+
+    @strawberry.field(description="Accounts this account paid, most transactions first.")
+    async def counterparties(self, info: Info, first: int = 10) -> list[Counterparty]:
+        rows = await graph.counterparties(info.context, "Account.counterparties", self.record.account_id, first)
+        return [
+            Counterparty(account_id=r.account_id, transaction_count=r.transaction_count,
+                         volume=Decimal(r.volume_cents).scaleb(-2))
+            for r in rows
+        ]
+
+
+@strawberry.type
+class Address(Node):
+    record: strawberry.Private[model.Address]
+
+    @classmethod
+    def of(cls, record: model.Address) -> "Address":
+        return cls(id=strawberry.ID(record.address_id), record=record)
+
+    @strawberry.field
+    def street(self) -> str:
+        return self.record.street
+
+    @strawberry.field
+    def city(self) -> str:
+        return self.record.city
+
+    @strawberry.field
+    def state(self) -> str:
+        return self.record.state
+
+    @strawberry.field
+    def zip_code(self) -> str:
+        return self.record.zip_code
+
+    @strawberry.field(description="Everyone who lives here.")
+    async def residents(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
+        rows = await graph.neighbours(info.context, VertexLabel.ADDRESS, self.record.address_id, graph.ADDRESS_RESIDENTS)
+        return [Person.of(r) for r in rows]
+
+
+@strawberry.type
+class Phone(Node):
+    record: strawberry.Private[model.Phone]
+
+    @classmethod
+    def of(cls, record: model.Phone) -> "Phone":
+        return cls(id=strawberry.ID(record.phone_id), record=record)
+
+    @strawberry.field(description="As recorded (formats vary).")
+    def number(self) -> str:
+        return self.record.number
+
+    @strawberry.field
+    def type(self) -> PhoneType:
+        return self.record.phone_type
+
+    @strawberry.field(description="Everyone linked to this number.")
+    async def owners(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
+        rows = await graph.neighbours(info.context, VertexLabel.PHONE, self.record.phone_id, graph.PHONE_OWNERS)
+        return [Person.of(r) for r in rows]
+
+
+@strawberry.type
+class Person(Node):
+    record: strawberry.Private[model.Person]
+
+    @classmethod
+    def of(cls, record: model.Person) -> "Person":
+        return cls(id=strawberry.ID(record.person_id), record=record)
+
+    @strawberry.field
+    def first_name(self) -> str:
+        return self.record.first_name
+
+    @strawberry.field
+    def last_name(self) -> str:
+        return self.record.last_name
+
+    @strawberry.field(description="First and last name.")
+    def name(self) -> str:
+        return f"{self.record.first_name} {self.record.last_name}"
+
+    @strawberry.field
+    def date_of_birth(self) -> date:
+        return date.fromisoformat(self.record.date_of_birth)
+
+    @strawberry.field(description="Masked to its last four digits: ***-**-1234.")
+    def ssn(self) -> str:
+        return mask_ssn(self.record.ssn)
+
+    @strawberry.field
+    async def accounts(self, info: Info) -> list[Account]:
+        rows = await graph.neighbours(info.context, VertexLabel.PERSON, self.record.person_id, graph.PERSON_ACCOUNTS)
+        return [Account.of(r) for r in rows]
+
+    @strawberry.field
+    async def addresses(self, info: Info) -> list[Address]:
+        rows = await graph.neighbours(info.context, VertexLabel.PERSON, self.record.person_id, graph.PERSON_ADDRESSES)
+        return [Address.of(r) for r in rows]
+
+    @strawberry.field
+    async def phones(self, info: Info) -> list[Phone]:
+        rows = await graph.neighbours(info.context, VertexLabel.PERSON, self.record.person_id, graph.PERSON_PHONES)
+        return [Phone.of(r) for r in rows]
+
+    @strawberry.field(description="Payments sent from any of this person's accounts, newest first.")
+    async def transactions(
+        self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
+        after: str | None = None, filter: TransactionFilter | None = None,
+    ) -> TransactionConnection:
+        data = await graph.transactions(
+            info.context, "Person.transactions", VertexLabel.PERSON, self.record.person_id, graph.PERSON_TRANSACTIONS,
+            first, after, _filter_args(filter), selects(info, "totalCount"),
+        )
+        return TransactionConnection.of(data)
+
+
+@strawberry.type
+class PersonEdge:
+    cursor: str
+    node: Person
+
+
+@strawberry.type
+class PersonConnection:
+    edges: list[PersonEdge]
+    page_info: PageInfo
+    total_count: int | None = strawberry.field(description="All matching customers, ignoring the page.")
+
+    @classmethod
+    def of(cls, data: ConnectionData) -> "PersonConnection":
+        return cls(
+            edges=[PersonEdge(cursor=c, node=Person.of(r)) for c, r in data.edges],
+            page_info=PageInfo(has_next_page=data.has_next, end_cursor=data.end_cursor),
+            total_count=data.total,
+        )
