@@ -194,11 +194,11 @@ def _write_stream(
                 put(batch)
                 written += len(batch)
                 batch = []
-                done = advanceprogress_bar(bar, reader.position, done)
+                done = advance_bar(bar, reader.position, done)
         if batch:
             put(batch)
             written += len(batch)
-        advanceprogress_bar(bar, reader.position, done)
+        advance_bar(bar, reader.position, done)
     return written
 
 

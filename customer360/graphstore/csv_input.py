@@ -568,8 +568,8 @@ class _Checker:
                         check.errors.extend(RowError(spec.name, line, col, msg) for col, msg in problems)
                     rows += 1
                     if rows % self.batch_size == 0:
-                        done = advanceprogress_bar(bar, reader.position, done)
-                advanceprogress_bar(bar, reader.position, done)
+                        done = advance_bar(bar, reader.position, done)
+                advance_bar(bar, reader.position, done)
         except SeedFileUnreadable as exc:
             check.fatal.append(exc.error)
         check.rows[spec.name] = rows
@@ -770,7 +770,7 @@ def progress_bar(path: Path, description: str, enabled: bool) -> tqdm:
     )
 
 
-def advanceprogress_bar(bar: tqdm, position: int, done: int) -> int:
+def advance_bar(bar: tqdm, position: int, done: int) -> int:
     if position > done:
         bar.update(position - done)
         return position
