@@ -1,0 +1,145 @@
+"""``c360``: serve the GraphQL API, generate a synthetic bank, load seed CSV files.
+
+Every command reads the same settings (``C360_GRAPH`` and friends, see ``config.py``); a
+flag given on the command line wins over the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from customer360.config import GraphUrl, Settings
+from customer360.graphstore import open_store
+from customer360.graphstore.plan import FindPersons
+from customer360.graphstore.protocol import GraphStore
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    graph = getattr(args, "graph", None)
+    return Settings.from_env().with_overrides(
+        graph=GraphUrl.parse(graph) if graph else None,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        max_depth=getattr(args, "max_depth", None),
+        max_page_size=getattr(args, "max_page_size", None),
+    )
+
+
+def _is_empty(store: GraphStore) -> bool:
+    page = asyncio.run(store.find_persons(FindPersons(first=1)))
+    return not page.rows
+
+
+def _load_demo(store: GraphStore, persons: int) -> None:
+    """A fresh machine gets a realistic bank to explore instead of an empty graph."""
+    from customer360.generator import generate_bank
+    from customer360.graphstore.bulk_load import load_bank
+
+    print(f"c360: the graph is empty; generating a demo bank of {persons:,} customers (seed 42)", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="c360-demo-") as folder:
+        generate_bank(Path(folder), persons, seed=42, progress=True)
+        report = load_bank(Path(folder), store, progress=True)
+    print(f"c360: {report}", file=sys.stderr)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from customer360.app import create_app
+
+    settings = _settings(args)
+    store = open_store(settings.graph, settings)
+    if settings.graph.scheme == "sqlite" and not args.no_demo and _is_empty(store):
+        _load_demo(store, settings.demo_persons)
+    app = create_app(settings, store=store)
+    print(f"c360: serving {settings.graph} on http://{settings.host}:{settings.port}/graphql", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from customer360.generator import generate_bank
+
+    try:
+        summary = generate_bank(Path(args.out), args.persons, args.seed, progress=not args.quiet)
+    except ValueError as error:
+        print(f"c360 generate: {error}", file=sys.stderr)
+        return 2
+    for path, rows in summary.files.items():
+        print(f"{path}: {rows:,} rows")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from customer360.graphstore.bulk_load import LoadRejected, load_bank
+
+    settings = _settings(args)
+    store = open_store(settings.graph, settings)
+    try:
+        report = load_bank(
+            Path(args.dir), store, skip_invalid=args.skip_invalid, progress=not args.quiet,
+            batch_size=args.batch_size,
+        )
+    except LoadRejected as error:
+        print(f"c360 load: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"c360 load: {report} into {settings.graph}")
+    for problem in report.skipped:
+        print(f"  skipped: {problem}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="c360", description="Customer 360 graph service.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    graph_help = "the graph store: sqlite:///path/file.db or gremlin://host:port/g (default: $C360_GRAPH or sqlite:///data/customer360.db)"
+
+    serve = commands.add_parser("serve", help="serve /graphql (GraphiQL), /healthz and /readyz")
+    serve.add_argument("--graph", help=graph_help)
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1, $C360_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 8000, $C360_PORT)")
+    serve.add_argument("--max-depth", type=int, help="deepest query accepted (default 12, $C360_MAX_DEPTH)")
+    serve.add_argument("--max-page-size", type=int, help="largest `first` accepted (default 500, $C360_MAX_PAGE_SIZE)")
+    serve.add_argument("--no-demo", action="store_true", help="do not create demo data when the graph is empty")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(run=cmd_serve)
+
+    generate = commands.add_parser("generate", help="write a synthetic bank as the five seed CSV files")
+    generate.add_argument("--persons", type=int, default=1000, help="how many customers (default 1000)")
+    generate.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files")
+    generate.add_argument("--out", required=True, help="folder to write the CSV files into")
+    generate.add_argument("--quiet", action="store_true", help="no progress bar")
+    generate.set_defaults(run=cmd_generate)
+
+    load = commands.add_parser("load", help="load the seed CSV files in DIR into the graph store")
+    load.add_argument("dir", help="folder with aml_data_persons.csv, aml_data_accounts.csv, ...")
+    load.add_argument("--graph", help=graph_help)
+    load.add_argument("--skip-invalid", action="store_true", help="load the valid rows and report every invalid one")
+    load.add_argument("--batch-size", type=int, default=5000, help="rows per write batch (default 5000)")
+    load.add_argument("--quiet", action="store_true", help="no progress bars")
+    load.set_defaults(run=cmd_load)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ValueError as error:  # bad settings, e.g. an unreadable C360_GRAPH
+        print(f"c360 {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
