@@ -433,6 +433,40 @@ opensearch_home() {
   fi
 }
 
+OPENSEARCH_MODULES=(lang-painless analysis-common mapper-extras)
+
+# Adds the standard distribution's lang-painless, analysis-common and
+# mapper-extras modules (Maven Central jars + descriptors from
+# services/conf/opensearch-modules) to the unzipped integ-test distribution.
+install_opensearch_modules() {
+  local home="$1" marker="$1/.c360-modules" tmp m
+  [[ -f "$marker" ]] && return 0
+  tmp="$CACHE_DIR/opensearch-modules-$OPENSEARCH_VERSION.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  log "adding OpenSearch modules ${OPENSEARCH_MODULES[*]} from Maven Central (first run only)"
+  mvn_quiet "opensearch-modules-$OPENSEARCH_VERSION" \
+    -f "$SERVICES_HOME/pom/opensearch-modules/pom.xml" -Dopensearch.version="$OPENSEARCH_VERSION" \
+    "$MAVEN_DEPENDENCY_PLUGIN:copy-dependencies" \
+    -DoutputDirectory="$tmp" -DincludeScope=runtime
+  for m in "${OPENSEARCH_MODULES[@]}"; do
+    rm -rf "${home:?}/modules/$m"
+    mkdir -p "$home/modules/$m"
+  done
+  mv "$tmp"/analysis-common-*.jar "$home/modules/analysis-common/"
+  mv "$tmp"/mapper-extras-client-*.jar "$home/modules/mapper-extras/"
+  # lang-painless with its own dependencies (antlr, asm, painless-spi)
+  mv "$tmp"/*.jar "$home/modules/lang-painless/"
+  rm -rf "$tmp"
+  for m in "${OPENSEARCH_MODULES[@]}"; do
+    render "$SERVICES_HOME/conf/opensearch-modules/$m.properties" \
+      "$home/modules/$m/plugin-descriptor.properties" "VERSION=$OPENSEARCH_VERSION"
+  done
+  cp "$SERVICES_HOME/conf/opensearch-modules/lang-painless.policy" \
+    "$home/modules/lang-painless/plugin-security.policy"
+  touch "$marker"
+}
+
 prepare_opensearch() {
   ensure_opensearch_user
   local home="$CACHE_DIR/opensearch-$OPENSEARCH_VERSION"
@@ -452,6 +486,7 @@ prepare_opensearch() {
     mv "$home.tmp/opensearch-$OPENSEARCH_VERSION" "$home"
     rm -rf "$home.tmp"
   fi
+  install_opensearch_modules "$home"
   # the distribution must be readable by the user that runs it
   if opensearch_runs_as_other_user && ! as_opensearch_user test -r "$home/lib" ; then
     local copy="/var/lib/$OPENSEARCH_USER/opensearch-$OPENSEARCH_VERSION"
