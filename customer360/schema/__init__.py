@@ -33,8 +33,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         types=[Person, Account, Address, Phone, Transaction],
         extensions=[
-            QueryDepthLimiter(max_depth=settings.max_depth),
+            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
             ExplainExtension,
-            MaskErrors(should_mask_error=_is_internal, error_message="internal server error"),
+            lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal server error"),
         ],
     )
