@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterator
+from typing import Any
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -40,7 +41,7 @@ _PARTIAL_SUFFIX = ".partial"
 
 
 @contextmanager
-def csv_writers(out_dir: Path, names: tuple[str, ...]) -> Iterator[dict[str, "csv._writer"]]:
+def csv_writers(out_dir: Path, names: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """Open one csv.writer per file name, header already written; publish all files on success.
 
     On any exception the partial files are removed and nothing already in ``out_dir`` under the

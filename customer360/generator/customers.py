@@ -31,7 +31,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from customer360.generator.pools import Location, Pools
+from customer360.generator.pools import Location, Name, Pools
 from customer360.generator.sampling import Weighted, stochastic_round
 from customer360.model import AccountStatus, AccountType, PhoneType
 
@@ -216,7 +216,7 @@ class CustomerPass:
 
     # -- rows ----------------------------------------------------------------------------
 
-    def _write_person(self, person_id: str, last, age: int) -> date:
+    def _write_person(self, person_id: str, last: Name, age: int) -> date:
         rng = self._rng
         pools = self._pools
         first = rng.choice(pools.female_first_names if rng.random() < 0.5 else pools.male_first_names)
