@@ -178,7 +178,7 @@ class CsvRows:
                 return None
             except csv.Error as exc:
                 raise SeedFileUnreadable(RowError(self.spec.name, before + 1, None, f"not valid CSV: {exc}")) from None
-            if any(value.strip() for value in row):
+            if row and (row[0].strip() or any(value.strip() for value in row)):
                 return before + 1, row
 
     def _read_header(self) -> None:
@@ -224,13 +224,15 @@ class CsvRows:
             if count != width:
                 hint = " (an unquoted comma in a value?)" if count > width else ""
                 problems.append((None, f"{count} values but the header has {width} columns{hint}"))
-            values: dict[str, str] = {}
-            for column, position in index:
-                raw = row[position] if position < count else ""
-                if _SURROGATE.search(raw):
-                    problems.append((column, "is not valid UTF-8 text"))
-                    raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                values[column] = raw.strip()
+            if count >= width:
+                values = {column: row[position].strip() for column, position in index}
+            else:
+                values = {column: row[position].strip() if position < count else "" for column, position in index}
+            if _SURROGATE.search("".join(values.values())):
+                for column, value in values.items():
+                    if _SURROGATE.search(value):
+                        problems.append((column, "is not valid UTF-8 text"))
+                        values[column] = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             yield line, values, problems
 
     def close(self) -> None:
