@@ -156,20 +156,23 @@ _Stream = tuple[str, SeedFile, Callable[[Any], Any], str]
 
 
 def _streams() -> tuple[_Stream, ...]:
-    def first_time(seen: set[str], shared: Any) -> Any:
-        key = shared.address_id if hasattr(shared, "address_id") else shared.phone_id
-        if key in seen:
-            return None
-        seen.add(key)
-        return shared
+    """The seven writer calls in dependency order; a shared address or phone is written once."""
 
-    seen_addresses: set[str] = set()
-    seen_phones: set[str] = set()
+    def once(seen: set[str], key: Callable[[Any], str]) -> Callable[[Any], Any]:
+        def pick(record: Any) -> Any:
+            shared = record[0]
+            if key(shared) in seen:
+                return None
+            seen.add(key(shared))
+            return shared
+
+        return pick
+
     return (
         ("persons", PERSONS, lambda r: r, "put_persons"),
         ("accounts", ACCOUNTS, lambda r: r, "put_accounts"),
-        ("addresses", ADDRESSES, lambda r: first_time(seen_addresses, r[0]), "put_addresses"),
-        ("phones", PHONES, lambda r: first_time(seen_phones, r[0]), "put_phones"),
+        ("addresses", ADDRESSES, once(set(), lambda a: a.address_id), "put_addresses"),
+        ("phones", PHONES, once(set(), lambda p: p.phone_id), "put_phones"),
         ("residences", ADDRESSES, lambda r: r[1], "put_residences"),
         ("phone_links", PHONES, lambda r: r[1], "put_phone_links"),
         ("transactions", TRANSACTIONS, lambda r: r, "put_transactions"),

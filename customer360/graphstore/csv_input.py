@@ -222,7 +222,12 @@ class CsvRows:
             problems: list[Problem] = []
             count = len(row)
             if count != width:
-                hint = " (an unquoted comma in a value?)" if count > width else ""
+                if count > width:
+                    hint = " (an unquoted comma in a value?)"
+                elif any("\n" in value or "\r" in value for value in row):
+                    hint = " (a quote left open takes in the lines after it)"
+                else:
+                    hint = ""
                 problems.append((None, f"{count} values but the header has {width} columns{hint}"))
             if count >= width:
                 values = {column: row[position].strip() for column, position in index}

@@ -470,6 +470,15 @@ def test_row_numbers_count_blank_lines_and_quoted_line_breaks(tmp_path: Path) ->
     assert (error.file, error.row, error.column) == (ADDRESSES_FILE, 6, "zip_code")
 
 
+def test_quote_left_open_is_explained(tmp_path: Path) -> None:
+    bank = write_bank(tmp_path / "bank", persons=replaced(PERSONS_FILE, "P2,Alan,", 'P2,"Alan,'))
+    errors = errors_of(bank)
+    assert errors[0] == (
+        "aml_data_persons.csv, row 3: 2 values but the header has 6 columns"
+        " (a quote left open takes in the lines after it)"
+    )
+
+
 def test_bytes_that_are_not_utf8_are_reported_on_their_cell(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank")
     (bank / PERSONS_FILE).write_bytes(GOOD[PERSONS_FILE].replace("Grace", "Gr\x00ce").encode().replace(b"\x00", b"\xe9"))
