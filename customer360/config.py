@@ -71,6 +71,7 @@ class Settings:
     demo_persons: int = 2000
     rules_file: Path | None = None
     backend_timeout_s: float = 10.0
+    batching: bool = True  # False only for the benchmarks' naive baseline
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":

@@ -17,4 +17,4 @@ class RequestContext:
     loaders: RequestLoaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = RequestLoaders(self.store)
+        self.loaders = RequestLoaders(self.store, batching=self.settings.batching)

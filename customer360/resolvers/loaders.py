@@ -50,14 +50,16 @@ class TraverseShape:
 class RequestLoaders:
     """Lazily created DataLoaders, one per step shape, living for one request."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, *, batching: bool = True) -> None:
         self._store = store
+        # batching=False is the naive one-call-per-row baseline the benchmarks compare with
+        self._max_batch_size = None if batching else 1
         self._loaders: dict[Any, DataLoader] = {}
 
     def _loader(self, shape: Any, batch) -> DataLoader:
         loader = self._loaders.get(shape)
         if loader is None:
-            loader = DataLoader(load_fn=batch)
+            loader = DataLoader(load_fn=batch, max_batch_size=self._max_batch_size)
             self._loaders[shape] = loader
         return loader
 

@@ -1,0 +1,134 @@
+"""Benchmark: the front-end's nested query, batched vs a naive one-call-per-row baseline.
+
+    customers(first: 100) -> accounts -> sent(first: 5) -> to -> owner
+
+Both runs go through the same schema and resolvers in the same process on the same store;
+the baseline only turns batching off (DataLoader ``max_batch_size=1``), which is what a
+resolver that calls the backend once per parent row does. For each we report backend calls
+(from the explain log) and latency p50/p95 over repeated requests.
+
+    python benchmarks/nested_query.py --persons 10000 100000
+    python benchmarks/nested_query.py --graph gremlin://127.0.0.1:8182/g --persons 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+
+from customer360.app import create_app
+from customer360.config import GraphUrl, Settings
+from customer360.generator import generate_bank
+from customer360.graphstore import open_store
+from customer360.graphstore.bulk_load import load_bank
+from customer360.graphstore.plan import FindPersons
+
+QUERY = """
+query Nested {
+  customers(first: 100) {
+    edges { node { id name accounts { id type balance
+      sent(first: 5) { edges { node { id amount timestamp to { id owner { id name } } } } } } } }
+  }
+}
+"""
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def measure(store, settings: Settings, repeats: int) -> dict:
+    app = create_app(settings, store=store)
+    latencies: list[float] = []
+    calls = 0
+    rows = 0
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        for attempt in range(repeats + 1):  # the first request warms caches and is not counted
+            started = time.perf_counter()
+            response = await client.post("/graphql", json={"query": QUERY}, headers={"X-C360-Explain": "1"})
+            elapsed = (time.perf_counter() - started) * 1000
+            body = response.json()
+            if "errors" in body:
+                raise SystemExit(f"query failed: {body['errors']}")
+            if attempt:
+                latencies.append(elapsed)
+            calls = body["extensions"]["explain"]["totalCalls"]
+            rows = sum(c["rows"] for c in body["extensions"]["explain"]["calls"])
+    return {
+        "calls": calls,
+        "rows": rows,
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "repeats": repeats,
+    }
+
+
+def prepare_sqlite(persons: int, seed: int) -> Settings:
+    folder = DATA / f"bank-{persons}-{seed}"
+    db = DATA / f"bank-{persons}-{seed}.db"
+    url = GraphUrl.parse(f"sqlite:///{db}")
+    store = open_store(url)
+    try:
+        if not asyncio.run(store.find_persons(FindPersons(first=1))).rows:
+            print(f"generating and loading {persons:,} persons ...", file=sys.stderr)
+            generate_bank(folder, persons, seed, progress=True)
+            started = time.perf_counter()
+            report = load_bank(folder, store, progress=True)
+            print(f"{report} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+    finally:
+        store.close()
+    return Settings(graph=url)
+
+
+def run(settings: Settings, repeats: int, naive_repeats: int) -> dict:
+    store = open_store(settings.graph, settings)
+    try:
+        batched = asyncio.run(measure(store, settings, repeats))
+        naive = asyncio.run(measure(store, replace(settings, batching=False), naive_repeats))
+    finally:
+        store.close()
+    return {"batched": batched, "naive": naive}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--graph", help="benchmark an already loaded store instead (e.g. gremlin://127.0.0.1:8182/g)")
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--naive-repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    results = []
+    targets = [(None, Settings(graph=GraphUrl.parse(args.graph)))] if args.graph else [
+        (persons, prepare_sqlite(persons, args.seed)) for persons in args.persons
+    ]
+    for persons, settings in targets:
+        result = run(settings, args.repeats, args.naive_repeats)
+        result.update({"persons": persons, "graph": str(settings.graph).split("://")[0]})
+        results.append(result)
+        print(json.dumps(result), flush=True)
+
+    print("\n| store | persons | mode | backend calls | rows | p50 ms | p95 ms |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for r in results:
+        for mode in ("batched", "naive"):
+            m = r[mode]
+            print(f"| {r['graph']} | {r['persons'] or '(loaded)'} | {mode} | {m['calls']} | {m['rows']} | {m['p50_ms']} | {m['p95_ms']} |")
+
+
+if __name__ == "__main__":
+    main()
