@@ -83,6 +83,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = open_store(settings.graph, settings)
     try:
+        if hasattr(store, "init_schema"):
+            store.init_schema()
         report = load_bank(
             Path(args.dir), store, skip_invalid=args.skip_invalid, progress=not args.quiet,
             batch_size=args.batch_size,
@@ -95,6 +97,20 @@ def cmd_load(args: argparse.Namespace) -> int:
     print(f"c360 load: {report} into {settings.graph}")
     for problem in report.skipped:
         print(f"  skipped: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_graph_init(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = open_store(settings.graph, settings)
+    try:
+        if hasattr(store, "init_schema"):
+            store.init_schema()
+            print(f"c360 graph init: schema ready in {settings.graph}")
+        else:
+            print(f"c360 graph init: {settings.graph} creates its schema on open; nothing to do")
+    finally:
+        store.close()
     return 0
 
 
@@ -128,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--batch-size", type=int, default=5000, help="rows per write batch (default 5000)")
     load.add_argument("--quiet", action="store_true", help="no progress bars")
     load.set_defaults(run=cmd_load)
+
+    graph = commands.add_parser("graph", help="graph store administration")
+    graph_commands = graph.add_subparsers(dest="graph_command", required=True, metavar="ACTION")
+    init = graph_commands.add_parser("init", help="create the JanusGraph schema: labels, keys, unique indexes")
+    init.add_argument("--graph", help=graph_help)
+    init.set_defaults(run=cmd_graph_init)
     return parser
 
 
