@@ -322,7 +322,7 @@ start_cassandra() {
   jamm="$(classpath_jar "$cpfile" jamm-)"
   [[ -n "$jamm" ]] || die "jamm not found on Cassandra's classpath"
   mapfile -t opts < <(read_jvm_options "$SERVICES_HOME/conf/cassandra-jvm17.options")
-  cd "$base"
+  cd "$base" || die "cannot enter $base"
   spawn cassandra "$JAVA" \
     "-Xms$CASSANDRA_HEAP" "-Xmx$CASSANDRA_HEAP" \
     "${opts[@]}" \
@@ -338,7 +338,7 @@ start_cassandra() {
     "-Dcassandra.native_transport_port=$CASSANDRA_PORT" \
     -cp "$base/conf:$(cat "$cpfile")" \
     org.apache.cassandra.service.CassandraDaemon
-  cd - >/dev/null
+  cd - >/dev/null || true
 }
 
 # ------------------------------------------------------------- janusgraph --
@@ -362,7 +362,7 @@ start_janusgraph() {
   jamm="$(classpath_jar "$cpfile" jamm-)"
   [[ -n "$jamm" ]] || die "jamm not found on JanusGraph's classpath"
   mapfile -t opts < <(read_jvm_options "$SERVICES_HOME/conf/janusgraph-jvm.options")
-  cd "$base"
+  cd "$base" || die "cannot enter $base"
   spawn janusgraph "$JAVA" \
     "-Xms$JANUSGRAPH_HEAP" "-Xmx$JANUSGRAPH_HEAP" \
     "${opts[@]}" \
@@ -371,7 +371,7 @@ start_janusgraph() {
     "-Dlog4j2.configurationFile=file:$base/conf/log4j2-server.xml" \
     -cp "$base/conf:$(cat "$cpfile")" \
     org.janusgraph.graphdb.server.JanusGraphServer "$base/conf/janusgraph-server.yaml"
-  cd - >/dev/null
+  cd - >/dev/null || true
 }
 
 # ------------------------------------------------------------- opensearch --
@@ -522,7 +522,7 @@ start_opensearch() {
   if opensearch_runs_as_other_user; then
     prefix=(setpriv "--reuid=$OPENSEARCH_USER" "--regid=$OPENSEARCH_USER" --init-groups)
   fi
-  cd "$base"
+  cd "$base" || die "cannot enter $base"
   # bin/opensearch execs the JVM, so the recorded pid is the server's
   spawn opensearch "${prefix[@]}" env -i \
     PATH=/usr/local/bin:/usr/bin:/bin \
@@ -533,5 +533,5 @@ start_opensearch() {
     OPENSEARCH_PATH_CONF="$base/config" \
     OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP" \
     "$home/bin/opensearch"
-  cd - >/dev/null
+  cd - >/dev/null || true
 }
