@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,11 +18,13 @@ from strawberry.asgi import GraphQL
 
 from customer360.config import Settings
 from customer360.graphstore import open_store
+from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
 
 EXPLAIN_HEADER = "x-c360-explain"
+log = logging.getLogger("customer360")
 
 EXAMPLE_QUERY = """# Customer 360: a customer, their accounts, each account's latest payments
 # and who received them. The X-C360-Explain header (see Headers below) makes the
@@ -79,6 +82,10 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
     """Build the app; the store is opened here unless a test passes one in."""
     owned = store is None
     graph_store = store if store is not None else open_store(settings.graph, settings)
+    try:
+        ensure_insights_current(graph_store, graph_store.rules)
+    except Exception as error:  # the backend may be down at start; /readyz and requests will say so
+        log.warning("could not refresh the insight cache at start: %s", error)
     graphql = Customer360GraphQL(graph_store, settings)
 
     async def healthz(request: Request) -> Response:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from customer360.config import GraphUrl, Settings
 from customer360.graphstore.protocol import GraphStore
+from customer360.insights import load_rules
 
 
 def open_store(url: GraphUrl, settings: Settings | None = None) -> GraphStore:
+    """Open the store ``url`` names, with the insight rules the settings point at."""
+    rules = load_rules(settings.rules_file if settings else None)
     if url.scheme == "sqlite":
         from customer360.graphstore.sqlite import SqliteStore
 
         assert url.path is not None
-        return SqliteStore(url.path)
+        return SqliteStore(url.path, rules=rules)
     if url.scheme == "gremlin":
         from customer360.graphstore.gremlin import GremlinStore
 
         timeout = settings.backend_timeout_s if settings else 10.0
-        return GremlinStore(url.host, url.port, url.traversal_source, timeout_s=timeout)
+        return GremlinStore(url.host, url.port, url.traversal_source, timeout_s=timeout, rules=rules)
     raise ValueError(f"no graph store for {url}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -29,7 +30,12 @@ from gremlin_python.process.traversal import Direction as GremlinDirection
 from gremlin_python.structure.graph import Graph
 
 from customer360.graphstore.calls import CompiledQuery, recorded_call
+from customer360.graphstore.insight_cache import PORTFOLIO as PORTFOLIO_KEY
+from customer360.graphstore.insight_cache import bump_data_version, refresh_insights
 from customer360.graphstore.plan import (
+    BankTotals,
+    MetricsRow,
+    PersonMetrics,
     Counterparties,
     CounterpartyRow,
     Direction,
@@ -46,6 +52,7 @@ from customer360.graphstore.plan import (
 )
 from customer360.graphstore.protocol import StoreUnavailable
 from customer360.graphstore.sqlite import cents, from_cents
+from customer360.insights import DEFAULT_RULES, Rules
 from customer360.model import (
     Account,
     AccountStatus,
@@ -87,7 +94,10 @@ PROPERTY_TYPES: dict[str, str] = {
     "phone_id": "String", "number": "String", "phone_type": "String",
     "transaction_id": "String", "from_account_id": "String", "to_account_id": "String",
     "amount_cents": "Long", "timestamp": "Long",
+    "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
 }
+
+STATE_LABEL = "c360_state"  # small key/value vertices: data version, rules fingerprint, dashboard
 
 SCHEMA_SCRIPT = """
 mgmt = graph.openManagement()
@@ -240,6 +250,10 @@ def emit_find_persons(g: GraphTraversalSource, step: FindPersons, p: Params) -> 
         t = t.has("total_balance_cents", P.gte(p("min_balance", flt.min_total_balance_cents)))
     if flt.max_total_balance_cents is not None:
         t = t.has("total_balance_cents", P.lte(p("max_balance", flt.max_total_balance_cents)))
+    if flt.segment_tier is not None:
+        t = t.has("segment_tier", p("segment_tier", flt.segment_tier))
+    if flt.risk_level is not None:
+        t = t.has("risk_level", p("risk_level", flt.risk_level))
     if flt.state:
         t = t.where(__.out(EdgeLabel.LIVES_AT.value).has("state", p("state", flt.state)))
     if flt.has_account_type:
@@ -276,6 +290,34 @@ def emit_counterparties(g: GraphTraversalSource, step: Counterparties, p: Params
     )
 
 
+def emit_person_metrics(g: GraphTraversalSource, persons: GraphTraversal) -> GraphTraversal:
+    """The aggregates stored on person vertices plus their distinct account types."""
+    return persons.project("person_id", "n_acc", "balance", "n_tx", "volume", "types").by("person_id").by(
+        __.coalesce(__.values("num_accounts"), __.constant(0))
+    ).by(__.coalesce(__.values("total_balance_cents"), __.constant(0))).by(
+        __.coalesce(__.values("num_transactions"), __.constant(0))
+    ).by(__.coalesce(__.values("total_volume_cents"), __.constant(0))).by(
+        __.out(EdgeLabel.OWNS.value).values("account_type").dedup().fold()
+    )
+
+
+def emit_bank_totals(g: GraphTraversalSource) -> GraphTraversal:
+    shared = lambda label, edge: __.V().hasLabel(label).where(__.in_(edge).count().is_(P.gt(1))).count()  # noqa: E731
+    return g.inject(1).project("accounts", "transactions", "volume", "addresses", "phones", "counterparties").by(
+        __.V().hasLabel("account").count()
+    ).by(__.V().hasLabel("transaction").count()).by(
+        _sum_or_zero(__.V().hasLabel("transaction").values("amount_cents"))
+    ).by(shared("address", EdgeLabel.LIVES_AT.value)).by(shared("phone", EdgeLabel.HAS_PHONE.value)).by(
+        __.V().hasLabel("account").where(
+            __.in_(EdgeLabel.RECEIVED_BY.value).in_(EdgeLabel.SENT.value).dedup().count().is_(P.gt(1))
+        ).count()
+    )
+
+
+def _metrics(row: dict[str, Any]) -> MetricsRow:
+    return MetricsRow(row["person_id"], row["n_acc"], row["balance"], row["n_tx"], row["volume"], tuple(sorted(row["types"])))
+
+
 # ------------------------------------------------------------------ decoding
 
 
@@ -306,7 +348,8 @@ class GremlinStore:
     backend = "janusgraph"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8182, traversal_source: str = "g",
-                 *, timeout_s: float = 10.0, pool_size: int = 4) -> None:
+                 *, timeout_s: float = 10.0, pool_size: int = 4, rules: Rules = DEFAULT_RULES) -> None:
+        self.rules = rules
         self.url = f"ws://{host}:{port}/gremlin"
         self.host, self.port = host, port
         self.traversal_source = traversal_source
@@ -413,19 +456,68 @@ class GremlinStore:
             result[item["src"]] = [CounterpartyRow(r["account_id"], r["n"], r["volume"]) for r in item["rows"]]
         return result
 
+    async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
+        if not step.keys:
+            return {}
+        rows = await self._run("person_metrics", lambda g, p: emit_person_metrics(
+            g, g.V().has("person", "person_id", P.within(p("keys", list(step.keys))))
+        ))
+        return {row["person_id"]: _metrics(row) for row in rows}
+
+    async def portfolio(self) -> dict | None:
+        rows = await self._run("read_state", lambda g, p: _state_value(g, p("key", PORTFOLIO_KEY)))
+        return json.loads(rows[0]) if rows else None
+
     async def ping(self) -> None:
         await self._run("ping", lambda g, p: g.inject(1))
+
+    # ------------------------------------------------------------ insight cache
+
+    def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]:
+        g = self._g()
+        after = ""
+        while True:
+            persons = g.V().has("person", "person_id", P.gt(after)).order().by("person_id").limit(batch_size)
+            rows = emit_person_metrics(g, persons).to_list()
+            if not rows:
+                return
+            yield [_metrics(row) for row in rows]
+            after = rows[-1]["person_id"]
+
+    def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
+        GremlinBulkWriter(self._g()).merge_vertices(VertexLabel.PERSON, [
+            {"person_id": person_id, "segment_tier": tier, "risk_level": level} for person_id, tier, level in rows
+        ])
+
+    def bank_totals(self) -> BankTotals:
+        row = emit_bank_totals(self._g()).next()
+        return BankTotals(row["accounts"], row["transactions"], row["volume"], row["addresses"], row["phones"],
+                          row["counterparties"])
+
+    def read_state(self, key: str) -> str | None:
+        values = _state_value(self._g(), key).to_list()
+        return values[0] if values else None
+
+    def write_state(self, key: str, value: str) -> None:
+        (
+            self._g().merge_v({T.label: STATE_LABEL, "state_key": key})
+            .option(Merge.on_create, {"state_value": value}).option(Merge.on_match, {"state_value": value})
+            .iterate()
+        )
 
     # ------------------------------------------------------------ schema and writing
 
     def init_schema(self) -> None:
         """Create labels, property keys and unique composite indexes (idempotent)."""
         bindings = {
-            "vertexLabels": [label.value for label in VertexLabel],
+            "vertexLabels": [label.value for label in VertexLabel] + [STATE_LABEL],
             "edgeLabels": [edge.value for edge in EdgeLabel],
             "propertyKeys": [[name, kind] for name, kind in PROPERTY_TYPES.items()],
             "uniqueIndexes": [[f"by_{label.key}", label.key, label.value] for label in VertexLabel],
-            "plainIndexes": [["by_state", "state"], ["by_owner_person_id", "owner_person_id"]],
+            "plainIndexes": [
+                ["by_state", "state"], ["by_owner_person_id", "owner_person_id"], ["by_state_key", "state_key"],
+                ["by_segment_tier", "segment_tier"], ["by_risk_level", "risk_level"],
+            ],
         }
         client = self._script_client()
         try:
@@ -465,6 +557,8 @@ class GremlinStore:
         writer = GremlinBulkWriter(self._g())
         yield writer
         writer.refresh_person_aggregates()
+        bump_data_version(self)
+        refresh_insights(self, self.rules)
 
 
 # A traversal source with no server behind it: builds the bytecode shown in explain.
@@ -478,7 +572,7 @@ class GremlinBulkWriter:
         self._g = g
         self._touched_persons: set[str] = set()
 
-    def _merge_vertices(self, label: VertexLabel, rows: list[dict[str, Any]]) -> None:
+    def merge_vertices(self, label: VertexLabel, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         batch = [
@@ -513,7 +607,7 @@ class GremlinBulkWriter:
         )
 
     def put_persons(self, rows: Sequence[Person]) -> None:
-        self._merge_vertices(VertexLabel.PERSON, [
+        self.merge_vertices(VertexLabel.PERSON, [
             {"person_id": r.person_id, "first_name": r.first_name, "last_name": r.last_name,
              "name_lower": f"{r.first_name} {r.last_name}".lower(), "date_of_birth": r.date_of_birth, "ssn": r.ssn}
             for r in rows
@@ -521,7 +615,7 @@ class GremlinBulkWriter:
         self._touched_persons.update(r.person_id for r in rows)
 
     def put_accounts(self, rows: Sequence[Account]) -> None:
-        self._merge_vertices(VertexLabel.ACCOUNT, [
+        self.merge_vertices(VertexLabel.ACCOUNT, [
             {"account_id": r.account_id, "owner_person_id": r.owner_person_id, "account_type": r.account_type.value,
              "balance_cents": cents(r.balance), "status": r.status.value}
             for r in rows
@@ -530,13 +624,13 @@ class GremlinBulkWriter:
         self._touched_persons.update(r.owner_person_id for r in rows)
 
     def put_addresses(self, rows: Sequence[Address]) -> None:
-        self._merge_vertices(VertexLabel.ADDRESS, [
+        self.merge_vertices(VertexLabel.ADDRESS, [
             {"address_id": r.address_id, "street": r.street, "city": r.city, "state": r.state, "zip_code": r.zip_code}
             for r in rows
         ])
 
     def put_phones(self, rows: Sequence[Phone]) -> None:
-        self._merge_vertices(VertexLabel.PHONE, [
+        self.merge_vertices(VertexLabel.PHONE, [
             {"phone_id": r.phone_id, "number": r.number, "phone_type": r.phone_type.value} for r in rows
         ])
 
@@ -547,7 +641,7 @@ class GremlinBulkWriter:
         self._merge_edges(EdgeLabel.HAS_PHONE, [(r.person_id, r.phone_id) for r in rows])
 
     def put_transactions(self, rows: Sequence[Transaction]) -> None:
-        self._merge_vertices(VertexLabel.TRANSACTION, [
+        self.merge_vertices(VertexLabel.TRANSACTION, [
             {"transaction_id": r.transaction_id, "from_account_id": r.from_account_id,
              "to_account_id": r.to_account_id, "amount_cents": cents(r.amount), "timestamp": r.timestamp}
             for r in rows
@@ -573,6 +667,10 @@ class GremlinBulkWriter:
                 .iterate()
             )
         self._touched_persons.clear()
+
+
+def _state_value(g: GraphTraversalSource, key: str) -> GraphTraversal:
+    return g.V().has(STATE_LABEL, "state_key", key).values("state_value")
 
 
 def _sum_or_zero(values: GraphTraversal) -> GraphTraversal:

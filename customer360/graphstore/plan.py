@@ -163,6 +163,8 @@ class PersonFilter:
     has_account_type: str | None = None
     min_total_balance_cents: int | None = None
     max_total_balance_cents: int | None = None
+    segment_tier: str | None = None  # as stored by the insight refresh (insights.Tier value)
+    risk_level: str | None = None  # likewise (insights.RiskLevel value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +187,14 @@ class Counterparties:
     first: int | None = None
 
 
-Step = Traverse | GetVertices | FindPersons | Counterparties
+@dataclass(frozen=True, slots=True)
+class PersonMetrics:
+    """Per person: the aggregates every insight is computed from (kept up to date by loads)."""
+
+    keys: tuple[str, ...]
+
+
+Step = Traverse | GetVertices | FindPersons | Counterparties | PersonMetrics
 
 
 # ---------------------------------------------------------------- results
@@ -206,3 +215,25 @@ class CounterpartyRow:
     account_id: str
     transaction_count: int
     volume_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsRow:
+    person_id: str
+    num_accounts: int
+    total_balance_cents: int
+    num_transactions: int
+    total_volume_cents: int
+    account_types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BankTotals:
+    """Bank-wide figures for the dashboard that are not sums over persons."""
+
+    accounts: int
+    transactions: int
+    total_volume_cents: int
+    shared_addresses: int
+    shared_phones: int
+    shared_counterparties: int

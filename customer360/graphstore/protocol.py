@@ -6,11 +6,14 @@ JanusGraph store are interchangeable behind ``C360_GRAPH``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from customer360.graphstore.plan import (
+    BankTotals,
+    MetricsRow,
+    PersonMetrics,
     Counterparties,
     CounterpartyRow,
     FindPersons,
@@ -19,6 +22,7 @@ from customer360.graphstore.plan import (
     Traverse,
     VertexLabel,
 )
+from customer360.insights import Rules
 from customer360.model import Account, Address, Person, Phone, PhoneLink, Residence, Transaction
 
 
@@ -59,6 +63,12 @@ class GraphStore(Protocol):
     async def counterparties(self, step: Counterparties) -> dict[str, list[CounterpartyRow]]:
         """Per account, the accounts it sent to, most transactions first."""
 
+    async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
+        """Per person key: the aggregates the insights are computed from."""
+
+    async def portfolio(self) -> dict | None:
+        """The cached dashboard snapshot (None before the first load)."""
+
     async def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the backend answers a trivial query now."""
 
@@ -67,5 +77,14 @@ class GraphStore(Protocol):
 
     def bulk_writer(self) -> AbstractContextManager[BulkWriter]:
         """A writer whose work is kept only if the block ends without an exception."""
+
+    # the insight cache (see insight_cache.py); loads keep these in step
+    rules: Rules
+
+    def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]: ...
+    def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None: ...
+    def bank_totals(self) -> BankTotals: ...
+    def read_state(self, key: str) -> str | None: ...
+    def write_state(self, key: str, value: str) -> None: ...
 
     def close(self) -> None: ...

@@ -17,6 +17,7 @@ from customer360.graphstore.plan import (
     EdgeLabel,
     FindPersons,
     GetVertices,
+    PersonMetrics,
     Keyset,
     Op,
     Order,
@@ -228,6 +229,12 @@ def compile_find_persons(step: FindPersons) -> CompiledQuery:
     if flt.max_total_balance_cents is not None:
         params["max_balance"] = flt.max_total_balance_cents
         conditions.append("s.total_balance_cents <= :max_balance")
+    if flt.segment_tier is not None:
+        params["segment_tier"] = flt.segment_tier
+        conditions.append("s.segment_tier = :segment_tier")
+    if flt.risk_level is not None:
+        params["risk_level"] = flt.risk_level
+        conditions.append("s.risk_level = :risk_level")
 
     if step.order is PersonOrder.NAME:
         order_sql = [("last_name", step.descending), ("first_name", step.descending)]
@@ -272,3 +279,36 @@ def compile_counterparties(step: Counterparties) -> CompiledQuery:
         f"GROUP BY from_account_id, to_account_id) {limit} ORDER BY src, rn"
     )
     return CompiledQuery("counterparties", text, params)
+
+
+_METRICS_COLUMNS = (
+    "s.person_id, s.num_accounts, s.total_balance_cents, s.num_transactions, s.total_volume_cents, "
+    "(SELECT group_concat(DISTINCT a.account_type) FROM account AS a WHERE a.owner_person_id = s.person_id)"
+)
+
+PERSON_METRICS_PAGE = (
+    f"SELECT {_METRICS_COLUMNS} FROM person_summary AS s WHERE s.person_id > :after "
+    "ORDER BY s.person_id LIMIT :limit"
+)
+
+BANK_TOTALS = """
+SELECT (SELECT COUNT(*) FROM account),
+       (SELECT COUNT(*) FROM txn),
+       (SELECT COALESCE(SUM(amount_cents), 0) FROM txn),
+       (SELECT COUNT(*) FROM (SELECT address_id FROM lives_at GROUP BY address_id HAVING COUNT(*) > 1)),
+       (SELECT COUNT(*) FROM (SELECT phone_id FROM has_phone GROUP BY phone_id HAVING COUNT(*) > 1)),
+       (SELECT COUNT(*) FROM (SELECT to_account_id FROM txn GROUP BY to_account_id
+                              HAVING COUNT(DISTINCT from_account_id) > 1))
+"""
+
+
+def compile_person_metrics(step: PersonMetrics) -> CompiledQuery:
+    text = (
+        f"SELECT {_METRICS_COLUMNS} FROM person_summary AS s "
+        "WHERE s.person_id IN (SELECT value FROM json_each(:keys))"
+    )
+    return CompiledQuery("person_metrics", text, {"keys": keys_param(step.keys)})
+
+
+def compile_read_state(key: str) -> CompiledQuery:
+    return CompiledQuery("read_state", "SELECT value FROM c360_state WHERE key = :key", {"key": key})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
@@ -19,7 +20,16 @@ from typing import Any
 
 from customer360.graphstore import sql
 from customer360.graphstore.calls import CompiledQuery, recorded_call
+from customer360.graphstore.insight_cache import (
+    PORTFOLIO as PORTFOLIO_KEY,
+    bump_data_version,
+    ensure_insights_current,
+    refresh_insights,
+)
 from customer360.graphstore.plan import (
+    BankTotals,
+    MetricsRow,
+    PersonMetrics,
     Counterparties,
     CounterpartyRow,
     FindPersons,
@@ -31,6 +41,7 @@ from customer360.graphstore.plan import (
     VertexLabel,
 )
 from customer360.graphstore.protocol import StoreUnavailable
+from customer360.insights import DEFAULT_RULES, Rules
 from customer360.model import (
     Account,
     AccountStatus,
@@ -102,16 +113,25 @@ CREATE TABLE IF NOT EXISTS person_summary (
     num_accounts INTEGER NOT NULL,
     total_balance_cents INTEGER NOT NULL,
     num_transactions INTEGER NOT NULL,
-    total_volume_cents INTEGER NOT NULL
+    total_volume_cents INTEGER NOT NULL,
+    segment_tier TEXT,
+    risk_level TEXT
 );
 CREATE INDEX IF NOT EXISTS person_summary_by_balance ON person_summary (total_balance_cents, person_id);
+CREATE INDEX IF NOT EXISTS person_summary_by_tier ON person_summary (segment_tier);
+CREATE INDEX IF NOT EXISTS person_summary_by_risk ON person_summary (risk_level);
+CREATE TABLE IF NOT EXISTS c360_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 REFRESH_SUMMARY = """
 INSERT OR REPLACE INTO person_summary
 SELECT p.person_id,
        COALESCE(a.num_accounts, 0), COALESCE(a.total_balance_cents, 0),
-       COALESCE(t.num_transactions, 0), COALESCE(t.total_volume_cents, 0)
+       COALESCE(t.num_transactions, 0), COALESCE(t.total_volume_cents, 0),
+       NULL, NULL
 FROM person AS p
 LEFT JOIN (SELECT owner_person_id, COUNT(*) AS num_accounts, SUM(balance_cents) AS total_balance_cents
            FROM account GROUP BY owner_person_id) AS a ON a.owner_person_id = p.person_id
@@ -150,6 +170,11 @@ def _transaction(row: Sequence[Any]) -> Transaction:
     return Transaction(row[0], row[1], row[2], from_cents(row[3]), row[4])
 
 
+def _metrics(row: Sequence[Any]) -> MetricsRow:
+    types = tuple(sorted(row[5].split(","))) if row[5] else ()
+    return MetricsRow(row[0], row[1], row[2], row[3], row[4], types)
+
+
 DECODERS = {
     VertexLabel.PERSON: _person,
     VertexLabel.ACCOUNT: _account,
@@ -164,14 +189,16 @@ class SqliteStore:
 
     backend = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, rules: Rules = DEFAULT_RULES) -> None:
         self.path = Path(path)
+        self.rules = rules
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         with self._write_connection() as connection:
             connection.executescript(SCHEMA)
+        ensure_insights_current(self, rules)
 
     # ------------------------------------------------------------ connections
 
@@ -271,6 +298,16 @@ class SqliteStore:
             result[source].append(CounterpartyRow(account_id, count, volume))
         return result
 
+    async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
+        if not step.keys:
+            return {}
+        rows = await self._run_async(sql.compile_person_metrics(step))
+        return {row[0]: _metrics(row) for row in rows}
+
+    async def portfolio(self) -> dict | None:
+        rows = await self._run_async(sql.compile_read_state(PORTFOLIO_KEY))
+        return json.loads(rows[0][0]) if rows else None
+
     async def ping(self) -> None:
         await self._run_async(CompiledQuery("ping", "SELECT COUNT(*) FROM person LIMIT 1"))
 
@@ -300,6 +337,40 @@ class SqliteStore:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+        bump_data_version(self)
+        refresh_insights(self, self.rules)
+
+    # ------------------------------------------------------------ insight cache
+
+    def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]:
+        after = ""
+        while True:
+            rows = self._connection().execute(sql.PERSON_METRICS_PAGE, {"after": after, "limit": batch_size}).fetchall()
+            if not rows:
+                return
+            yield [_metrics(row) for row in rows]
+            after = rows[-1][0]
+
+    def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
+        with self._write_connection() as connection:
+            connection.executemany(
+                "UPDATE person_summary SET segment_tier = ?, risk_level = ? WHERE person_id = ?",
+                [(tier, level, person_id) for person_id, tier, level in rows],
+            )
+
+    def bank_totals(self) -> BankTotals:
+        return BankTotals(*self._connection().execute(sql.BANK_TOTALS).fetchone())
+
+    def read_state(self, key: str) -> str | None:
+        row = self._connection().execute("SELECT value FROM c360_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def write_state(self, key: str, value: str) -> None:
+        with self._write_connection() as connection:
+            connection.execute(
+                "INSERT INTO c360_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
 
 class SqliteBulkWriter:

@@ -154,6 +154,8 @@ class CustomerQuery:
     has_account_type: str | None = None
     min_total_balance: Decimal | None = None
     max_total_balance: Decimal | None = None
+    segment_tier: str | None = None
+    risk_level: str | None = None
     order: PersonOrder = PersonOrder.NAME
     descending: bool = False
 
@@ -179,6 +181,8 @@ async def customers(
             amount_cents(field, "filter.maxTotalBalance", query.max_total_balance)
             if query.max_total_balance is not None else None
         ),
+        segment_tier=query.segment_tier,
+        risk_level=query.risk_level,
     )
     step = FindPersons(flt, query.order, query.descending, args.first, args.after, want_total)
     try:

@@ -19,7 +19,9 @@ from customer360.graphstore.plan import (
     GetVertices,
     Hop,
     Keyset,
+    MetricsRow,
     Order,
+    PersonMetrics,
     Page,
     Predicate,
     Traverse,
@@ -76,6 +78,13 @@ class RequestLoaders:
             return [pages[k] for k in keys]
 
         return await self._loader(shape, batch).load(key)
+
+    async def person_metrics(self, key: str) -> MetricsRow | None:
+        async def batch(keys: list[str]) -> list[MetricsRow | None]:
+            found = await _guarded(self._store.person_metrics(PersonMetrics(tuple(keys))))
+            return [found.get(k) for k in keys]
+
+        return await self._loader("person_metrics", batch).load(key)
 
     async def counterparties(self, first: int | None, key: str) -> list[CounterpartyRow]:
         async def batch(keys: list[str]) -> list[list[CounterpartyRow]]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from customer360.schema.enums import AccountType, CustomerOrderField, SortDirection
+from customer360.schema.insights import RiskLevel, SegmentTier
 
 
 @strawberry.input(description="Keep transactions in a time range and/or an amount range.")
@@ -25,6 +26,8 @@ class CustomerFilter:
     has_account_type: AccountType | None = None
     min_total_balance: Decimal | None = None
     max_total_balance: Decimal | None = None
+    segment: SegmentTier | None = None
+    risk_level: RiskLevel | None = None
 
 
 @strawberry.input

@@ -10,6 +10,8 @@ from strawberry.types import Info
 
 from customer360.graphstore.plan import PersonOrder, VertexLabel
 from customer360.resolvers import graph
+from customer360.resolvers import insights as insight_resolvers
+from customer360.schema.insights import Portfolio
 from customer360.resolvers.errors import NotFound
 from customer360.resolvers.selection import selects
 from customer360.schema.enums import CustomerOrderField, SortDirection
@@ -64,6 +66,8 @@ class Query:
             has_account_type=flt.has_account_type.value if flt.has_account_type else None,
             min_total_balance=flt.min_total_balance,
             max_total_balance=flt.max_total_balance,
+            segment_tier=flt.segment.value if flt.segment else None,
+            risk_level=flt.risk_level.value if flt.risk_level else None,
             order=PersonOrder.NAME if order.field is CustomerOrderField.NAME else PersonOrder.TOTAL_BALANCE,
             descending=order.direction is SortDirection.DESC,
         )
@@ -85,6 +89,10 @@ class Query:
     @strawberry.field(description="One phone by id.")
     async def phone(self, info: Info, id: strawberry.ID) -> Phone:
         return await _one(info, VertexLabel.PHONE, id, "phone")
+
+    @strawberry.field(description="The bank at a glance: totals, segments, risk levels, relationships.")
+    async def portfolio(self, info: Info) -> Portfolio:
+        return Portfolio.of(await insight_resolvers.portfolio(info.context))
 
     @strawberry.field(description="Any vertex by its business key, whatever its type.")
     async def node(self, info: Info, id: strawberry.ID) -> Node:

@@ -13,6 +13,8 @@ from strawberry.types import Info
 from customer360 import model
 from customer360.graphstore.plan import VertexLabel
 from customer360.resolvers import graph
+from customer360.resolvers import insights as insight_resolvers
+from customer360.schema import insights as insight_types
 from customer360.resolvers.graph import ConnectionData, TransactionFilterArgs
 from customer360.resolvers.selection import selects
 from customer360.schema.enums import AccountStatus, AccountType, PhoneType
@@ -251,6 +253,23 @@ class Person(Node):
     async def phones(self, info: Info) -> list[Phone]:
         rows = await graph.neighbours(info.context, VertexLabel.PERSON, self.record.person_id, graph.PERSON_PHONES)
         return [Phone.of(r) for r in rows]
+
+    @strawberry.field(description="Accounts, balance and sent transactions, aggregated.")
+    async def metrics(self, info: Info) -> insight_types.CustomerMetrics:
+        return insight_types.metrics_of(await insight_resolvers.customer_insights(info.context, self.record.person_id))
+
+    @strawberry.field(description="Value tier (PREMIUM, GOLD, SILVER, BRONZE) with the rule that placed it.")
+    async def segment(self, info: Info) -> insight_types.Segment:
+        return insight_types.segment_of(await insight_resolvers.customer_insights(info.context, self.record.person_id))
+
+    @strawberry.field(description="Risk score and level with every rule that added points.")
+    async def risk(self, info: Info) -> insight_types.Risk:
+        return insight_types.risk_of(await insight_resolvers.customer_insights(info.context, self.record.person_id))
+
+    @strawberry.field(description="Products to offer, each with the rule that suggests it.")
+    async def recommendations(self, info: Info) -> list[insight_types.Recommendation]:
+        result = await insight_resolvers.customer_insights(info.context, self.record.person_id)
+        return insight_types.recommendations_of(result)
 
     @strawberry.field(description="Payments sent from any of this person's accounts, newest first.")
     async def transactions(
