@@ -1,0 +1,322 @@
+"""Gremlin for the network steps (:mod:`.network`): each step is ONE bytecode traversal.
+
+Every value goes through ``p(name, value)`` (see :class:`~customer360.graphstore.gremlin.Params`),
+so explain shows the traversal with ``$name`` placeholders and the values apart; nothing is
+ever pasted into script text.
+
+Vertices are found by ``has(label, key, within(keys))`` so JanusGraph answers from its unique
+composite indexes; a frontier of several labels starts with ``union`` of one such lookup per
+label (mid-traversal ``V()``), which each use their index.
+
+The executors take a :class:`~customer360.graphstore.gremlin.GremlinStore` and run through
+``store._run(operation, build)`` (and so through the call log of :mod:`.calls`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from gremlin_python.process.graph_traversal import GraphTraversal, GraphTraversalSource, __
+from gremlin_python.process.traversal import Order as GOrder
+from gremlin_python.process.traversal import P, Scope, T
+
+from customer360.graphstore.network import (
+    BUSINESS_KEYS,
+    Expand,
+    ExpandEach,
+    Expansion,
+    Locate,
+    NetworkEdge,
+    NetworkStep,
+    ReceiverRow,
+    RelatedPersons,
+    Relation,
+    RelationRow,
+    SharedRow,
+    SharedVertices,
+    TopReceivers,
+    VertexRef,
+    finish_expansion,
+)
+from customer360.graphstore.plan import EdgeLabel, Keyset, Page, VertexLabel
+
+if TYPE_CHECKING:
+    from customer360.graphstore.gremlin import GremlinStore, Params
+
+
+def _all_properties() -> list[str]:
+    from customer360.graphstore.gremlin import VERTEX_PROPERTIES
+
+    names: list[str] = []
+    for properties in VERTEX_PROPERTIES.values():
+        names += [name for name in properties if name not in names]
+    return names
+
+
+def _decode(label: VertexLabel, row: dict[str, Any]) -> Any:
+    from customer360.graphstore.gremlin import _decode as decode
+
+    return decode(label, row)
+
+
+def _key() -> GraphTraversal:
+    """The business key of whatever vertex this is (each has exactly one of them)."""
+    return __.values(*BUSINESS_KEYS)
+
+
+def _lookups(name: str, keys_by_label: dict[VertexLabel, list[str]], p: Params) -> list[GraphTraversal]:
+    """One indexed ``V().has(label, key, within(...))`` per label."""
+    return [
+        __.V().has(label.value, label.key, P.within(p(f"{name}_{label.value}", keys)))
+        for label, keys in keys_by_label.items()
+    ]
+
+
+def _member(name: str, keys_by_label: dict[VertexLabel, list[str]], p: Params) -> GraphTraversal:
+    """A filter: the current vertex is one of these (label, key) pairs."""
+    tests = [
+        __.has(label.value, label.key, P.within(p(f"{name}_{label.value}", keys)))
+        for label, keys in keys_by_label.items()
+    ]
+    return tests[0] if len(tests) == 1 else __.or_(*tests)
+
+
+def _by_label(refs: list[VertexRef] | tuple[VertexRef, ...]) -> dict[VertexLabel, list[str]]:
+    grouped: dict[VertexLabel, list[str]] = {}
+    for label in VertexLabel:
+        keys = sorted({ref.key for ref in refs if ref.label is label})
+        if keys:
+            grouped[label] = keys
+    return grouped
+
+
+# ------------------------------------------------------------------ locate
+
+
+def emit_locate(g: GraphTraversalSource, step: Locate, p: Params) -> GraphTraversal:
+    keys = p("keys", list(step.keys))
+    lookups = [__.V().has(label.value, label.key, P.within(keys)) for label in VertexLabel]
+    return (
+        g.inject(0).union(*lookups)
+        .project("label", "props").by(T.label).by(__.value_map(*_all_properties()).by(__.unfold()))
+    )
+
+
+async def locate(store: GremlinStore, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
+    found: dict[str, list[tuple[VertexRef, Any]]] = {}
+    if not step.keys:
+        return found
+    for item in await store._run("locate", lambda g, p: emit_locate(g, step, p)):
+        label = VertexLabel(item["label"])
+        record = _decode(label, item["props"])
+        key = item["props"][label.key]
+        found.setdefault(key, []).append((VertexRef(label, key), record))
+    for matches in found.values():
+        matches.sort(key=lambda match: match[0].label.value)
+    return found
+
+
+# ------------------------------------------------------------------ expand
+
+
+def _expand_part(index: int, part: Expand, p: Params) -> GraphTraversal:
+    """``{part, total, rows}``: the new neighbours of the frontier, counted, then the first
+    ``limit`` of them in vertex order, each with its edges back to the frontier."""
+    name = f"x{index}"
+    frontier = _by_label(part.frontier)
+    excluded = {label: part.excluded_keys(label) for label in VertexLabel if part.excluded_keys(label)}
+    labels = [edge.value for edge in part.edge_labels]
+    starts = _lookups(f"{name}_f", frontier, p)
+    t = (starts[0] if len(starts) == 1 else __.union(*starts)).both(*labels).dedup()
+    t = t.not_(_member(f"{name}_seen", excluded, p))
+    edges = (
+        __.bothE(*labels).where(__.bothV().where(_member(f"{name}_f", frontier, p)))
+        .project("edge", "out", "in").by(T.label).by(__.outV().values(*BUSINESS_KEYS))
+        .by(__.inV().values(*BUSINESS_KEYS)).fold()
+    )
+    props = __.value_map(*_all_properties()).by(__.unfold()) if part.with_records else __.constant(0)
+    rows = __.unfold().order().by(T.label, GOrder.asc).by(_key(), GOrder.asc)
+    if part.limit is not None:
+        rows = rows.limit(p(f"{name}_limit", part.limit))
+    rows = rows.project("label", "key", "props", "edges").by(T.label).by(_key()).by(props).by(edges).fold()
+    return (
+        t.fold().project("part", "total", "rows")
+        .by(__.constant(index)).by(__.count(Scope.local)).by(rows)
+    )
+
+
+def emit_expand(g: GraphTraversalSource, step: ExpandEach, p: Params) -> GraphTraversal:
+    parts = [_expand_part(index, part, p) for index, part in enumerate(step.parts) if part.frontier]
+    return g.inject(0).union(*parts)
+
+
+async def expand(store: GremlinStore, step: ExpandEach) -> list[Expansion]:
+    results = [Expansion() for _ in step.parts]
+    if not any(part.frontier for part in step.parts):
+        return results
+    name = "expand" if len(step.parts) == 1 else f"expand_each({len(step.parts)})"
+    for item in await store._run(name, lambda g, p: emit_expand(g, step, p)):
+        part, result = step.parts[item["part"]], results[item["part"]]
+        result.total_new = item["total"]
+        for row in item["rows"]:
+            ref = VertexRef(VertexLabel(row["label"]), row["key"])
+            result.new.append(ref)
+            if part.with_records:
+                result.records[ref] = _decode(ref.label, row["props"])
+            for edge in row["edges"]:
+                label = EdgeLabel(edge["edge"])
+                out_label, in_label = label.endpoints
+                result.edges.append(
+                    NetworkEdge(label, VertexRef(out_label, edge["out"]), VertexRef(in_label, edge["in"]))
+                )
+    for part, result in zip(step.parts, results):
+        finish_expansion(part, result)
+    return results
+
+
+# ------------------------------------------------------------------ related persons
+
+
+def _co_linked(edge: str, item_key: str) -> GraphTraversal:
+    """Other persons linked to the same address (phone) as ``me``, with that vertex's id."""
+    return (
+        __.out(edge).as_("x").in_(edge).where(P.neq("me"))
+        .project("q", "item").by("person_id").by(__.select("x").values(item_key)).fold()
+    )
+
+
+def _transfers(outgoing: bool) -> GraphTraversal:
+    """One row per transaction between ``me`` and another person: their id and the amount."""
+    if outgoing:
+        t = __.out("OWNS").out("SENT").as_("t").out("RECEIVED_BY").in_("OWNS")
+    else:
+        t = __.out("OWNS").in_("RECEIVED_BY").as_("t").in_("SENT").in_("OWNS")
+    return t.where(P.neq("me")).project("q", "v").by("person_id").by(__.select("t").values("amount_cents")).fold()
+
+
+def emit_related(g: GraphTraversalSource, step: RelatedPersons, p: Params) -> GraphTraversal:
+    max_senders = p("max_senders", step.max_counterparty_senders)
+    counterparties = (
+        __.out("OWNS").out("SENT").out("RECEIVED_BY").dedup()
+        .where(__.in_("OWNS").where(P.neq("me")))  # not one of my own accounts
+        .where(__.in_("RECEIVED_BY").in_("SENT").dedup().limit(p("max_senders_plus_one", step.max_counterparty_senders + 1))
+               .count().is_(P.lte(max_senders)))  # not a hub
+        .as_("c")
+        .in_("RECEIVED_BY").in_("SENT").in_("OWNS").where(P.neq("me")).as_("q")
+        .where(__.select("c").in_("OWNS").where(P.neq("q")))  # not one of theirs either
+        .dedup("c", "q")
+        .project("q", "item").by(__.select("q").values("person_id")).by(__.select("c").values("account_id")).fold()
+    )
+    return (
+        g.V().has("person", "person_id", P.within(p("persons", list(step.person_keys)))).as_("me")
+        .project("p", "address", "phone", "sent", "received", "counterparty")
+        .by("person_id")
+        .by(_co_linked("LIVES_AT", "address_id"))
+        .by(_co_linked("HAS_PHONE", "phone_id"))
+        .by(_transfers(outgoing=True))
+        .by(_transfers(outgoing=False))
+        .by(counterparties)
+    )
+
+
+async def related(store: GremlinStore, step: RelatedPersons) -> dict[str, list[RelationRow]]:
+    result: dict[str, list[RelationRow]] = {key: [] for key in step.person_keys}
+    if not step.person_keys:
+        return result
+    for item in await store._run("related_persons", lambda g, p: emit_related(g, step, p)):
+        person = item["p"]
+        rows: set[RelationRow] = set()
+        for field, relation in (("address", Relation.SHARED_ADDRESS), ("phone", Relation.SHARED_PHONE),
+                                ("counterparty", Relation.SHARED_COUNTERPARTY)):
+            rows.update(RelationRow(person, r["q"], relation, r["item"]) for r in item[field])
+        for field in ("sent", "received"):
+            totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for r in item[field]:
+                totals[r["q"]][0] += 1
+                totals[r["q"]][1] += r["v"]
+            rows.update(
+                RelationRow(person, other, Relation.TRANSFERS, field, n, volume)
+                for other, (n, volume) in totals.items()
+            )
+        result[person] = sorted(rows, key=lambda r: (r.other_id, r.relation.value, r.item))
+    return result
+
+
+# ------------------------------------------------------------------ shared addresses / phones
+
+
+def emit_shared(g: GraphTraversalSource, step: SharedVertices, p: Params) -> GraphTraversal:
+    label, edge = step.kind.label, step.kind.edge.value
+    minimum = p("min_persons", step.min_persons)
+    groups = (
+        g.V().hasLabel(label.value)
+        .where(__.in_(edge).limit(minimum).count().is_(P.gte(minimum)))
+        .project("k", "n", "persons").by(label.key).by(__.in_(edge).dedup().count())
+        .by(__.in_(edge).values("person_id").dedup().fold())
+        .where(__.select("n").is_(P.gte(minimum)))
+    )
+    rows = __.unfold()
+    if step.after is not None:
+        after_n, after_key = p("after_n", step.after.value), p("after_key", step.after.key)
+        rows = rows.where(__.or_(
+            __.select("n").is_(P.lt(after_n)),
+            __.and_(__.select("n").is_(P.eq(after_n)), __.select("k").is_(P.gt(after_key))),
+        ))
+    rows = (
+        rows.order().by(__.select("n"), GOrder.desc).by(__.select("k"), GOrder.asc)
+        .limit(p("limit", step.first + 1)).fold()
+    )
+    return groups.fold().project("total", "rows").by(__.count(Scope.local)).by(rows)
+
+
+async def shared(store: GremlinStore, step: SharedVertices) -> Page:
+    [item] = await store._run(f"shared_{step.kind.value}s", lambda g, p: emit_shared(g, step, p))
+    page = Page(rows=[], total=item["total"] if step.with_total else None)
+    for row in item["rows"]:
+        if len(page.rows) == step.first:
+            page.has_next = True
+            break
+        page.rows.append(SharedRow(row["k"], tuple(sorted(row["persons"]))))
+        page.keysets.append(Keyset(row["n"], row["k"]))
+    return page
+
+
+# ------------------------------------------------------------------ top receivers
+
+
+def emit_top_receivers(g: GraphTraversalSource, step: TopReceivers, p: Params) -> GraphTraversal:
+    return (
+        g.V().hasLabel("account").where(__.in_("RECEIVED_BY"))
+        .project("v", "k", "n", "volume").by(__.identity()).by("account_id")
+        .by(__.in_("RECEIVED_BY").count()).by(__.in_("RECEIVED_BY").values("amount_cents").sum_())
+        .order().by(__.select("n"), GOrder.desc).by(__.select("volume"), GOrder.desc).by(__.select("k"), GOrder.asc)
+        .limit(p("limit", step.first))
+        .project("k", "n", "volume", "senders").by(__.select("k")).by(__.select("n")).by(__.select("volume"))
+        .by(__.select("v").in_("RECEIVED_BY").in_("SENT").dedup().count())
+    )
+
+
+async def top_receivers(store: GremlinStore, step: TopReceivers) -> list[ReceiverRow]:
+    if step.first <= 0:
+        return []
+    rows = await store._run("top_receivers", lambda g, p: emit_top_receivers(g, step, p))
+    return [ReceiverRow(r["k"], r["n"], r["volume"], r["senders"]) for r in rows]
+
+
+# ------------------------------------------------------------------ dispatch
+
+
+async def run(store: GremlinStore, step: NetworkStep) -> Any:
+    """What ``GremlinStore.network(step)`` delegates to."""
+    if isinstance(step, ExpandEach):
+        return await expand(store, step)
+    if isinstance(step, Locate):
+        return await locate(store, step)
+    if isinstance(step, RelatedPersons):
+        return await related(store, step)
+    if isinstance(step, SharedVertices):
+        return await shared(store, step)
+    if isinstance(step, TopReceivers):
+        return await top_receivers(store, step)
+    raise TypeError(f"not a network step: {step!r}")
