@@ -381,7 +381,8 @@ class GremlinStore:
     def close(self) -> None:
         self._drop_connection()
 
-    def _submit(self, operation: str, build: Callable[[GraphTraversalSource, Params], GraphTraversal]) -> list:
+    def _submit(self, operation: str, build: Callable[[GraphTraversalSource, Params], GraphTraversal],
+                rows_of: Callable[[list], int] = len) -> list:
         """Build, record and run one traversal; outages become :class:`StoreUnavailable`."""
         shown = Params(display=True)
         text = self._translator.translate(build(DISPLAY_SOURCE, shown).bytecode)
@@ -400,12 +401,14 @@ class GremlinStore:
                 if _is_server_rejection(error):
                     raise
                 raise StoreUnavailable(self.backend, f"{type(error).__name__}: {error}") from error
-            record.rows = len(result)
+            record.rows = rows_of(result)
         return result
 
-    async def _run(self, operation: str, build: Callable[[GraphTraversalSource, Params], GraphTraversal]) -> list:
+    async def _run(self, operation: str, build: Callable[[GraphTraversalSource, Params], GraphTraversal],
+                   rows_of: Callable[[list], int] = len) -> list:
+        """``rows_of`` counts records in a result whose items are per-source pages."""
         try:
-            return await asyncio.wait_for(asyncio.to_thread(self._submit, operation, build), self.timeout_s)
+            return await asyncio.wait_for(asyncio.to_thread(self._submit, operation, build, rows_of), self.timeout_s)
         except asyncio.TimeoutError:
             raise StoreUnavailable(self.backend, f"no answer within {self.timeout_s:g}s") from None
 
@@ -423,7 +426,7 @@ class GremlinStore:
             return pages
         name = ".".join(f"{h.direction.value}({h.edge.value})" for h in step.path)
         columns = _traverse_columns(step)
-        for item in await self._run(f"traverse({name})", lambda g, p: emit_traverse(g, step, p)):
+        for item in await self._run(f"traverse({name})", lambda g, p: emit_traverse(g, step, p), _nested_rows):
             page = pages[item["src"]]
             if step.with_total:
                 page.total = item["total"]
@@ -436,7 +439,7 @@ class GremlinStore:
         return pages
 
     async def find_persons(self, step: FindPersons) -> Page:
-        result = await self._run("find_persons", lambda g, p: emit_find_persons(g, step, p))
+        result = await self._run("find_persons", lambda g, p: emit_find_persons(g, step, p), _nested_rows)
         item = result[0]
         page = Page(rows=[], total=item["total"] if step.with_total else None)
         for index, row in enumerate(item["rows"]):
@@ -452,7 +455,7 @@ class GremlinStore:
         result: dict[str, list[CounterpartyRow]] = {key: [] for key in step.source_keys}
         if not step.source_keys:
             return result
-        for item in await self._run("counterparties", lambda g, p: emit_counterparties(g, step, p)):
+        for item in await self._run("counterparties", lambda g, p: emit_counterparties(g, step, p), _nested_rows):
             result[item["src"]] = [CounterpartyRow(r["account_id"], r["n"], r["volume"]) for r in item["rows"]]
         return result
 
@@ -566,45 +569,64 @@ DISPLAY_SOURCE = Graph().traversal()
 
 
 class GremlinBulkWriter:
-    """Upserts with mergeV/mergeE, one traversal per batch of rows."""
+    """Upserts addressed by vertex id, a few hundred rows per traversal.
+
+    ``mergeV``/``mergeE`` whose match map comes from a traversal cannot use JanusGraph's
+    unique index (it scans), so each chunk first resolves its business keys to vertex ids
+    with one index-backed lookup, then creates the missing vertices with ``addV`` and
+    updates or links the rest through ``mergeV``/``mergeE`` on ids, which are direct reads.
+    """
+
+    CHUNK = 250
 
     def __init__(self, g: GraphTraversalSource) -> None:
         self._g = g
         self._touched_persons: set[str] = set()
 
-    def merge_vertices(self, label: VertexLabel, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        batch = [
-            {"match": {T.label: label.value, label.key: row[label.key]},
-             "props": {k: v for k, v in row.items() if k != label.key}}
-            for row in rows
-        ]
-        (
-            self._g.inject(batch).unfold().as_("row")
-            .merge_v(__.select("row").select("match"))
-            .option(Merge.on_create, __.select("row").select("props"))
-            .option(Merge.on_match, __.select("row").select("props"))
-            .iterate()
+    def _ids(self, label: VertexLabel, keys: Collection[str]) -> dict[str, Any]:
+        """Business key -> JanusGraph vertex id, for the keys that exist (one index lookup)."""
+        if not keys:
+            return {}
+        rows = (
+            self._g.V().has(label.value, label.key, P.within(list(keys)))
+            .project("k", "id").by(label.key).by(T.id).to_list()
         )
+        return {row["k"]: row["id"] for row in rows}
+
+    def merge_vertices(self, label: VertexLabel, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), self.CHUNK):
+            chunk = rows[start : start + self.CHUNK]
+            existing = self._ids(label, [row[label.key] for row in chunk])
+            fresh = [row for row in chunk if row[label.key] not in existing]
+            if fresh:
+                names = list(fresh[0])
+                t = self._g.inject(fresh).unfold().as_("row").addV(label.value)
+                for name in names:
+                    t = t.property(name, __.select("row").select(name))
+                t.iterate()
+            known = [
+                {"match": {T.id: existing[row[label.key]]}, "props": {k: v for k, v in row.items() if k != label.key}}
+                for row in chunk if row[label.key] in existing
+            ]
+            if known:
+                (
+                    self._g.inject(known).unfold().as_("row")
+                    .merge_v(__.select("row").select("match"))
+                    .option(Merge.on_match, __.select("row").select("props"))
+                    .iterate()
+                )
 
     def _merge_edges(self, edge: EdgeLabel, pairs: list[tuple[str, str]]) -> None:
-        if not pairs:
-            return
         out_label, in_label = edge.endpoints
-        batch = [
-            {"match": {T.label: edge.value, GremlinDirection.OUT: Merge.out_v, GremlinDirection.IN: Merge.in_v},
-             "out": {T.label: out_label.value, out_label.key: out_key},
-             "in": {T.label: in_label.value, in_label.key: in_key}}
-            for out_key, in_key in pairs
-        ]
-        (
-            self._g.inject(batch).unfold().as_("row")
-            .merge_e(__.select("row").select("match"))
-            .option(Merge.out_v, __.select("row").select("out"))
-            .option(Merge.in_v, __.select("row").select("in"))
-            .iterate()
-        )
+        for start in range(0, len(pairs), self.CHUNK):
+            chunk = pairs[start : start + self.CHUNK]
+            out_ids = self._ids(out_label, {out_key for out_key, _ in chunk})
+            in_ids = self._ids(in_label, {in_key for _, in_key in chunk})
+            batch = [
+                {T.label: edge.value, GremlinDirection.OUT: out_ids[out_key], GremlinDirection.IN: in_ids[in_key]}
+                for out_key, in_key in chunk
+            ]
+            self._g.inject(batch).unfold().merge_e().iterate()
 
     def put_persons(self, rows: Sequence[Person]) -> None:
         self.merge_vertices(VertexLabel.PERSON, [
@@ -667,6 +689,10 @@ class GremlinBulkWriter:
                 .iterate()
             )
         self._touched_persons.clear()
+
+
+def _nested_rows(result: list) -> int:
+    return sum(len(item["rows"]) for item in result)
 
 
 def _state_value(g: GraphTraversalSource, key: str) -> GraphTraversal:
