@@ -131,9 +131,9 @@ def _expand_part(index: int, part: Expand, p: Params) -> GraphTraversal:
     t = (starts[0] if len(starts) == 1 else __.union(*starts)).both(*labels).dedup()
     t = t.not_(_member(f"{name}_seen", excluded, p))
     edges = (
-        __.bothE(*labels).where(__.bothV().where(_member(f"{name}_f", frontier, p)))
-        .project("edge", "out", "in").by(T.label).by(__.outV().values(*BUSINESS_KEYS))
-        .by(__.inV().values(*BUSINESS_KEYS)).fold()
+        __.both_e(*labels).where(__.both_v().where(_member(f"{name}_f", frontier, p)))
+        .project("edge", "out", "in").by(T.label).by(__.out_v().values(*BUSINESS_KEYS))
+        .by(__.in_v().values(*BUSINESS_KEYS)).fold()
     )
     props = __.value_map(*_all_properties()).by(__.unfold()) if part.with_records else __.constant(0)
     rows = __.unfold().order().by(T.label, GOrder.asc).by(_key(), GOrder.asc)
@@ -250,7 +250,7 @@ def emit_shared(g: GraphTraversalSource, step: SharedVertices, p: Params) -> Gra
     label, edge = step.kind.label, step.kind.edge.value
     minimum = p("min_persons", step.min_persons)
     groups = (
-        g.V().hasLabel(label.value)
+        g.V().has_label(label.value)
         .where(__.in_(edge).limit(minimum).count().is_(P.gte(minimum)))
         .project("k", "n", "persons").by(label.key).by(__.in_(edge).dedup().count())
         .by(__.in_(edge).values("person_id").dedup().fold())
@@ -287,7 +287,7 @@ async def shared(store: GremlinStore, step: SharedVertices) -> Page:
 
 def emit_top_receivers(g: GraphTraversalSource, step: TopReceivers, p: Params) -> GraphTraversal:
     return (
-        g.V().hasLabel("account").where(__.in_("RECEIVED_BY"))
+        g.V().has_label("account").where(__.in_("RECEIVED_BY"))
         .project("v", "k", "n", "volume").by(__.identity()).by("account_id")
         .by(__.in_("RECEIVED_BY").count()).by(__.in_("RECEIVED_BY").values("amount_cents").sum_())
         .order().by(__.select("n"), GOrder.desc).by(__.select("volume"), GOrder.desc).by(__.select("k"), GOrder.asc)
