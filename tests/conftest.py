@@ -57,20 +57,31 @@ def _gremlin_store(bank_dir: Path) -> GraphStore:
     if problem:
         service_missing(f"JanusGraph at {GREMLIN_URL}", problem)
     store = GremlinStore(url.host, url.port, url.traversal_source)
-    store.reset_graph()
+    store.drop_all_data()
     store.init_schema()
     load_bank(bank_dir, store, progress=False)
     return store
 
 
-@pytest.fixture(scope="session", params=["sqlite", "janusgraph"])
-def store(request: pytest.FixtureRequest, bank_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
-    if request.param == "sqlite":
-        graph_store = _sqlite_store(bank_dir, tmp_path_factory.mktemp("sqlite"))
-    else:
-        graph_store = _gremlin_store(bank_dir)
+@pytest.fixture(scope="session")
+def sqlite_contract_store(bank_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    graph_store = _sqlite_store(bank_dir, tmp_path_factory.mktemp("sqlite"))
     yield graph_store
     graph_store.close()
+
+
+@pytest.fixture(scope="session")
+def janusgraph_store(bank_dir: Path) -> Iterator[GraphStore]:
+    """The fixture bank in the real JanusGraph (loaded once per session)."""
+    graph_store = _gremlin_store(bank_dir)
+    yield graph_store
+    graph_store.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "janusgraph"])
+def store(request: pytest.FixtureRequest) -> GraphStore:
+    """Every store in turn, holding the same bank: the contract suite's subject."""
+    return request.getfixturevalue(f"{request.param}_store" if request.param == "janusgraph" else "sqlite_contract_store")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+from gremlin_python.driver.protocol import GremlinServerError
 from gremlin_python.driver.serializer import GraphBinarySerializersV1
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversal, GraphTraversalSource, __
@@ -393,16 +394,25 @@ class GremlinStore:
             if problem:
                 self._drop_connection()
                 raise StoreUnavailable(self.backend, problem)
-            try:
-                t = build(self._g(), params)
-                result = t.to_list()
-            except Exception as error:  # driver, transport and server errors alike
-                self._drop_connection()
-                if _is_server_rejection(error):
-                    raise
-                raise StoreUnavailable(self.backend, f"{type(error).__name__}: {error}") from error
+            result = self._execute(build, params)
             record.rows = rows_of(result)
         return result
+
+    def _execute(self, build: Callable[[GraphTraversalSource, Params], GraphTraversal], params: Params) -> list:
+        """Run on the pooled connection; after a transport failure, once more on a fresh one
+        (a server that restarted leaves dead sockets in the pool)."""
+        for attempt in (1, 2):
+            try:
+                return build(self._g(), params).to_list()
+            except GremlinServerError as error:
+                if error.status_code == 598:  # the server's own evaluation timeout
+                    raise StoreUnavailable(self.backend, f"timed out on the server: {error}") from error
+                raise  # the server answered: a traversal bug, not an outage
+            except Exception as error:  # transport: refused, reset, closed websocket...
+                self._drop_connection()
+                if attempt == 2:
+                    raise StoreUnavailable(self.backend, f"{type(error).__name__}: {error}") from error
+        raise AssertionError("unreachable")
 
     async def _run(self, operation: str, build: Callable[[GraphTraversalSource, Params], GraphTraversal],
                    rows_of: Callable[[list], int] = len) -> list:
@@ -539,7 +549,6 @@ class GremlinStore:
         while g.V().limit(1).count().next():
             g.V().limit(2000).drop().iterate()
 
-    reset_graph = drop_all_data
 
     def existing_keys(self, label: VertexLabel, keys: Collection[str]) -> set[str]:
         found: set[str] = set()
@@ -702,10 +711,3 @@ def _state_value(g: GraphTraversalSource, key: str) -> GraphTraversal:
 def _sum_or_zero(values: GraphTraversal) -> GraphTraversal:
     """``sum()`` of nothing yields nothing in Gremlin; a person without accounts has 0."""
     return __.coalesce(values.sum_(), __.constant(0))
-
-
-def _is_server_rejection(error: Exception) -> bool:
-    """A server that answered with an error (bad traversal) is not an outage."""
-    from gremlin_python.driver.protocol import GremlinServerError
-
-    return isinstance(error, GremlinServerError) and getattr(error, "status_code", 0) in (597, 598, 599) and "Connection" not in str(error)
