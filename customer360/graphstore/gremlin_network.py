@@ -271,7 +271,7 @@ def emit_shared(g: GraphTraversalSource, step: SharedVertices, p: Params) -> Gra
 
 
 async def shared(store: GremlinStore, step: SharedVertices) -> Page:
-    [item] = await store._run(f"shared_{step.kind.value}s", lambda g, p: emit_shared(g, step, p))
+    [item] = await store._run(step.kind.operation, lambda g, p: emit_shared(g, step, p))
     page = Page(rows=[], total=item["total"] if step.with_total else None)
     for row in item["rows"]:
         if len(page.rows) == step.first:

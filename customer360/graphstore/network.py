@@ -151,6 +151,11 @@ class SharedKind(enum.Enum):
     def edge(self) -> EdgeLabel:
         return EdgeLabel.LIVES_AT if self is SharedKind.ADDRESS else EdgeLabel.HAS_PHONE
 
+    @property
+    def operation(self) -> str:
+        """The call's name in the call log."""
+        return "shared_addresses" if self is SharedKind.ADDRESS else "shared_phones"
+
 
 @dataclass(frozen=True, slots=True)
 class SharedVertices:

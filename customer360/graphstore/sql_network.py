@@ -125,8 +125,13 @@ def _expand_part(index: int, part: Expand, params: dict[str, Any]) -> tuple[list
         f"WHERE k.rn <= :{prefix}_limit",
     ]
     if part.with_records:
-        reachable = {edge.endpoints[1] if label is edge.endpoints[0] else edge.endpoints[0]
-                     for edge in part.edge_labels for label in present if label in edge.endpoints}
+        reachable: set[VertexLabel] = set()
+        for edge in part.edge_labels:
+            out_label, in_label = edge.endpoints
+            if out_label in present:
+                reachable.add(in_label)
+            if in_label in present:
+                reachable.add(out_label)
         for label in VertexLabel:
             if label not in reachable:
                 continue
@@ -175,7 +180,8 @@ async def expand(store: SqliteStore, step: ExpandEach) -> list[Expansion]:
             ref = VertexRef(VertexLabel(n_label), n_key)
             result.records[ref] = DECODERS[ref.label](json.loads(payload))
     for part, result in zip(step.parts, results):
-        new = {edge.target if edge.source in part.frontier else edge.source for edge in result.edges}
+        frontier = set(part.frontier)
+        new = {edge.target if edge.source in frontier else edge.source for edge in result.edges}
         result.new = list(new)
         finish_expansion(part, result)
     return results
@@ -266,7 +272,7 @@ def compile_shared(step: SharedVertices) -> CompiledQuery:
         f"SELECT page.k, page.n, page.persons, {total} AS total FROM (SELECT 1) LEFT JOIN page ON 1 "
         f"ORDER BY page.n DESC, page.k ASC"
     )
-    return CompiledQuery(f"shared_{step.kind.value}s", text, params)
+    return CompiledQuery(step.kind.operation, text, params)
 
 
 async def shared(store: SqliteStore, step: SharedVertices) -> Page:
