@@ -381,6 +381,16 @@ async def test_neighborhood_limit_cuts_in_bfs_order_and_says_so(client, bank):
     assert body["extensions"]["explain"]["totalCalls"] <= 1 + 2
 
 
+async def test_neighborhood_limit_filled_exactly_is_truncated_only_if_more_lie_within_depth(client, bank):
+    person_id = bank.co_resident_pair()[0]
+    within_one = bank.levels(VertexRef(PERSON, person_id), 1)
+    variables = {"id": person_id, "limit": len(within_one)}
+    one = _ok(await run_query(client, NEIGHBORHOOD, {**variables, "depth": 1}))["neighborhood"]
+    two = _ok(await run_query(client, NEIGHBORHOOD, {**variables, "depth": 2}))["neighborhood"]
+    assert one["truncated"] is False and two["truncated"] is True
+    assert _node_refs(one) == _node_refs(two) == _ordered(within_one)
+
+
 async def test_neighborhood_follows_only_the_edge_labels_asked_for(client, bank):
     person_id, co_resident, _ = bank.co_resident_pair()
     start = VertexRef(PERSON, person_id)
