@@ -17,19 +17,15 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 
+from banks import prepared_sqlite
 from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
-from customer360.generator import generate_bank
 from customer360.graphstore import open_store
-from customer360.graphstore.bulk_load import load_bank
-from customer360.graphstore.plan import FindPersons
 
 QUERY = """
 query Nested {
@@ -39,10 +35,6 @@ query Nested {
   }
 }
 """
-
-HERE = Path(__file__).resolve().parent
-DATA = HERE / ".data"
-
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
@@ -76,23 +68,6 @@ async def measure(store, settings: Settings, repeats: int) -> dict:
     }
 
 
-def prepare_sqlite(persons: int, seed: int) -> Settings:
-    folder = DATA / f"bank-{persons}-{seed}"
-    db = DATA / f"bank-{persons}-{seed}.db"
-    url = GraphUrl.parse(f"sqlite:///{db}")
-    store = open_store(url)
-    try:
-        if not asyncio.run(store.find_persons(FindPersons(first=1))).rows:
-            print(f"generating and loading {persons:,} persons ...", file=sys.stderr)
-            generate_bank(folder, persons, seed, progress=True)
-            started = time.perf_counter()
-            report = load_bank(folder, store, progress=True)
-            print(f"{report} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
-    finally:
-        store.close()
-    return Settings(graph=url)
-
-
 def run(settings: Settings, repeats: int, naive_repeats: int) -> dict:
     store = open_store(settings.graph, settings)
     try:
@@ -114,7 +89,7 @@ def main() -> None:
 
     results = []
     targets = [(None, Settings(graph=GraphUrl.parse(args.graph)))] if args.graph else [
-        (persons, prepare_sqlite(persons, args.seed)) for persons in args.persons
+        (persons, prepared_sqlite(persons, args.seed)) for persons in args.persons
     ]
     for persons, settings in targets:
         result = run(settings, args.repeats, args.naive_repeats)

@@ -141,6 +141,14 @@ LEFT JOIN (SELECT ac.owner_person_id, COUNT(*) AS num_transactions, SUM(x.amount
 """
 
 
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Bring files written by earlier versions up to SCHEMA (columns added since)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(person_summary)")}
+    if columns and "segment_tier" not in columns:
+        connection.execute("ALTER TABLE person_summary ADD COLUMN segment_tier TEXT")
+        connection.execute("ALTER TABLE person_summary ADD COLUMN risk_level TEXT")
+
+
 def cents(value: Decimal) -> int:
     """Exact integer cents; the loader has already refused more than two decimals."""
     return int((value * 100).to_integral_exact())
@@ -197,6 +205,7 @@ class SqliteStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         with self._write_connection() as connection:
+            _upgrade(connection)
             connection.executescript(SCHEMA)
         ensure_insights_current(self, rules)
 

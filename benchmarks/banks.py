@@ -1,0 +1,39 @@
+"""Generated benchmark banks, loaded once into SQLite and reused across runs (benchmarks/.data)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from customer360.config import GraphUrl, Settings
+from customer360.generator import generate_bank
+from customer360.graphstore import open_store
+from customer360.graphstore.bulk_load import load_bank
+from customer360.graphstore.plan import FindPersons
+
+DATA = Path(__file__).resolve().parent / ".data"
+
+
+def bank_folder(persons: int, seed: int) -> Path:
+    folder = DATA / f"bank-{persons}-{seed}"
+    if not (folder / "aml_data_transactions.csv").exists():
+        print(f"generating {persons:,} persons ...", file=sys.stderr)
+        generate_bank(folder, persons, seed, progress=True)
+    return folder
+
+
+def prepared_sqlite(persons: int, seed: int) -> Settings:
+    """Settings for an SQLite store holding the bank (generated and loaded on first use)."""
+    folder = bank_folder(persons, seed)
+    url = GraphUrl.parse(f"sqlite:///{DATA / f'bank-{persons}-{seed}.db'}")
+    store = open_store(url)
+    try:
+        if not asyncio.run(store.find_persons(FindPersons(first=1))).rows:
+            started = time.perf_counter()
+            report = load_bank(folder, store, progress=True)
+            print(f"{report} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+    finally:
+        store.close()
+    return Settings(graph=url)
