@@ -52,6 +52,12 @@ def parse_enum(enum_type: type[E], raw: str) -> E:
         raise ValueError(f"unknown {enum_type.__name__} {raw!r} (expected one of {allowed})") from None
 
 
+def mask_ssn(ssn: str) -> str:
+    """Only the last four digits ever leave the server (``***-**-1234``)."""
+    digits = [c for c in ssn if c.isdigit()]
+    return "***-**-" + "".join(digits[-4:]).rjust(4, "*")
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     person_id: str

@@ -51,6 +51,7 @@ from customer360.graphstore.plan import (
     Traverse,
     VertexLabel,
 )
+from customer360.graphstore.network import NetworkStep
 from customer360.graphstore.protocol import StoreUnavailable
 from customer360.graphstore.sqlite import cents, from_cents
 from customer360.insights import DEFAULT_RULES, Rules
@@ -480,6 +481,12 @@ class GremlinStore:
     async def portfolio(self) -> dict | None:
         rows = await self._run("read_state", lambda g, p: _state_value(g, p("key", PORTFOLIO_KEY)))
         return json.loads(rows[0]) if rows else None
+
+    async def network(self, step: NetworkStep) -> Any:
+        """Steps of :mod:`.network` (neighbourhoods, paths, related customers...): one call each."""
+        from customer360.graphstore import gremlin_network
+
+        return await gremlin_network.run(self, step)
 
     async def ping(self) -> None:
         await self._run("ping", lambda g, p: g.inject(1))

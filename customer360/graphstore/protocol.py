@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from customer360.graphstore.network import NetworkStep
 from customer360.graphstore.plan import (
     BankTotals,
     MetricsRow,
@@ -68,6 +69,10 @@ class GraphStore(Protocol):
 
     async def portfolio(self) -> dict | None:
         """The cached dashboard snapshot (None before the first load)."""
+
+    async def network(self, step: NetworkStep) -> Any:
+        """Execute a step of :mod:`customer360.graphstore.network` as ONE backend call; each
+        step's docstring names its result type."""
 
     async def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the backend answers a trivial query now."""

@@ -40,6 +40,7 @@ from customer360.graphstore.plan import (
     Traverse,
     VertexLabel,
 )
+from customer360.graphstore.network import NetworkStep
 from customer360.graphstore.protocol import StoreUnavailable
 from customer360.insights import DEFAULT_RULES, Rules
 from customer360.model import (
@@ -316,6 +317,12 @@ class SqliteStore:
     async def portfolio(self) -> dict | None:
         rows = await self._run_async(sql.compile_read_state(PORTFOLIO_KEY))
         return json.loads(rows[0][0]) if rows else None
+
+    async def network(self, step: NetworkStep) -> Any:
+        """Steps of :mod:`.network` (neighbourhoods, paths, related customers...): one call each."""
+        from customer360.graphstore import sql_network
+
+        return await sql_network.run(self, step)
 
     async def ping(self) -> None:
         await self._run_async(CompiledQuery("ping", "SELECT COUNT(*) FROM person LIMIT 1"))

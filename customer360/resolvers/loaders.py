@@ -65,6 +65,11 @@ class RequestLoaders:
             self._loaders[shape] = loader
         return loader
 
+    async def load(self, shape: Any, batch, key: str) -> Any:
+        """For steps defined elsewhere (e.g. the network steps): ``batch(keys)`` is called
+        once per tick with every key asked for under the same ``shape``."""
+        return await self._loader(shape, batch).load(key)
+
     async def vertex(self, label: VertexLabel, key: str) -> Any | None:
         async def batch(keys: list[str]) -> list[Any | None]:
             found = await _guarded(self._store.get_vertices(GetVertices(label, tuple(keys))))

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from customer360 import model
+from customer360.model import mask_ssn
 from customer360.graphstore.network import (
     ALL_EDGE_LABELS,
     EVIDENCE_CAP,
@@ -70,12 +71,6 @@ def _between(field: str, argument: str, value: int, low: int, high: int) -> None
 # ------------------------------------------------------------------ properties without PII
 
 
-def masked_ssn(ssn: str) -> str:
-    """Only the last four digits ever leave the server (``***-**-1234``), as ``Person.ssn``."""
-    digits = [c for c in ssn if c.isdigit()]
-    return "***-**-" + "".join(digits[-4:]).rjust(4, "*")
-
-
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
@@ -87,7 +82,7 @@ def vertex_properties(record: Any) -> dict[str, Any]:
         return {
             "firstName": record.first_name, "lastName": record.last_name,
             "name": f"{record.first_name} {record.last_name}",
-            "dateOfBirth": record.date_of_birth, "ssn": masked_ssn(record.ssn),
+            "dateOfBirth": record.date_of_birth, "ssn": mask_ssn(record.ssn),
         }
     if isinstance(record, model.Account):
         return {
@@ -377,8 +372,8 @@ async def related_customers(ctx: RequestContext, person_key: str, first: int) ->
         found = await _call(ctx, RelatedPersons(tuple(keys), MAX_COUNTERPARTY_SENDERS))
         return [found.get(key, []) for key in keys]
 
-    loader = ctx.loaders._loader(("network.related", MAX_COUNTERPARTY_SENDERS), batch)
-    return rank_related(await loader.load(person_key))[:first]
+    found = await ctx.loaders.load(("network.related", MAX_COUNTERPARTY_SENDERS), batch, person_key)
+    return rank_related(found)[:first]
 
 
 # ------------------------------------------------------------------ shared addresses / phones

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from customer360 import model
+from customer360.model import mask_ssn
 from customer360.graphstore.plan import VertexLabel
 from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
@@ -19,14 +20,9 @@ from customer360.resolvers.graph import ConnectionData, TransactionFilterArgs
 from customer360.resolvers.selection import selects
 from customer360.schema.enums import AccountStatus, AccountType, PhoneType
 from customer360.schema.inputs import TransactionFilter
+from customer360.schema.network import RelatedCustomer, related_customers
 
 PAGE_SIZE_HELP = "Page size (at most the server's maximum page size, 500 by default)."
-
-
-def mask_ssn(ssn: str) -> str:
-    """Only the last four digits ever leave the server (``***-**-1234``)."""
-    digits = [c for c in ssn if c.isdigit()]
-    return "***-**-" + "".join(digits[-4:]).rjust(4, "*")
 
 
 def _filter_args(flt: TransactionFilter | None) -> TransactionFilterArgs | None:
@@ -281,6 +277,11 @@ class Person(Node):
             first, after, _filter_args(filter), selects(info, "totalCount"),
         )
         return TransactionConnection.of(data)
+
+    related_customers: list[RelatedCustomer] = strawberry.field(
+        resolver=related_customers,
+        description="Customers related to this one (shared address or phone, transfers, shared counterparties), with evidence.",
+    )
 
 
 @strawberry.type
