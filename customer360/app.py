@@ -26,9 +26,10 @@ from customer360.schema import build_schema
 EXPLAIN_HEADER = "x-c360-explain"
 log = logging.getLogger("customer360")
 
-EXAMPLE_QUERY = """# Customer 360: a customer, their accounts, each account's latest payments
-# and who received them. The X-C360-Explain header (see Headers below) makes the
-# response list every backend call in extensions.explain: one per selection level.
+EXAMPLE_QUERY = """# Customer 360: customers, their segment, risk and recommendations (each with the
+# rule that fired and its figures), their accounts, each account's latest payments and
+# who received them. The X-C360-Explain header (see Headers below) makes the response
+# list every backend call in extensions.explain: one per selection level.
 query CustomerScreen {
   customers(first: 5, orderBy: {field: TOTAL_BALANCE, direction: DESC}) {
     totalCount
@@ -36,6 +37,10 @@ query CustomerScreen {
     edges {
       node {
         id name ssn dateOfBirth
+        segment { tier reasons { rule detail } }
+        risk { score level reasons { rule detail } }
+        recommendations { product reason { rule detail } }
+        relatedCustomers(first: 3) { person { name } via evidence }
         addresses { street city state zipCode }
         phones { number type }
         accounts {
