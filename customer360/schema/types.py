@@ -44,19 +44,16 @@ class PageInfo:
 
 @strawberry.type
 class Transaction(Node):
+    amount: Decimal = strawberry.field(description="Exact amount (a decimal string, never a float).")
+    timestamp: datetime = strawberry.field(description="When it happened, in UTC.")
     record: strawberry.Private[model.Transaction]
 
     @classmethod
     def of(cls, record: model.Transaction) -> "Transaction":
-        return cls(id=strawberry.ID(record.transaction_id), record=record)
-
-    @strawberry.field(description="Exact amount (a decimal string, never a float).")
-    def amount(self) -> Decimal:
-        return self.record.amount
-
-    @strawberry.field(description="When it happened, in UTC.")
-    def timestamp(self) -> datetime:
-        return datetime.fromtimestamp(self.record.timestamp, tz=timezone.utc)
+        return cls(
+            id=strawberry.ID(record.transaction_id), amount=record.amount,
+            timestamp=datetime.fromtimestamp(record.timestamp, tz=timezone.utc), record=record,
+        )
 
     @strawberry.field(name="from", description="The account the money left.")
     async def from_(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
@@ -101,23 +98,17 @@ class Counterparty:
 
 @strawberry.type
 class Account(Node):
+    type: AccountType
+    balance: Decimal = strawberry.field(description="Exact balance; negative for loans and cards (amount owed).")
+    status: AccountStatus
     record: strawberry.Private[model.Account]
 
     @classmethod
     def of(cls, record: model.Account) -> "Account":
-        return cls(id=strawberry.ID(record.account_id), record=record)
-
-    @strawberry.field
-    def type(self) -> AccountType:
-        return self.record.account_type
-
-    @strawberry.field(description="Exact balance; negative for loans and cards (amount owed).")
-    def balance(self) -> Decimal:
-        return self.record.balance
-
-    @strawberry.field
-    def status(self) -> AccountStatus:
-        return self.record.status
+        return cls(
+            id=strawberry.ID(record.account_id), type=record.account_type, balance=record.balance,
+            status=record.status, record=record,
+        )
 
     @strawberry.field
     async def owner(self, info: Info) -> Annotated["Person", strawberry.lazy("customer360.schema.types")]:
@@ -157,27 +148,18 @@ class Account(Node):
 
 @strawberry.type
 class Address(Node):
+    street: str
+    city: str
+    state: str
+    zip_code: str
     record: strawberry.Private[model.Address]
 
     @classmethod
     def of(cls, record: model.Address) -> "Address":
-        return cls(id=strawberry.ID(record.address_id), record=record)
-
-    @strawberry.field
-    def street(self) -> str:
-        return self.record.street
-
-    @strawberry.field
-    def city(self) -> str:
-        return self.record.city
-
-    @strawberry.field
-    def state(self) -> str:
-        return self.record.state
-
-    @strawberry.field
-    def zip_code(self) -> str:
-        return self.record.zip_code
+        return cls(
+            id=strawberry.ID(record.address_id), street=record.street, city=record.city, state=record.state,
+            zip_code=record.zip_code, record=record,
+        )
 
     @strawberry.field(description="Everyone who lives here.")
     async def residents(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
@@ -187,19 +169,13 @@ class Address(Node):
 
 @strawberry.type
 class Phone(Node):
+    number: str = strawberry.field(description="As recorded (formats vary).")
+    type: PhoneType
     record: strawberry.Private[model.Phone]
 
     @classmethod
     def of(cls, record: model.Phone) -> "Phone":
-        return cls(id=strawberry.ID(record.phone_id), record=record)
-
-    @strawberry.field(description="As recorded (formats vary).")
-    def number(self) -> str:
-        return self.record.number
-
-    @strawberry.field
-    def type(self) -> PhoneType:
-        return self.record.phone_type
+        return cls(id=strawberry.ID(record.phone_id), number=record.number, type=record.phone_type, record=record)
 
     @strawberry.field(description="Everyone linked to this number.")
     async def owners(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
@@ -209,31 +185,21 @@ class Phone(Node):
 
 @strawberry.type
 class Person(Node):
+    first_name: str
+    last_name: str
+    name: str = strawberry.field(description="First and last name.")
+    date_of_birth: date
+    ssn: str = strawberry.field(description="Masked to its last four digits: ***-**-1234.")
     record: strawberry.Private[model.Person]
 
     @classmethod
     def of(cls, record: model.Person) -> "Person":
-        return cls(id=strawberry.ID(record.person_id), record=record)
-
-    @strawberry.field
-    def first_name(self) -> str:
-        return self.record.first_name
-
-    @strawberry.field
-    def last_name(self) -> str:
-        return self.record.last_name
-
-    @strawberry.field(description="First and last name.")
-    def name(self) -> str:
-        return f"{self.record.first_name} {self.record.last_name}"
-
-    @strawberry.field
-    def date_of_birth(self) -> date:
-        return date.fromisoformat(self.record.date_of_birth)
-
-    @strawberry.field(description="Masked to its last four digits: ***-**-1234.")
-    def ssn(self) -> str:
-        return mask_ssn(self.record.ssn)
+        """Scalar fields are filled here (plain attributes resolve far faster than methods)."""
+        return cls(
+            id=strawberry.ID(record.person_id), first_name=record.first_name, last_name=record.last_name,
+            name=f"{record.first_name} {record.last_name}", date_of_birth=date.fromisoformat(record.date_of_birth),
+            ssn=mask_ssn(record.ssn), record=record,
+        )
 
     @strawberry.field
     async def accounts(self, info: Info) -> list[Account]:
