@@ -86,6 +86,8 @@ VERTEX_PROPERTIES: dict[VertexLabel, tuple[str, ...]] = {
 }
 
 # property keys and their JanusGraph data types, for `c360 graph init`
+KIND = "kind"  # every vertex's label again, as an indexed property (see of_kind)
+
 PROPERTY_TYPES: dict[str, str] = {
     "person_id": "String", "first_name": "String", "last_name": "String", "name_lower": "String",
     "date_of_birth": "String", "ssn": "String", "num_accounts": "Long", "total_balance_cents": "Long",
@@ -96,7 +98,7 @@ PROPERTY_TYPES: dict[str, str] = {
     "phone_id": "String", "number": "String", "phone_type": "String",
     "transaction_id": "String", "from_account_id": "String", "to_account_id": "String",
     "amount_cents": "Long", "timestamp": "Long",
-    "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
+    KIND: "String", "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
 }
 
 STATE_LABEL = "c360_state"  # small key/value vertices: data version, rules fingerprint, dashboard
@@ -166,6 +168,15 @@ def _key(label: VertexLabel, prop: str) -> str:
         return PROPERTY_KEYS[label][prop]
     except KeyError:
         raise ValueError(f"{label.value} has no property {prop!r}") from None
+
+
+def of_kind(t: GraphTraversal, label: VertexLabel) -> GraphTraversal:
+    """All vertices of a label through the ``by_kind`` composite index.
+
+    ``hasLabel`` alone makes JanusGraph scan every vertex (1 s for 15k vertices here, against
+    40 ms through the index), so listings start from the indexed ``kind`` property instead.
+    """
+    return t.has(KIND, label.value)
 
 
 def _hops(t: GraphTraversal, step: Traverse) -> GraphTraversal:
@@ -245,7 +256,7 @@ def _person_columns(step: FindPersons) -> list[str]:
 
 def emit_find_persons(g: GraphTraversalSource, step: FindPersons, p: Params) -> GraphTraversal:
     flt = step.filter
-    t = g.V().hasLabel("person")
+    t = of_kind(g.V(), VertexLabel.PERSON)
     if flt.name_contains:
         t = t.has("name_lower", TextP.containing(p("name", flt.name_contains.lower())))
     if flt.min_total_balance_cents is not None:
@@ -304,13 +315,13 @@ def emit_person_metrics(g: GraphTraversalSource, persons: GraphTraversal) -> Gra
 
 
 def emit_bank_totals(g: GraphTraversalSource) -> GraphTraversal:
-    shared = lambda label, edge: __.V().hasLabel(label).where(__.in_(edge).count().is_(P.gt(1))).count()  # noqa: E731
+    shared = lambda label, edge: of_kind(__.V(), label).where(__.in_(edge).count().is_(P.gt(1))).count()  # noqa: E731
     return g.inject(1).project("accounts", "transactions", "volume", "addresses", "phones", "counterparties").by(
-        __.V().hasLabel("account").count()
-    ).by(__.V().hasLabel("transaction").count()).by(
-        _sum_or_zero(__.V().hasLabel("transaction").values("amount_cents"))
-    ).by(shared("address", EdgeLabel.LIVES_AT.value)).by(shared("phone", EdgeLabel.HAS_PHONE.value)).by(
-        __.V().hasLabel("account").where(
+        of_kind(__.V(), VertexLabel.ACCOUNT).count()
+    ).by(of_kind(__.V(), VertexLabel.TRANSACTION).count()).by(
+        _sum_or_zero(of_kind(__.V(), VertexLabel.TRANSACTION).values("amount_cents"))
+    ).by(shared(VertexLabel.ADDRESS, EdgeLabel.LIVES_AT.value)).by(shared(VertexLabel.PHONE, EdgeLabel.HAS_PHONE.value)).by(
+        of_kind(__.V(), VertexLabel.ACCOUNT).where(
             __.in_(EdgeLabel.RECEIVED_BY.value).in_(EdgeLabel.SENT.value).dedup().count().is_(P.gt(1))
         ).count()
     )
@@ -497,7 +508,7 @@ class GremlinStore:
         g = self._g()
         after = ""
         while True:
-            persons = g.V().has("person", "person_id", P.gt(after)).order().by("person_id").limit(batch_size)
+            persons = of_kind(g.V(), VertexLabel.PERSON).has("person_id", P.gt(after)).order().by("person_id").limit(batch_size)
             rows = emit_person_metrics(g, persons).to_list()
             if not rows:
                 return
@@ -535,7 +546,7 @@ class GremlinStore:
             "propertyKeys": [[name, kind] for name, kind in PROPERTY_TYPES.items()],
             "uniqueIndexes": [[f"by_{label.key}", label.key, label.value] for label in VertexLabel],
             "plainIndexes": [
-                ["by_state", "state"], ["by_owner_person_id", "owner_person_id"], ["by_state_key", "state_key"],
+                ["by_kind", KIND], ["by_state", "state"], ["by_owner_person_id", "owner_person_id"], ["by_state_key", "state_key"],
                 ["by_segment_tier", "segment_tier"], ["by_risk_level", "risk_level"],
             ],
         }
@@ -616,7 +627,7 @@ class GremlinBulkWriter:
             fresh = [row for row in chunk if row[label.key] not in existing]
             if fresh:
                 names = list(fresh[0])
-                t = self._g.inject(fresh).unfold().as_("row").addV(label.value)
+                t = self._g.inject(fresh).unfold().as_("row").addV(label.value).property(KIND, label.value)
                 for name in names:
                     t = t.property(name, __.select("row").select(name))
                 t.iterate()
@@ -692,7 +703,7 @@ class GremlinBulkWriter:
         """Recompute num_accounts/total_balance/num_transactions/volume on person vertices."""
         g = self._g
         if "*" in self._touched_persons:
-            persons = g.V().hasLabel("person").values("person_id").to_list()
+            persons = of_kind(g.V(), VertexLabel.PERSON).values("person_id").to_list()
         else:
             persons = sorted(self._touched_persons)
         for start in range(0, len(persons), batch_size):

@@ -41,13 +41,13 @@ from customer360.graphstore.network import (
 )
 from customer360.graphstore.plan import EdgeLabel, Keyset, Page, VertexLabel
 
+from customer360.graphstore.gremlin import VERTEX_PROPERTIES, of_kind
+
 if TYPE_CHECKING:
     from customer360.graphstore.gremlin import GremlinStore, Params
 
 
 def _all_properties() -> list[str]:
-    from customer360.graphstore.gremlin import VERTEX_PROPERTIES
-
     names: list[str] = []
     for properties in VERTEX_PROPERTIES.values():
         names += [name for name in properties if name not in names]
@@ -250,7 +250,7 @@ def emit_shared(g: GraphTraversalSource, step: SharedVertices, p: Params) -> Gra
     label, edge = step.kind.label, step.kind.edge.value
     minimum = p("min_persons", step.min_persons)
     groups = (
-        g.V().has_label(label.value)
+        of_kind(g.V(), label)
         .where(__.in_(edge).limit(minimum).count().is_(P.gte(minimum)))
         .project("k", "n", "persons").by(label.key).by(__.in_(edge).dedup().count())
         .by(__.in_(edge).values("person_id").dedup().fold())
@@ -287,7 +287,7 @@ async def shared(store: GremlinStore, step: SharedVertices) -> Page:
 
 def emit_top_receivers(g: GraphTraversalSource, step: TopReceivers, p: Params) -> GraphTraversal:
     return (
-        g.V().has_label("account").where(__.in_("RECEIVED_BY"))
+        of_kind(g.V(), VertexLabel.ACCOUNT).where(__.in_("RECEIVED_BY"))
         .project("v", "k", "n", "volume").by(__.identity()).by("account_id")
         .by(__.in_("RECEIVED_BY").count()).by(__.in_("RECEIVED_BY").values("amount_cents").sum_())
         .order().by(__.select("n"), GOrder.desc).by(__.select("volume"), GOrder.desc).by(__.select("k"), GOrder.asc)
