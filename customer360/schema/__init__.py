@@ -10,13 +10,19 @@ from customer360.config import Settings
 from customer360.resolvers.errors import BackendUnavailable, UserError
 from customer360.schema.explain import ExplainExtension
 from customer360.schema.query import Query
+from customer360.schema.scalars import SCALAR_OVERRIDES
 from customer360.schema.types import Account, Address, Person, Phone, Transaction
 
 
 def _is_internal(error: GraphQLError) -> bool:
-    """Mask everything but the errors written for clients; the server log keeps the detail."""
+    """Mask everything but errors meant for clients (ours, and graphql-core's own about the
+    request: syntax, validation, argument and variable coercion); the server log keeps the detail."""
     original = error.original_error
-    return original is not None and not isinstance(original, (UserError, BackendUnavailable))
+    if original is None or isinstance(original, (UserError, BackendUnavailable)):
+        return False
+    if isinstance(original, GraphQLError):
+        return False
+    return not (isinstance(original, ValueError) and not error.path)  # scalar parse errors
 
 
 class Customer360Schema(strawberry.Schema):
@@ -32,6 +38,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return Customer360Schema(
         query=Query,
         types=[Person, Account, Address, Phone, Transaction],
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_depth),
             ExplainExtension,
