@@ -26,7 +26,7 @@ from gremlin_python.driver.serializer import GraphBinarySerializersV1
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversal, GraphTraversalSource, __
 from gremlin_python.process.translator import Translator
-from gremlin_python.process.traversal import Column, Merge, Order as GOrder, P, Scope, T, TextP
+from gremlin_python.process.traversal import Column, Merge, Order as GOrder, P, Scope, T, TextP, TraversalStrategies
 from gremlin_python.process.traversal import Direction as GremlinDirection
 from gremlin_python.structure.graph import Graph
 
@@ -592,7 +592,7 @@ class GremlinStore:
 
 
 # A traversal source with no server behind it: builds the bytecode shown in explain.
-DISPLAY_SOURCE = Graph().traversal()
+DISPLAY_SOURCE = GraphTraversalSource(Graph(), TraversalStrategies())
 
 
 class GremlinBulkWriter:

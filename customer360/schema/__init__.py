@@ -5,12 +5,13 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 
 from customer360.config import Settings
 from customer360.resolvers.errors import BackendUnavailable, UserError
 from customer360.schema.explain import ExplainExtension
 from customer360.schema.query import Query
-from customer360.schema.scalars import SCALAR_OVERRIDES
+from customer360.schema.scalars import SCALAR_MAP
 from customer360.schema.types import Account, Address, Person, Phone, Transaction
 
 
@@ -38,7 +39,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return Customer360Schema(
         query=Query,
         types=[Person, Account, Address, Phone, Transaction],
-        scalar_overrides=SCALAR_OVERRIDES,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_depth),
             ExplainExtension,

@@ -35,13 +35,13 @@ def parse_datetime(value: object) -> datetime:
 
 
 DecimalScalar = strawberry.scalar(
-    Decimal, name="Decimal", description="An exact decimal amount, sent and returned as a string (\"1234.56\").",
+    name="Decimal", description="An exact decimal amount, sent and returned as a string (\"1234.56\").",
     serialize=str, parse_value=parse_decimal,
 )
 
 DateTimeScalar = strawberry.scalar(
-    datetime, name="DateTime", description="An ISO-8601 date-time; without a zone it is taken as UTC.",
+    name="DateTime", description="An ISO-8601 date-time; without a zone it is taken as UTC.",
     serialize=datetime.isoformat, parse_value=parse_datetime,
 )
 
-SCALAR_OVERRIDES = {Decimal: DecimalScalar, datetime: DateTimeScalar}
+SCALAR_MAP = {Decimal: DecimalScalar, datetime: DateTimeScalar}

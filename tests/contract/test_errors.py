@@ -82,6 +82,9 @@ class BrokenStore:
     backend = "broken"
     rules = None
 
+    def read_state(self, key):  # the insight cache check at start-up fails too, synchronously
+        raise RuntimeError("secret detail: state table unreadable")
+
     def __getattr__(self, name):
         async def fail(*args, **kwargs):
             raise RuntimeError("secret detail: table person is corrupt at page 7")
