@@ -1,4 +1,4 @@
-"""The Starlette application: ``/graphql`` (with GraphiQL), ``/healthz`` and ``/readyz``."""
+"""The Starlette application: ``/graphql`` (with GraphiQL), ``/healthz``, ``/readyz``, ``/metrics``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from customer360.config import Settings
 from customer360.graphstore import open_store
+from customer360.graphstore.calls import TOTALS
 from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
 from customer360.resolvers.context import RequestContext
@@ -83,6 +84,26 @@ def _preloaded_graphiql(html: str) -> str:
     )
 
 
+def render_metrics() -> str:
+    """Backend calls per backend and operation, in the Prometheus text format."""
+    lines = [
+        "# HELP c360_backend_calls_total Backend calls made, by backend and plan operation.",
+        "# TYPE c360_backend_calls_total counter",
+    ]
+    series = sorted(TOTALS.items())
+    for (backend, operation), totals in series:
+        lines.append(f'c360_backend_calls_total{{backend="{backend}",operation="{operation}"}} {totals.calls}')
+    for name, help_text, attribute in (
+        ("c360_backend_call_errors_total", "Backend calls that raised.", "errors"),
+        ("c360_backend_rows_total", "Rows returned by backend calls.", "rows"),
+        ("c360_backend_call_seconds_total", "Time spent in backend calls.", "seconds"),
+    ):
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
+        for (backend, operation), totals in series:
+            lines.append(f'{name}{{backend="{backend}",operation="{operation}"}} {getattr(totals, attribute)}')
+    return "\n".join(lines) + "\n"
+
+
 def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette:
     """Build the app; the store is opened here unless a test passes one in."""
     owned = store is None
@@ -106,6 +127,9 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
             )
         return JSONResponse({"status": "ready", "graph": {"backend": graph_store.backend, "ok": True}})
 
+    async def metrics(request: Request) -> Response:
+        return PlainTextResponse(render_metrics(), media_type="text/plain; version=0.0.4")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
@@ -118,6 +142,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,

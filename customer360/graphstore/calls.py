@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,18 +59,42 @@ def capture_calls() -> Iterator[CallLog]:
         _current.reset(token)
 
 
+@dataclass(slots=True)
+class CallTotals:
+    """Process-wide counts per (backend, operation), for ``/metrics``."""
+
+    calls: int = 0
+    errors: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+
+
+TOTALS: dict[tuple[str, str], CallTotals] = {}
+_totals_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def recorded_call(backend: str, query: CompiledQuery) -> Iterator[CallRecord]:
     """Time one backend call; the caller sets ``record.rows`` before leaving the block."""
     record = CallRecord(query.operation, backend, query.text, _printable(query.params))
     started = time.perf_counter()
+    failed = True
     try:
         yield record
+        failed = False
     finally:
-        record.ms = round((time.perf_counter() - started) * 1000, 3)
+        elapsed = time.perf_counter() - started
+        record.ms = round(elapsed * 1000, 3)
         log = _current.get()
         if log is not None:
             log.calls.append(record)
+        operation = query.operation.split("(", 1)[0]
+        with _totals_lock:
+            totals = TOTALS.setdefault((backend, operation), CallTotals())
+            totals.calls += 1
+            totals.errors += failed
+            totals.rows += record.rows
+            totals.seconds += elapsed
 
 
 def _printable(params: Any) -> Any:

@@ -296,3 +296,18 @@ async def test_every_type_is_reachable_by_id_and_by_node(client, bank):
     assert body["data"]["transaction"] == {
         "amount": f"{row.amount_d:.2f}", "from": {"id": row.from_account_id}, "to": {"id": row.to_account_id},
     }
+
+
+# ------------------------------------------------------------------ operations endpoints
+
+
+async def test_health_readiness_metrics_and_graphiql(client, store):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["graph"] == {"backend": store.backend, "ok": True}
+    await run_query(client, NESTED, {"first": 2})
+    metrics = (await client.get("/metrics")).text
+    assert f'c360_backend_calls_total{{backend="{store.backend}",operation="find_persons"}}' in metrics
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "query CustomerScreen" in page.text and "X-C360-Explain" in page.text
