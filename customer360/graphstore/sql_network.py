@@ -206,13 +206,14 @@ sent_to AS MATERIALIZED (
   SELECT DISTINCT m.p, t.to_account_id AS c FROM mine AS m JOIN txn AS t ON t.from_account_id = m.account_id),
 small AS MATERIALIZED (
   SELECT c FROM (SELECT DISTINCT c FROM sent_to) AS paid
-  WHERE (SELECT COUNT(DISTINCT t.from_account_id) FROM txn AS t WHERE t.to_account_id = paid.c) <= :max_senders)
+  WHERE (SELECT COUNT(*) FROM (SELECT DISTINCT t.from_account_id FROM txn AS t WHERE t.to_account_id = paid.c
+                               LIMIT :max_senders + 1)) <= :max_senders)
 SELECT l1.person_id, l2.person_id, '{Relation.SHARED_ADDRESS.value}', l1.address_id, 1, 0
-  FROM lives_at AS l1 JOIN src ON src.person_id = l1.person_id
+  FROM src CROSS JOIN lives_at AS l1 ON l1.person_id = src.person_id
   JOIN lives_at AS l2 ON l2.address_id = l1.address_id AND l2.person_id <> l1.person_id
 UNION ALL
 SELECT h1.person_id, h2.person_id, '{Relation.SHARED_PHONE.value}', h1.phone_id, 1, 0
-  FROM has_phone AS h1 JOIN src ON src.person_id = h1.person_id
+  FROM src CROSS JOIN has_phone AS h1 ON h1.person_id = src.person_id
   JOIN has_phone AS h2 ON h2.phone_id = h1.phone_id AND h2.person_id <> h1.person_id
 UNION ALL
 SELECT m.p, o.owner_person_id, '{Relation.TRANSFERS.value}', 'sent', COUNT(*), SUM(t.amount_cents)
