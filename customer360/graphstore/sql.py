@@ -251,7 +251,7 @@ def compile_find_persons(step: FindPersons) -> CompiledQuery:
         + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
     )
     page = (
-        f"SELECT * FROM matched"
+        "SELECT * FROM matched"
         + (f" WHERE {' AND '.join(page_conditions)}" if page_conditions else "")
         + f" ORDER BY {order_text} LIMIT :limit"
     )

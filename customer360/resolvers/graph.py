@@ -17,7 +17,6 @@ from customer360.graphstore.plan import (
     EdgeLabel,
     FindPersons,
     Hop,
-    Keyset,
     Op,
     Order,
     Page,

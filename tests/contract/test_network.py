@@ -18,7 +18,6 @@ import pytest
 
 from customer360.graphstore.calls import capture_calls
 from customer360.graphstore.network import (
-    EdgeLabel,
     Expand,
     ExpandEach,
     Locate,
