@@ -383,6 +383,15 @@ class GremlinStore:
                 )
             return traversal().with_remote(self._connection)
 
+    def _healthy_g(self) -> GraphTraversalSource:
+        """For loads and cache upkeep (not the request path, which retries by itself): make
+        sure the pooled connection still works, reopening it if the server restarted."""
+        try:
+            self._g().inject(1).to_list()
+        except Exception:
+            self._drop_connection()
+        return self._g()
+
     def _drop_connection(self) -> None:
         """Forget a broken connection; the next call opens a fresh one (self-healing)."""
         with self._lock:
@@ -505,7 +514,7 @@ class GremlinStore:
     # ------------------------------------------------------------ insight cache
 
     def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]:
-        g = self._g()
+        g = self._healthy_g()
         after = ""
         while True:
             persons = of_kind(g.V(), VertexLabel.PERSON).has("person_id", P.gt(after)).order().by("person_id").limit(batch_size)
@@ -516,22 +525,22 @@ class GremlinStore:
             after = rows[-1]["person_id"]
 
     def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
-        GremlinBulkWriter(self._g()).merge_vertices(VertexLabel.PERSON, [
+        GremlinBulkWriter(self._healthy_g()).merge_vertices(VertexLabel.PERSON, [
             {"person_id": person_id, "segment_tier": tier, "risk_level": level} for person_id, tier, level in rows
         ])
 
     def bank_totals(self) -> BankTotals:
-        row = emit_bank_totals(self._g()).next()
+        row = emit_bank_totals(self._healthy_g()).next()
         return BankTotals(row["accounts"], row["transactions"], row["volume"], row["addresses"], row["phones"],
                           row["counterparties"])
 
     def read_state(self, key: str) -> str | None:
-        values = _state_value(self._g(), key).to_list()
+        values = _state_value(self._healthy_g(), key).to_list()
         return values[0] if values else None
 
     def write_state(self, key: str, value: str) -> None:
         (
-            self._g().merge_v({T.label: STATE_LABEL, "state_key": key})
+            self._healthy_g().merge_v({T.label: STATE_LABEL, "state_key": key})
             .option(Merge.on_create, {"state_value": value}).option(Merge.on_match, {"state_value": value})
             .iterate()
         )
@@ -563,15 +572,15 @@ class GremlinStore:
 
     def drop_all_data(self) -> None:
         """Tests only: empty the graph (keeps the schema)."""
-        g = self._g()
+        g = self._healthy_g()
         while g.V().limit(1).count().next():
-            g.V().limit(2000).drop().iterate()
+            g.V().limit(500).drop().iterate()  # small transactions: well inside the evaluation timeout
 
 
     def existing_keys(self, label: VertexLabel, keys: Collection[str]) -> set[str]:
         found: set[str] = set()
         batch = list(keys)
-        g = self._g()
+        g = self._healthy_g()
         for start in range(0, len(batch), 1000):
             found.update(
                 g.V().has(label.value, label.key, P.within(batch[start : start + 1000])).values(label.key).to_list()
@@ -584,7 +593,7 @@ class GremlinStore:
         all-or-nothing rests on its full validation before the first write; writes are
         idempotent upserts, so re-running a load after a failure completes it without
         duplicates. Aggregates on person vertices are refreshed at the end."""
-        writer = GremlinBulkWriter(self._g())
+        writer = GremlinBulkWriter(self._healthy_g())
         yield writer
         writer.refresh_person_aggregates()
         bump_data_version(self)

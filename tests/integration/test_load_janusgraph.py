@@ -36,7 +36,7 @@ def test_loading_the_same_bank_again_duplicates_nothing(janusgraph_store, bank_d
         EdgeLabel.SENT: transactions,
         EdgeLabel.RECEIVED_BY: transactions,
     }
-    g = janusgraph_store._g()
+    g = janusgraph_store._healthy_g()
 
     def counts():
         vertices = {label: of_kind(g.V(), label).count().next() for label in VertexLabel}
