@@ -14,6 +14,8 @@ The executors take a :class:`~customer360.graphstore.gremlin.GremlinStore` and r
 
 from __future__ import annotations
 
+import sys
+
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,7 @@ from gremlin_python.process.traversal import Order as GOrder
 from gremlin_python.process.traversal import P, Scope, T
 
 from customer360.graphstore.network import (
+    dispatch,
     BUSINESS_KEYS,
     Expand,
     ExpandEach,
@@ -309,14 +312,4 @@ async def top_receivers(store: GremlinStore, step: TopReceivers) -> list[Receive
 
 async def run(store: GremlinStore, step: NetworkStep) -> Any:
     """What ``GremlinStore.network(step)`` delegates to."""
-    if isinstance(step, ExpandEach):
-        return await expand(store, step)
-    if isinstance(step, Locate):
-        return await locate(store, step)
-    if isinstance(step, RelatedPersons):
-        return await related(store, step)
-    if isinstance(step, SharedVertices):
-        return await shared(store, step)
-    if isinstance(step, TopReceivers):
-        return await top_receivers(store, step)
-    raise TypeError(f"not a network step: {step!r}")
+    return await dispatch(sys.modules[__name__], store, step)

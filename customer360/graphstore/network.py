@@ -263,3 +263,22 @@ class ReceiverRow:
     transaction_count: int
     volume_cents: int
     distinct_senders: int
+
+
+# Which executor function handles each step; every backend module defines all of them.
+EXECUTORS: dict[type, str] = {
+    ExpandEach: "expand",
+    Locate: "locate",
+    RelatedPersons: "related",
+    SharedVertices: "shared",
+    TopReceivers: "top_receivers",
+}
+
+
+async def dispatch(backend_module: Any, store: Any, step: Any) -> Any:
+    """Run ``step`` with the backend module's executor of the same name."""
+    try:
+        name = EXECUTORS[type(step)]
+    except KeyError:
+        raise TypeError(f"not a network step: {step!r}") from None
+    return await getattr(backend_module, name)(store, step)

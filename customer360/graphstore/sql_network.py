@@ -10,11 +10,14 @@ statement through ``store._run_async`` (and so through the call log of :mod:`.ca
 
 from __future__ import annotations
 
+import sys
+
 import json
 from typing import TYPE_CHECKING, Any
 
 from customer360.graphstore.calls import CompiledQuery
 from customer360.graphstore.network import (
+    dispatch,
     EdgeLabel,
     Expand,
     ExpandEach,
@@ -312,14 +315,4 @@ async def top_receivers(store: SqliteStore, step: TopReceivers) -> list[Receiver
 
 async def run(store: SqliteStore, step: NetworkStep) -> Any:
     """What ``SqliteStore.network(step)`` delegates to."""
-    if isinstance(step, ExpandEach):
-        return await expand(store, step)
-    if isinstance(step, Locate):
-        return await locate(store, step)
-    if isinstance(step, RelatedPersons):
-        return await related(store, step)
-    if isinstance(step, SharedVertices):
-        return await shared(store, step)
-    if isinstance(step, TopReceivers):
-        return await top_receivers(store, step)
-    raise TypeError(f"not a network step: {step!r}")
+    return await dispatch(sys.modules[__name__], store, step)
