@@ -67,9 +67,9 @@ def _wrap(label: plan.VertexLabel, record: Any) -> Any:
 
 
 def _page_info(data: ConnectionData) -> Any:
-    from customer360.schema.types import PageInfo
+    from customer360.schema.types import PageInfo  # lazily: types.py imports this module
 
-    return PageInfo(has_next_page=data.has_next, end_cursor=data.end_cursor)
+    return PageInfo.of(data)
 
 
 # ------------------------------------------------------------------ neighbourhood

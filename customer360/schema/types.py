@@ -41,6 +41,10 @@ class PageInfo:
     has_next_page: bool
     end_cursor: str | None
 
+    @classmethod
+    def of(cls, data: ConnectionData) -> "PageInfo":
+        return cls(has_next_page=data.has_next, end_cursor=data.end_cursor)
+
 
 @strawberry.type
 class Transaction(Node):
@@ -80,7 +84,7 @@ class TransactionConnection:
     def of(cls, data: ConnectionData) -> "TransactionConnection":
         return cls(
             edges=[TransactionEdge(cursor=c, node=Transaction.of(r)) for c, r in data.edges],
-            page_info=PageInfo(has_next_page=data.has_next, end_cursor=data.end_cursor),
+            page_info=PageInfo.of(data),
             total_count=data.total,
         )
 
@@ -266,6 +270,6 @@ class PersonConnection:
     def of(cls, data: ConnectionData) -> "PersonConnection":
         return cls(
             edges=[PersonEdge(cursor=c, node=Person.of(r)) for c, r in data.edges],
-            page_info=PageInfo(has_next_page=data.has_next, end_cursor=data.end_cursor),
+            page_info=PageInfo.of(data),
             total_count=data.total,
         )
