@@ -231,7 +231,9 @@ def test_negative_balance_is_fine_for_loans_and_cards(tmp_path: Path) -> None:
     [
         ("12/10/1985", "'12/10/1985' is not a date (expected YYYY-MM-DD)"),
         ("1985-02-30", "'1985-02-30' is not a real date"),
-        ((date.today() + timedelta(days=1)).isoformat(), "is in the future"),
+        # A year ahead, not a day: the parameter is computed at collection time, and a run that
+        # crosses midnight would otherwise validate "tomorrow" after it has become today.
+        ((date.today() + timedelta(days=366)).isoformat(), "is in the future"),
     ],
 )
 def test_bad_date_of_birth(tmp_path: Path, raw: str, reason: str) -> None:
