@@ -40,7 +40,7 @@ def test_loading_the_same_bank_again_duplicates_nothing(janusgraph_store, bank_d
 
     def counts():
         vertices = {label: of_kind(g.V(), label).count().next() for label in VertexLabel}
-        edges = {edge: g.E().hasLabel(edge.value).count().next() for edge in EdgeLabel}
+        edges = {edge: g.E().has_label(edge.value).count().next() for edge in EdgeLabel}
         return vertices, edges
 
     assert counts() == (expected_vertices, expected_edges)  # the session's first load

@@ -33,37 +33,14 @@ from customer360.graphstore.plan import VertexLabel
 from customer360.graphstore.sqlite import SqliteStore
 from customer360.model import AccountStatus, AccountType, PhoneType
 
+TINY_BANK = Path(__file__).resolve().parents[2] / "fixtures" / "tiny_bank"
+"""Three persons, P1 and P2 sharing address AD1 and phone PH1, one transfer cycle A1→A2→A3→A1.
+Every data row is on the same line number in each file (2, 3, 4), which the row-number
+assertions below rely on; ``fixtures/README.md`` describes it."""
+
 GOOD = {
-    PERSONS_FILE: (
-        "person_id,first_name,last_name,date_of_birth,ssn,email\n"
-        "P1,Ada,Lovelace,1985-12-10,123-45-6789,ada@example.com\n"  # row 2
-        "P2,Alan,Turing,1972-06-23,234-56-7890,alan@example.com\n"  # row 3
-        "P3,Grace,Hopper,1990-01-09,345-67-8901,grace@example.com\n"  # row 4
-    ),
-    ACCOUNTS_FILE: (
-        "account_id,owner_person_id,account_type,balance,account_status\n"
-        "A1,P1,checking,1500.50,active\n"  # row 2
-        "A2,P2,savings,52000,active\n"  # row 3
-        "A3,P3,credit_card,-250.00,active\n"  # row 4
-    ),
-    ADDRESSES_FILE: (
-        "address_id,person_id,street,city,state,zip_code\n"
-        "AD1,P1,1 Main St,Springfield,IL,62701\n"  # row 2
-        "AD1,P2,1 Main St,Springfield,IL,62701\n"  # row 3: shared address
-        "AD2,P3,9 Elm St,Cambridge,MA,02139\n"  # row 4
-    ),
-    PHONES_FILE: (
-        "phone_id,person_id,phone_number,phone_type\n"
-        "PH1,P1,+1-555-0100,mobile\n"  # row 2
-        "PH1,P2,+1-555-0100,mobile\n"  # row 3: shared phone
-        "PH2,P3,+1-555-0199,home\n"  # row 4
-    ),
-    TRANSACTIONS_FILE: (
-        "transaction_id,from_account_id,to_account_id,amount,timestamp\n"
-        "T1,A1,A2,100.00,1700000000\n"  # row 2
-        "T2,A2,A3,25.5,1700000100\n"  # row 3
-        "T3,A3,A1,9.99,1700000200\n"  # row 4
-    ),
+    name: (TINY_BANK / name).read_text(encoding="utf-8")
+    for name in (PERSONS_FILE, ACCOUNTS_FILE, ADDRESSES_FILE, PHONES_FILE, TRANSACTIONS_FILE)
 }
 
 
