@@ -636,7 +636,7 @@ class GremlinBulkWriter:
             fresh = [row for row in chunk if row[label.key] not in existing]
             if fresh:
                 names = list(fresh[0])
-                t = self._g.inject(fresh).unfold().as_("row").addV(label.value).property(KIND, label.value)
+                t = self._g.inject(fresh).unfold().as_("row").add_v(label.value).property(KIND, label.value)
                 for name in names:
                     t = t.property(name, __.select("row").select(name))
                 t.iterate()
