@@ -1,0 +1,133 @@
+"""The README, as a new user follows it: ``c360 serve`` on an empty store, then the tour.
+
+The service runs as a real process on a free port of 127.0.0.1, with a fresh SQLite file,
+so it creates the same 2,000-customer demo bank that ``make serve`` creates. Every
+```graphql block of the README is then sent over HTTP, and the demo answers the README quotes
+are checked against what the service says. When the README or the service drifts apart,
+this fails; the process is stopped by its own pid whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+STARTUP_LIMIT_S = 180
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def graphql_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```graphql\n(.*?)```", markdown, flags=re.S)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A running ``c360 serve`` on an empty store; yields its base URL and what it logged."""
+    folder = tmp_path_factory.mktemp("quick-start")
+    port = free_port()
+    log_path = folder / "serve.log"
+    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}"}
+    env.pop("C360_DEMO_PERSONS", None)  # the README's answers are about the default demo bank
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning"],
+            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"c360 serve exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"c360 serve not ready after {STARTUP_LIMIT_S}s:\n{log_path.read_text()}")
+            time.sleep(0.5)
+        yield base, log_path.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def post(base: str, query: str, variables: dict | None = None, *, explain: bool = False) -> dict:
+    headers = {"X-C360-Explain": "1"} if explain else {}
+    body = {"query": query, "variables": variables or {}}
+    response = httpx.post(f"{base}/graphql", json=body, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_an_empty_store_gets_the_demo_bank(service: tuple[str, str]) -> None:
+    base, log = service
+    assert "generating a demo bank of 2,000 customers" in log
+    answer = post(base, "{ customers(first: 1) { totalCount } portfolio { customers } }")
+    assert answer == {"data": {"customers": {"totalCount": 2000}, "portfolio": {"customers": 2000}}}
+
+
+def test_graphiql_opens_with_the_example_query_and_the_explain_header(service: tuple[str, str]) -> None:
+    base, _ = service
+    page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    assert "query CustomerScreen" in page.text
+    assert "X-C360-Explain" in page.text
+
+
+@pytest.mark.parametrize("number", range(len(graphql_blocks(README.read_text(encoding="utf-8")))))
+def test_every_tour_query_answers_without_errors(service: tuple[str, str], number: int) -> None:
+    base, _ = service
+    query = graphql_blocks(README.read_text(encoding="utf-8"))[number]
+    answer = post(base, query, explain=True)
+    assert "errors" not in answer, (query, answer["errors"])
+    assert answer["data"] and all(value is not None for value in answer["data"].values()), answer
+    assert answer["extensions"]["explain"]["totalCalls"] >= 1
+
+
+def test_the_insight_answers_quoted_in_the_readme_are_what_the_service_says(service: tuple[str, str]) -> None:
+    base, _ = service
+    readme = README.read_text(encoding="utf-8")
+    paragraph = readme[readme.index("On the demo bank"):]
+    paragraph = paragraph[: paragraph.index("\n\n")]
+    customer = re.search(r'customer\(id: "(P\d+)"\)', readme[: readme.index("On the demo bank")].rsplit("```graphql", 1)[1])
+    assert customer, "the insights example names a customer"
+    quoted = set(re.findall(r'`([a-z_.]+): "([^"]+)"`', re.sub(r"\s+", " ", paragraph)))
+    assert len(quoted) >= 5, quoted
+
+    answer = post(base, """query ($id: ID!) { customer(id: $id) {
+        segment { tier reasons { rule detail } }
+        risk { score level reasons { rule detail } }
+        recommendations { product reason { rule detail } } } }""".replace("$id", f'"{customer.group(1)}"')
+                  .replace('query ("' + customer.group(1) + '": ID!)', "query"))
+    person = answer["data"]["customer"]
+    said = {(r["rule"], r["detail"]) for r in person["segment"]["reasons"] + person["risk"]["reasons"]}
+    said |= {(r["reason"]["rule"], r["reason"]["detail"]) for r in person["recommendations"]}
+    assert quoted <= said, quoted - said
+    assert f"is `{person['segment']['tier']}`" in paragraph
+    assert f"`{person['risk']['level']}` risk with score {person['risk']['score']}" in paragraph
+    assert person["recommendations"], "the README quotes a recommendation"
+    for recommendation in person["recommendations"]:
+        assert f"`{recommendation['product']}`" in paragraph
