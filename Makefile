@@ -22,9 +22,11 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## bench: the benchmarks in benchmarks/ (numbers go to docs/benchmarks.md by hand)
+## bench: the SQLite benchmarks in benchmarks/ (numbers go to docs/benchmarks.md by hand;
+## the JanusGraph ones need services/up, see docs/benchmarks.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/nested_query.py
+	$(BIN)/python benchmarks/insights.py
 
 clean-venv:
 	rm -rf $(VENV)

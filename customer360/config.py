@@ -50,14 +50,17 @@ class GraphUrl:
         return f"gremlin://{self.host}:{self.port}/{self.traversal_source}"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int | None = None) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ValueError(f"{name}={raw!r}: expected a whole number") from None
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={raw!r}: expected a whole number of at least {minimum}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Settings:
     demo_persons: int = 2000
     rules_file: Path | None = None
     backend_timeout_s: float = 10.0
+    gremlin_connections: int = 8  # pooled WebSocket connections; also JanusGraph load chunks in flight
     batching: bool = True  # False only for the benchmarks' naive baseline
 
     @classmethod
@@ -87,6 +91,7 @@ class Settings:
             demo_persons=_int(env, "C360_DEMO_PERSONS", 2000),
             rules_file=Path(rules) if rules else None,
             backend_timeout_s=float(env.get("C360_BACKEND_TIMEOUT", "10")),
+            gremlin_connections=_int(env, "C360_GREMLIN_CONNECTIONS", 8, minimum=1),
         )
 
     def with_overrides(self, **changes: object) -> "Settings":

@@ -56,7 +56,8 @@ def _gremlin_store(bank_dir: Path) -> GraphStore:
     problem = reachable(url.host, url.port)
     if problem:
         service_missing(f"JanusGraph at {GREMLIN_URL}", problem)
-    store = GremlinStore(url.host, url.port, url.traversal_source)
+    store = open_store(url)
+    assert isinstance(store, GremlinStore)
     store.drop_all_data()
     store.init_schema()
     load_bank(bank_dir, store, progress=False)

@@ -18,6 +18,9 @@ def open_store(url: GraphUrl, settings: Settings | None = None) -> GraphStore:
     if url.scheme == "gremlin":
         from customer360.graphstore.gremlin import GremlinStore
 
-        timeout = settings.backend_timeout_s if settings else 10.0
-        return GremlinStore(url.host, url.port, url.traversal_source, timeout_s=timeout, rules=rules)
+        settings = settings or Settings()
+        return GremlinStore(
+            url.host, url.port, url.traversal_source,
+            timeout_s=settings.backend_timeout_s, pool_size=settings.gremlin_connections, rules=rules,
+        )
     raise ValueError(f"no graph store for {url}")

@@ -54,3 +54,6 @@ def test_bad_arguments_and_settings_are_explained(tmp_path: Path):
     bad_graph = c360("load", str(tmp_path), env={"C360_GRAPH": "postgres://db"})
     assert bad_graph.returncode == 2
     assert "expected sqlite:///path/to/file.db or gremlin://host:port/g" in bad_graph.stderr
+    no_connections = c360("load", str(tmp_path), env={"C360_GREMLIN_CONNECTIONS": "0"})
+    assert no_connections.returncode == 2
+    assert "C360_GREMLIN_CONNECTIONS='0': expected a whole number of at least 1" in no_connections.stderr
