@@ -666,15 +666,18 @@ class GremlinBulkWriter:
     def merge_vertices(self, label: VertexLabel, rows: list[dict[str, Any]]) -> None:
         in_chunks(self._pool, rows, self.CHUNK, lambda chunk: self._merge_vertex_chunk(label, chunk))
 
-    def _merge_vertex_chunk(self, label: VertexLabel, chunk: Sequence[dict[str, Any]]) -> None:
+    def _merge_vertex_chunk(self, label: VertexLabel, chunk: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Upsert one chunk; returns business key -> vertex id for all its rows."""
         existing = self._ids(label, [row[label.key] for row in chunk])
+        ids = dict(existing)
         fresh = [row for row in chunk if row[label.key] not in existing]
         if fresh:
             names = list(fresh[0])
             t = self._g.inject(fresh).unfold().as_("row").add_v(label.value).property(KIND, label.value)
             for name in names:
                 t = t.property(name, __.select("row").select(name))
-            t.iterate()
+            created = t.project("k", "id").by(label.key).by(T.id).to_list()
+            ids.update((row["k"], row["id"]) for row in created)
         known = [
             {"match": {T.id: existing[row[label.key]]}, "props": {k: v for k, v in row.items() if k != label.key}}
             for row in chunk if row[label.key] in existing
@@ -686,6 +689,7 @@ class GremlinBulkWriter:
                 .option(Merge.on_match, __.select("row").select("props"))
                 .iterate()
             )
+        return ids
 
     def _merge_edges(self, edge: EdgeLabel, pairs: list[tuple[str, str]]) -> None:
         in_chunks(self._pool, pairs, self.CHUNK, lambda chunk: self._merge_edge_chunk(edge, chunk))
@@ -735,14 +739,29 @@ class GremlinBulkWriter:
         self._merge_edges(EdgeLabel.HAS_PHONE, [(r.person_id, r.phone_id) for r in rows])
 
     def put_transactions(self, rows: Sequence[Transaction]) -> None:
-        self.merge_vertices(VertexLabel.TRANSACTION, [
+        in_chunks(self._pool, rows, self.CHUNK, self._transaction_chunk)
+        self._touched_persons.add("*")  # senders' owners are not known here: refresh everyone
+
+    def _transaction_chunk(self, chunk: Sequence[Transaction]) -> None:
+        """A transaction and its two edges in four round trips, not seven: the vertex ids
+        come back from the upsert, and both accounts of every row are looked up at once."""
+        transactions = self._merge_vertex_chunk(VertexLabel.TRANSACTION, [
             {"transaction_id": r.transaction_id, "from_account_id": r.from_account_id,
              "to_account_id": r.to_account_id, "amount_cents": cents(r.amount), "timestamp": r.timestamp}
-            for r in rows
+            for r in chunk
         ])
-        self._merge_edges(EdgeLabel.SENT, [(r.from_account_id, r.transaction_id) for r in rows])
-        self._merge_edges(EdgeLabel.RECEIVED_BY, [(r.transaction_id, r.to_account_id) for r in rows])
-        self._touched_persons.add("*")  # senders' owners are not known here: refresh everyone
+        accounts = self._ids(VertexLabel.ACCOUNT, {r.from_account_id for r in chunk} | {r.to_account_id for r in chunk})
+        edges = [
+            edge
+            for r in chunk
+            for edge in (
+                {T.label: EdgeLabel.SENT.value, GremlinDirection.OUT: accounts[r.from_account_id],
+                 GremlinDirection.IN: transactions[r.transaction_id]},
+                {T.label: EdgeLabel.RECEIVED_BY.value, GremlinDirection.OUT: transactions[r.transaction_id],
+                 GremlinDirection.IN: accounts[r.to_account_id]},
+            )
+        ]
+        self._g.inject(edges).unfold().merge_e().iterate()
 
     def refresh_person_aggregates(self, batch_size: int = 500) -> None:
         """Recompute num_accounts/total_balance/num_transactions/volume on person vertices."""
