@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
@@ -103,6 +105,8 @@ PROPERTY_TYPES: dict[str, str] = {
 }
 
 STATE_LABEL = "c360_state"  # small key/value vertices: data version, rules fingerprint, dashboard
+
+log = logging.getLogger(__name__)
 
 SCHEMA_SCRIPT = """
 mgmt = graph.openManagement()
@@ -574,8 +578,10 @@ class GremlinStore:
     def drop_all_data(self) -> None:
         """Tests only: empty the graph (keeps the schema)."""
         g = self._healthy_g()
-        with ThreadPoolExecutor(self.pool_size, thread_name_prefix="c360-drop") as pool:
-            while ids := g.V().limit(500 * self.pool_size).id_().to_list():
+        # Deletes claim more locks than inserts: beyond 4 at once, claims time out on 2 cores.
+        workers = min(4, self.pool_size)
+        with ThreadPoolExecutor(workers, thread_name_prefix="c360-drop") as pool:
+            while ids := g.V().limit(500 * workers).id_().to_list():
                 # Small transactions (well inside the evaluation timeout), several at once.
                 in_chunks(pool, ids, 500, lambda chunk: g.V(*chunk).drop().iterate())
 
@@ -610,12 +616,48 @@ class GremlinStore:
 DISPLAY_SOURCE = GraphTraversalSource(Graph(), TraversalStrategies())
 
 
+WRITE_RETRY_DELAYS_S = (0.5, 2.0, 5.0)
+
+
+def is_temporary(error: BaseException) -> bool:
+    """JanusGraph marks failures that a retry may cure (a lock claim that timed out while
+    Cassandra was busy, a storage hiccup) with ``Temporary*Exception`` in the cause chain
+    Gremlin Server reports; anything else (a permanent lock conflict, a bad value) is final."""
+    if not isinstance(error, GremlinServerError):
+        return False
+    exceptions = (error.status_attributes or {}).get("exceptions") or []
+    return any(name.rsplit(".", 1)[-1].startswith("Temporary") for name in exceptions)
+
+
+def retrying(write: Callable[[Sequence[Any]], Any]) -> Callable[[Sequence[Any]], Any]:
+    """``write`` again after a temporary failure, a few times with growing pauses.
+
+    Safe because every chunk is an upsert that first looks up what exists: a retried chunk
+    finds the rows a failed attempt may have written and updates them instead."""
+
+    def attempt(chunk: Sequence[Any]) -> Any:
+        for delay in WRITE_RETRY_DELAYS_S:
+            try:
+                return write(chunk)
+            except GremlinServerError as error:
+                if not is_temporary(error):
+                    raise
+                log.warning("JanusGraph: temporary failure on a chunk of %d rows, retrying in %.1fs: %s",
+                            len(chunk), delay, error)
+                time.sleep(delay)
+        return write(chunk)
+
+    return attempt
+
+
 def in_chunks(pool: ThreadPoolExecutor, items: Sequence[Any], size: int, write: Callable[[Sequence[Any]], Any]) -> None:
     """Run ``write`` on every chunk of ``items`` on the pool; return when all are done.
 
-    On the first failure the chunks not yet started are cancelled, the running ones are
+    A chunk that fails for a temporary reason is retried (:func:`retrying`). On the first
+    final failure the chunks not yet started are cancelled, the running ones are
     waited for, and the failure is raised: a broken load stops with its real error and
     leaves no write behind it in flight. Callers pass chunks that touch disjoint keys only."""
+    write = retrying(write)
     futures = [pool.submit(write, items[start : start + size]) for start in range(0, len(items), size)]
     try:
         for future in futures:

@@ -1,5 +1,6 @@
-"""The JanusGraph loader writes chunks concurrently: every chunk is written, and a failed one
-is raised to the loader rather than lost in a worker thread. Plain threads, no server."""
+"""The JanusGraph loader writes chunks concurrently: every chunk is written, a temporary
+failure is retried, and a final one is raised to the loader rather than lost in a worker
+thread. Plain threads, no server."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from gremlin_python.driver.protocol import GremlinServerError
 
 from customer360.graphstore.gremlin import in_chunks
 
@@ -47,3 +49,60 @@ def test_a_failed_chunk_stops_the_load_with_its_error_and_nothing_left_running()
             in_chunks(pool, list(range(60)), 3, write)
         assert running == 0  # raised only once the chunks already started were done
         assert 1 <= len(finished) <= 4  # the other 15+ chunks were cancelled, not written
+
+
+# JanusGraph's temporary failures (a lock claim that timed out while Cassandra was busy) cannot
+# be produced on demand against the real server, so these errors are built the way
+# gremlinpython builds them from Gremlin Server's answer, with the exception chain it reports.
+def server_error(*exceptions: str) -> GremlinServerError:
+    return GremlinServerError({
+        "code": 500,
+        "message": "Could not commit transaction due to exception during persistence",
+        "attributes": {"exceptions": list(exceptions), "stackTrace": "..."},
+    })
+
+
+TEMPORARY = server_error(
+    "org.janusgraph.core.JanusGraphException",
+    "org.janusgraph.diskstorage.locking.TemporaryLockingException",
+    "org.janusgraph.diskstorage.TemporaryBackendException",
+)
+PERMANENT = server_error(
+    "org.janusgraph.core.JanusGraphException",
+    "org.janusgraph.diskstorage.locking.PermanentLockingException",
+)
+
+
+def test_a_chunk_that_fails_for_a_temporary_reason_is_written_on_a_retry(monkeypatch) -> None:
+    monkeypatch.setattr("customer360.graphstore.gremlin.WRITE_RETRY_DELAYS_S", (0.0, 0.0, 0.0))
+    attempts: list[int] = []
+    written: list[int] = []
+
+    def write(chunk):
+        attempts.append(chunk[0])
+        if chunk[0] == 3 and attempts.count(3) < 3:
+            raise TEMPORARY
+        written.extend(chunk)
+
+    with ThreadPoolExecutor(2) as pool:
+        in_chunks(pool, list(range(9)), 3, write)
+    assert sorted(written) == list(range(9))
+    assert attempts.count(3) == 3 and attempts.count(0) == 1
+
+
+def test_a_permanent_failure_is_not_retried_and_temporary_ones_give_up_in_the_end(monkeypatch) -> None:
+    monkeypatch.setattr("customer360.graphstore.gremlin.WRITE_RETRY_DELAYS_S", (0.0, 0.0))
+    attempts = {"permanent": 0, "temporary": 0}
+
+    def failing(kind, error):
+        def write(chunk):
+            attempts[kind] += 1
+            raise error
+        return write
+
+    with ThreadPoolExecutor(1) as pool:
+        with pytest.raises(GremlinServerError, match="Could not commit"):
+            in_chunks(pool, [1], 1, failing("permanent", PERMANENT))
+        with pytest.raises(GremlinServerError, match="Could not commit"):
+            in_chunks(pool, [1], 1, failing("temporary", TEMPORARY))
+    assert attempts == {"permanent": 1, "temporary": 3}
