@@ -23,13 +23,13 @@ from customer360.graphstore.plan import (
     PersonFilter,
     PersonOrder,
     Predicate,
+    Traverse,
     VertexLabel,
 )
 from customer360.graphstore.protocol import StoreUnavailable
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.cursors import encode_cursor, page_args
 from customer360.resolvers.errors import BackendUnavailable, UserError
-from customer360.resolvers.loaders import TraverseShape
 
 # The traversals behind each relationship field, named after the field.
 PERSON_ACCOUNTS = (Hop(EdgeLabel.OWNS, Direction.OUT),)
@@ -72,7 +72,7 @@ async def neighbours(
     where: tuple[Predicate, ...] = (),
 ) -> list[Any]:
     """A short list relationship (a person's accounts, an address's residents), capped."""
-    shape = TraverseShape(source, path, where, first=ctx.settings.max_page_size)
+    shape = Traverse(source, (), path, where, first=ctx.settings.max_page_size)
     page = await ctx.loaders.traverse(shape, key)
     return page.rows
 
@@ -134,8 +134,8 @@ async def transactions(
 ) -> ConnectionData:
     """Newest-first transaction pages, one batched traversal for every parent at this level."""
     args = page_args(field, "timestamp:desc", first, after, ctx.settings.max_page_size)
-    shape = TraverseShape(
-        source, path, transaction_predicates(field, flt), NEWEST_FIRST, args.first, args.after, want_total
+    shape = Traverse(
+        source, (), path, transaction_predicates(field, flt), NEWEST_FIRST, args.first, args.after, want_total
     )
     return _connection("timestamp:desc", await ctx.loaders.traverse(shape, key))
 

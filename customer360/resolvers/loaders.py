@@ -8,7 +8,7 @@ source keys. That is how the number of backend calls follows the query's shape, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -17,36 +17,14 @@ from customer360.graphstore.plan import (
     Counterparties,
     CounterpartyRow,
     GetVertices,
-    Hop,
-    Keyset,
     MetricsRow,
-    Order,
     PersonMetrics,
     Page,
-    Predicate,
     Traverse,
     VertexLabel,
 )
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
 from customer360.resolvers.errors import BackendUnavailable
-
-
-@dataclass(frozen=True, slots=True)
-class TraverseShape:
-    """Everything about a traversal except which sources it starts from."""
-
-    source: VertexLabel
-    path: tuple[Hop, ...]
-    where: tuple[Predicate, ...] = ()
-    order: Order | None = None
-    first: int | None = None
-    after: Keyset | None = None
-    with_total: bool = False
-
-    def step(self, keys: list[str]) -> Traverse:
-        return Traverse(
-            self.source, tuple(keys), self.path, self.where, self.order, self.first, self.after, self.with_total
-        )
 
 
 class RequestLoaders:
@@ -77,9 +55,12 @@ class RequestLoaders:
 
         return await self._loader(("vertex", label), batch).load(key)
 
-    async def traverse(self, shape: TraverseShape, key: str) -> Page:
+    async def traverse(self, shape: Traverse, key: str) -> Page:
+        """``shape`` is the traversal with no ``source_keys``: every load of the same shape in
+        one tick becomes that traversal from all the keys asked for."""
+
         async def batch(keys: list[str]) -> list[Page]:
-            pages = await _guarded(self._store.traverse(shape.step(keys)))
+            pages = await _guarded(self._store.traverse(replace(shape, source_keys=tuple(keys))))
             return [pages[k] for k in keys]
 
         return await self._loader(shape, batch).load(key)
