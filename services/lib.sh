@@ -302,6 +302,33 @@ failure_report() {
   log "other servers keep running; 'services/down' stops them"
 }
 
+# spawn_jvm_server NAME VERSION HEAP OPTIONS_FILE [JVM FLAGS ...] -- MAIN_CLASS [ARGS ...]
+# Starts a server from the classpath Maven resolved for it, in $RUN_DIR/NAME (whose conf/
+# comes first on the classpath). Cassandra and JanusGraph both need the jamm agent from
+# that classpath to size their caches; heap dumps and crash files go to known places.
+spawn_jvm_server() {
+  local name="$1" version="$2" heap="$3" options_file="$4" base cpfile jamm opts=() flags=()
+  shift 4
+  while [[ $# -gt 0 && "$1" != "--" ]]; do flags+=("$1"); shift; done
+  [[ "${1:-}" == "--" ]] || die "spawn_jvm_server $name: missing -- before the main class"
+  shift
+  base="$RUN_DIR/$name"
+  cpfile="$CACHE_DIR/$name-$version.classpath"
+  jamm="$(classpath_jar "$cpfile" jamm-)"
+  [[ -n "$jamm" ]] || die "jamm not found on $name's classpath ($cpfile)"
+  mapfile -t opts < <(read_jvm_options "$options_file")
+  cd "$base" || die "cannot enter $base"
+  spawn "$name" "$JAVA" \
+    "-Xms$heap" "-Xmx$heap" \
+    "${opts[@]}" \
+    "-javaagent:$jamm" \
+    "-XX:HeapDumpPath=$base" "-XX:ErrorFile=$LOG_DIR/$name-hs_err_%p.log" \
+    "${flags[@]}" \
+    -cp "$base/conf:$(cat "$cpfile")" \
+    "$@"
+  cd - >/dev/null || true
+}
+
 # -------------------------------------------------------------- cassandra --
 
 prepare_cassandra() {
@@ -317,17 +344,8 @@ prepare_cassandra() {
 }
 
 start_cassandra() {
-  local base="$RUN_DIR/cassandra" cpfile jamm opts=()
-  cpfile="$CACHE_DIR/cassandra-$CASSANDRA_VERSION.classpath"
-  jamm="$(classpath_jar "$cpfile" jamm-)"
-  [[ -n "$jamm" ]] || die "jamm not found on Cassandra's classpath"
-  mapfile -t opts < <(read_jvm_options "$SERVICES_HOME/conf/cassandra-jvm17.options")
-  cd "$base" || die "cannot enter $base"
-  spawn cassandra "$JAVA" \
-    "-Xms$CASSANDRA_HEAP" "-Xmx$CASSANDRA_HEAP" \
-    "${opts[@]}" \
-    "-javaagent:$jamm" \
-    "-XX:HeapDumpPath=$base" "-XX:ErrorFile=$LOG_DIR/cassandra-hs_err_%p.log" \
+  local base="$RUN_DIR/cassandra"
+  spawn_jvm_server cassandra "$CASSANDRA_VERSION" "$CASSANDRA_HEAP" "$SERVICES_HOME/conf/cassandra-jvm17.options" \
     "-Dcassandra.config=file://$base/conf/cassandra.yaml" \
     "-Dcassandra-foreground=yes" \
     "-Dcassandra.storagedir=$base" \
@@ -336,9 +354,7 @@ start_cassandra() {
     "-Dcassandra.skip_wait_for_gossip_to_settle=0" \
     "-Dcassandra.ring_delay_ms=1000" \
     "-Dcassandra.native_transport_port=$CASSANDRA_PORT" \
-    -cp "$base/conf:$(cat "$cpfile")" \
-    org.apache.cassandra.service.CassandraDaemon
-  cd - >/dev/null || true
+    -- org.apache.cassandra.service.CassandraDaemon
 }
 
 # ------------------------------------------------------------- janusgraph --
@@ -357,21 +373,10 @@ prepare_janusgraph() {
 }
 
 start_janusgraph() {
-  local base="$RUN_DIR/janusgraph" cpfile jamm opts=()
-  cpfile="$CACHE_DIR/janusgraph-$JANUSGRAPH_VERSION.classpath"
-  jamm="$(classpath_jar "$cpfile" jamm-)"
-  [[ -n "$jamm" ]] || die "jamm not found on JanusGraph's classpath"
-  mapfile -t opts < <(read_jvm_options "$SERVICES_HOME/conf/janusgraph-jvm.options")
-  cd "$base" || die "cannot enter $base"
-  spawn janusgraph "$JAVA" \
-    "-Xms$JANUSGRAPH_HEAP" "-Xmx$JANUSGRAPH_HEAP" \
-    "${opts[@]}" \
-    "-javaagent:$jamm" \
-    "-XX:HeapDumpPath=$base" "-XX:ErrorFile=$LOG_DIR/janusgraph-hs_err_%p.log" \
+  local base="$RUN_DIR/janusgraph"
+  spawn_jvm_server janusgraph "$JANUSGRAPH_VERSION" "$JANUSGRAPH_HEAP" "$SERVICES_HOME/conf/janusgraph-jvm.options" \
     "-Dlog4j2.configurationFile=file:$base/conf/log4j2-server.xml" \
-    -cp "$base/conf:$(cat "$cpfile")" \
-    org.janusgraph.graphdb.server.JanusGraphServer "$base/conf/janusgraph-server.yaml"
-  cd - >/dev/null || true
+    -- org.janusgraph.graphdb.server.JanusGraphServer "$base/conf/janusgraph-server.yaml"
 }
 
 # ------------------------------------------------------------- opensearch --
