@@ -33,7 +33,7 @@ from gremlin_python.process.traversal import Column, Merge, Order as GOrder, P, 
 from gremlin_python.process.traversal import Direction as GremlinDirection
 from gremlin_python.structure.graph import Graph
 
-from customer360.graphstore.calls import CompiledQuery, recorded_call
+from customer360.backend_calls import CompiledQuery, recorded_call
 from customer360.graphstore.insight_cache import PORTFOLIO as PORTFOLIO_KEY
 from customer360.graphstore.insight_cache import bump_data_version, refresh_insights
 from customer360.graphstore.plan import (

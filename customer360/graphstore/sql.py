@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from customer360.graphstore.calls import CompiledQuery
+from customer360.backend_calls import CompiledQuery
 from customer360.graphstore.plan import (
     Counterparties,
     Direction,

@@ -15,7 +15,7 @@ import sys
 import json
 from typing import TYPE_CHECKING, Any
 
-from customer360.graphstore.calls import CompiledQuery
+from customer360.backend_calls import CompiledQuery
 from customer360.graphstore.network import (
     dispatch,
     EdgeLabel,

@@ -3,7 +3,7 @@
 It needs no setup, so a fresh clone serves a realistic bank at once. Reads run in worker
 threads (one connection per thread; WAL lets them read while a load writes) so the event
 loop never blocks on disk. Every read is one statement from the SQL emitter and goes through
-:func:`~customer360.graphstore.calls.recorded_call`.
+:func:`~customer360.backend_calls.recorded_call`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from customer360.graphstore import sql
-from customer360.graphstore.calls import CompiledQuery, recorded_call
+from customer360.backend_calls import CompiledQuery, recorded_call
 from customer360.graphstore.insight_cache import (
     PORTFOLIO as PORTFOLIO_KEY,
     bump_data_version,

@@ -12,7 +12,7 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from customer360.graphstore.calls import CallLog, capture_calls
+from customer360.backend_calls import CallLog, capture_calls
 
 
 class ExplainExtension(SchemaExtension):

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from customer360.graphstore.calls import capture_calls
+from customer360.backend_calls import capture_calls
 from customer360.graphstore.network import (
     Expand,
     ExpandEach,

@@ -1,4 +1,5 @@
-"""The one choke point every backend call goes through, so it can be counted and timed.
+"""The one choke point every backend call goes through (graph store, audit sink, search
+index), so it can be counted and timed.
 
 Tests prove the batching rule (calls depend on the query's shape, not on its rows) by
 reading this log, the benchmarks count with it, and the GraphQL ``explain`` extension shows
