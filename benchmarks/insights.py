@@ -30,7 +30,7 @@ import pandas as pd
 
 from banks import bank_folder, prepared_sqlite
 from customer360.app import create_app
-from customer360.graphstore import open_store
+from customer360.graphstore.backends import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.reference import pandas_bank  # noqa: E402

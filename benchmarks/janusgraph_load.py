@@ -17,7 +17,7 @@ import json
 import time
 
 from banks import bank_folder
-from customer360.graphstore.bulk_load import load_bank
+from customer360.ingest.load import load_bank
 from customer360.graphstore.gremlin import GremlinStore
 
 

@@ -25,7 +25,7 @@ import httpx
 from banks import prepared_sqlite
 from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
-from customer360.graphstore import open_store
+from customer360.graphstore.backends import open_store
 
 QUERY = """
 query Nested {

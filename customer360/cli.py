@@ -12,10 +12,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import uvicorn
+
+from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
-from customer360.graphstore import open_store
+from customer360.generator import generate_bank
+from customer360.graphstore.backends import open_store
 from customer360.graphstore.plan import FindPersons
 from customer360.graphstore.protocol import GraphStore
+from customer360.ingest.load import LoadRejected, load_bank
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -36,9 +41,6 @@ def _is_empty(store: GraphStore) -> bool:
 
 def _load_demo(store: GraphStore, persons: int) -> None:
     """A fresh machine gets a realistic bank to explore instead of an empty graph."""
-    from customer360.generator import generate_bank
-    from customer360.graphstore.bulk_load import load_bank
-
     print(f"c360: the graph is empty; generating a demo bank of {persons:,} customers (seed 42)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="c360-demo-") as folder:
         generate_bank(Path(folder), persons, seed=42, progress=True)
@@ -47,10 +49,6 @@ def _load_demo(store: GraphStore, persons: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from customer360.app import create_app
-
     settings = _settings(args)
     store = open_store(settings.graph, settings)
     if settings.graph.scheme == "sqlite" and not args.no_demo and _is_empty(store):
@@ -65,8 +63,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from customer360.generator import generate_bank
-
     try:
         summary = generate_bank(Path(args.out), args.persons, args.seed, progress=not args.quiet)
     except ValueError as error:
@@ -78,13 +74,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from customer360.graphstore.bulk_load import LoadRejected, load_bank
-
     settings = _settings(args)
     store = open_store(settings.graph, settings)
     try:
-        if hasattr(store, "init_schema"):
-            store.init_schema()
+        store.init_schema()
         report = load_bank(
             Path(args.dir), store, skip_invalid=args.skip_invalid, progress=not args.quiet,
             batch_size=args.batch_size,
@@ -104,11 +97,8 @@ def cmd_graph_init(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = open_store(settings.graph, settings)
     try:
-        if hasattr(store, "init_schema"):
-            store.init_schema()
-            print(f"c360 graph init: schema ready in {settings.graph}")
-        else:
-            print(f"c360 graph init: {settings.graph} creates its schema on open; nothing to do")
+        store.init_schema()
+        print(f"c360 graph init: schema ready in {settings.graph}")
     finally:
         store.close()
     return 0
@@ -147,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser("graph", help="graph store administration")
     graph_commands = graph.add_subparsers(dest="graph_command", required=True, metavar="ACTION")
-    init = graph_commands.add_parser("init", help="create the JanusGraph schema: labels, keys, unique indexes")
+    init = graph_commands.add_parser("init", help="create the store's schema (JanusGraph: labels, keys, unique indexes)")
     init.add_argument("--graph", help=graph_help)
     init.set_defaults(run=cmd_graph_init)
     return parser

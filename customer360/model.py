@@ -52,6 +52,20 @@ def parse_enum(enum_type: type[E], raw: str) -> E:
         raise ValueError(f"unknown {enum_type.__name__} {raw!r} (expected one of {allowed})") from None
 
 
+def cents(value: Decimal) -> int:
+    """Exact integer cents, as every store keeps money (sums stay exact on every backend).
+
+    Callers pass amounts with at most two decimals (the loader and the GraphQL arguments
+    refuse more), so nothing is rounded here.
+    """
+    return int((value * 100).to_integral_exact())
+
+
+def from_cents(value: int) -> Decimal:
+    """Stored cents back to the ``Decimal`` amount the API shows (``12345`` -> ``123.45``)."""
+    return Decimal(value).scaleb(-2)
+
+
 def mask_ssn(ssn: str) -> str:
     """Only the last four digits ever leave the server (``***-**-1234``)."""
     digits = [c for c in ssn if c.isdigit()]

@@ -18,8 +18,8 @@ import pytest
 from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
 from customer360.generator import generate_bank
-from customer360.graphstore import open_store
-from customer360.graphstore.bulk_load import load_bank
+from customer360.graphstore.backends import open_store
+from customer360.ingest.load import load_bank
 from customer360.graphstore.protocol import GraphStore
 
 BANK_PERSONS = 300

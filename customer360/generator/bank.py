@@ -20,7 +20,12 @@ from customer360.generator.csvfiles import (
 )
 from customer360.generator.customers import CustomerPass
 from customer360.generator.pools import build_pools
-from customer360.generator.transactions import TimeSampler, TransactionPass, add_hub_payouts, plan_rings
+from customer360.generator.transactions import (
+    TimeSampler,
+    TransactionPass,
+    add_hub_payouts,
+    plan_rings,
+)
 
 DEFAULT_START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 """A fixed default, never "now": the same arguments must give the same bytes on any day."""

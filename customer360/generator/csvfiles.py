@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterator
-from typing import Any
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 PERSONS_FILE = "aml_data_persons.csv"
 ACCOUNTS_FILE = "aml_data_accounts.csv"

@@ -1,26 +1,3 @@
-"""Graph stores behind one protocol; :func:`open_store` picks one from ``C360_GRAPH``."""
-
-from __future__ import annotations
-
-from customer360.config import GraphUrl, Settings
-from customer360.graphstore.protocol import GraphStore
-from customer360.insights import load_rules
-
-
-def open_store(url: GraphUrl, settings: Settings | None = None) -> GraphStore:
-    """Open the store ``url`` names, with the insight rules the settings point at."""
-    rules = load_rules(settings.rules_file if settings else None)
-    if url.scheme == "sqlite":
-        from customer360.graphstore.sqlite import SqliteStore
-
-        assert url.path is not None
-        return SqliteStore(url.path, rules=rules)
-    if url.scheme == "gremlin":
-        from customer360.graphstore.gremlin import GremlinStore
-
-        settings = settings or Settings()
-        return GremlinStore(
-            url.host, url.port, url.traversal_source,
-            timeout_s=settings.backend_timeout_s, pool_size=settings.gremlin_connections, rules=rules,
-        )
-    raise ValueError(f"no graph store for {url}")
+"""Graph stores behind one protocol (``protocol.py``), fed by one backend-neutral plan
+(``plan.py``, ``network_plan.py``, ``mapping.py``, ``pages.py``); one package per backend
+(``sqlite/``, ``gremlin/``) with the same modules; ``backends.open_store`` picks one."""

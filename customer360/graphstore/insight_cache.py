@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from typing import Protocol
 
 from customer360.graphstore.plan import BankTotals, MetricsRow
 from customer360.insights import CustomerMetrics, Rules
 from customer360.insights.portfolio import PortfolioBuilder
 from customer360.insights.profile import evaluate
+from customer360.model import from_cents
 
 FINGERPRINT = "insights_fingerprint"
 DATA_VERSION = "data_version"
@@ -35,9 +35,9 @@ class InsightTarget(Protocol):
 def metrics_of(row: MetricsRow) -> CustomerMetrics:
     return CustomerMetrics.from_totals(
         num_accounts=row.num_accounts,
-        total_balance=Decimal(row.total_balance_cents).scaleb(-2),
+        total_balance=from_cents(row.total_balance_cents),
         num_transactions=row.num_transactions,
-        total_volume=Decimal(row.total_volume_cents).scaleb(-2),
+        total_volume=from_cents(row.total_volume_cents),
         account_types=row.account_types,
     )
 
@@ -61,7 +61,7 @@ def refresh_insights(store: InsightTarget, rules: Rules, batch_size: int = 2000)
     snapshot = builder.to_json(
         accounts=totals.accounts,
         transactions=totals.transactions,
-        total_volume=Decimal(totals.total_volume_cents).scaleb(-2),
+        total_volume=from_cents(totals.total_volume_cents),
         shared_addresses=totals.shared_addresses,
         shared_phones=totals.shared_phones,
         shared_counterparties=totals.shared_counterparties,

@@ -10,21 +10,39 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
-from customer360.graphstore.network import NetworkStep
+from customer360.graphstore.network_plan import (
+    ExpandEach,
+    Expansion,
+    Locate,
+    ReceiverRow,
+    RelatedPersons,
+    RelationRow,
+    SharedVertices,
+    TopReceivers,
+    VertexRef,
+)
 from customer360.graphstore.plan import (
     BankTotals,
-    MetricsRow,
-    PersonMetrics,
     Counterparties,
     CounterpartyRow,
     FindPersons,
     GetVertices,
+    MetricsRow,
     Page,
+    PersonMetrics,
     Traverse,
     VertexLabel,
 )
 from customer360.insights import Rules
-from customer360.model import Account, Address, Person, Phone, PhoneLink, Residence, Transaction
+from customer360.model import (
+    Account,
+    Address,
+    Person,
+    Phone,
+    PhoneLink,
+    Residence,
+    Transaction,
+)
 
 
 class StoreUnavailable(RuntimeError):
@@ -70,12 +88,28 @@ class GraphStore(Protocol):
     async def portfolio(self) -> dict | None:
         """The cached dashboard snapshot (None before the first load)."""
 
-    async def network(self, step: NetworkStep) -> Any:
-        """Execute a step of :mod:`customer360.graphstore.network` as ONE backend call; each
-        step's docstring names its result type."""
+    # the network steps (customer360.graphstore.network_plan), each ONE backend call
+
+    async def locate(self, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
+        """Vertices by business key whatever their label (usually one match per key)."""
+
+    async def expand(self, step: ExpandEach) -> list[Expansion]:
+        """One hop out of each part's frontier, all parts at once."""
+
+    async def related_persons(self, step: RelatedPersons) -> dict[str, list[RelationRow]]:
+        """Per person: evidence rows of every relation kind."""
+
+    async def shared_vertices(self, step: SharedVertices) -> Page:
+        """A page of addresses (phones) shared by several persons."""
+
+    async def top_receivers(self, step: TopReceivers) -> list[ReceiverRow]:
+        """The accounts that received the most transactions."""
 
     async def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the backend answers a trivial query now."""
+
+    def init_schema(self) -> None:
+        """Create labels/tables, keys and indexes (idempotent)."""
 
     def existing_keys(self, label: VertexLabel, keys: Collection[str]) -> set[str]:
         """Which of ``keys`` are already stored (lets a load link to earlier loads)."""
@@ -83,7 +117,8 @@ class GraphStore(Protocol):
     def bulk_writer(self) -> AbstractContextManager[BulkWriter]:
         """A writer whose work is kept only if the block ends without an exception."""
 
-    # the insight cache (see insight_cache.py); loads keep these in step
+    # the insight cache (see insight_cache.py); loads keep these in step. Synchronous, and
+    # they work the same whether or not the calling thread runs an event loop.
     rules: Rules
 
     def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]: ...

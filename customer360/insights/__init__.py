@@ -8,7 +8,11 @@ carries ``Reason``s naming the rule lines that fired and the values that fired t
 
 from customer360.insights.metrics import CustomerMetrics
 from customer360.insights.reasons import Reason
-from customer360.insights.recommendations import Product, Recommendation, recommend_products
+from customer360.insights.recommendations import (
+    Product,
+    Recommendation,
+    recommend_products,
+)
 from customer360.insights.risk import Risk, RiskLevel, assess_risk
 from customer360.insights.rules import (
     DEFAULT_RULES,

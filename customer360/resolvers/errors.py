@@ -1,7 +1,8 @@
 """Errors a GraphQL client is meant to read: each names the field or argument and the reason.
 
-Anything else raised inside a resolver is masked by the schema (no stack traces leave the
-server); these pass through with a machine-readable ``code`` in the error's extensions.
+Anything else raised inside a resolver is rewritten at the schema's one error boundary
+(``schema/errors.py``): a backend outage becomes ``BACKEND_UNAVAILABLE``, anything unexpected
+is masked; these pass through with a machine-readable ``code`` in the error's extensions.
 """
 
 from __future__ import annotations
@@ -18,13 +19,3 @@ class UserError(GraphQLError):
 
 class NotFound(UserError):
     code = "NOT_FOUND"
-
-
-class BackendUnavailable(GraphQLError):
-    """The graph backend is down or too slow; the client should retry later."""
-
-    def __init__(self, backend: str, reason: str) -> None:
-        super().__init__(
-            f"the graph backend ({backend}) is unavailable, retry later: {reason}",
-            extensions={"code": "BACKEND_UNAVAILABLE", "backend": backend, "retryable": True},
-        )

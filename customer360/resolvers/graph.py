@@ -26,10 +26,9 @@ from customer360.graphstore.plan import (
     Traverse,
     VertexLabel,
 )
-from customer360.graphstore.protocol import StoreUnavailable
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.cursors import encode_cursor, page_args
-from customer360.resolvers.errors import BackendUnavailable, UserError
+from customer360.resolvers.errors import UserError
 
 # The traversals behind each relationship field, named after the field.
 PERSON_ACCOUNTS = (Hop(EdgeLabel.OWNS, Direction.OUT),)
@@ -184,10 +183,6 @@ async def customers(
         risk_level=query.risk_level,
     )
     step = FindPersons(flt, query.order, query.descending, args.first, args.after, want_total)
-    try:
-        page = await ctx.store.find_persons(step)
-    except StoreUnavailable as error:
-        raise BackendUnavailable(error.backend, error.reason) from error
-    return _connection(ordering, page)
+    return _connection(ordering, await ctx.store.find_persons(step))
 
 

@@ -7,10 +7,9 @@ are the store's configured ones, the same the stored tiers (used by filters) cam
 from __future__ import annotations
 
 from customer360.graphstore.insight_cache import metrics_of
-from customer360.graphstore.protocol import StoreUnavailable
 from customer360.insights.profile import CustomerInsights, evaluate
 from customer360.resolvers.context import RequestContext
-from customer360.resolvers.errors import BackendUnavailable, NotFound
+from customer360.resolvers.errors import NotFound
 
 
 async def customer_insights(ctx: RequestContext, person_id: str) -> CustomerInsights:
@@ -21,10 +20,7 @@ async def customer_insights(ctx: RequestContext, person_id: str) -> CustomerInsi
 
 
 async def portfolio(ctx: RequestContext) -> dict:
-    try:
-        snapshot = await ctx.store.portfolio()
-    except StoreUnavailable as error:
-        raise BackendUnavailable(error.backend, error.reason) from error
+    snapshot = await ctx.store.portfolio()
     if snapshot is None:
         raise NotFound("portfolio: the graph is empty; load a bank first (c360 load DIR)")
     return snapshot

@@ -18,13 +18,12 @@ from customer360.graphstore.plan import (
     CounterpartyRow,
     GetVertices,
     MetricsRow,
-    PersonMetrics,
     Page,
+    PersonMetrics,
     Traverse,
     VertexLabel,
 )
-from customer360.graphstore.protocol import GraphStore, StoreUnavailable
-from customer360.resolvers.errors import BackendUnavailable
+from customer360.graphstore.protocol import GraphStore
 
 
 class RequestLoaders:
@@ -50,7 +49,7 @@ class RequestLoaders:
 
     async def vertex(self, label: VertexLabel, key: str) -> Any | None:
         async def batch(keys: list[str]) -> list[Any | None]:
-            found = await _guarded(self._store.get_vertices(GetVertices(label, tuple(keys))))
+            found = await self._store.get_vertices(GetVertices(label, tuple(keys)))
             return [found.get(k) for k in keys]
 
         return await self._loader(("vertex", label), batch).load(key)
@@ -60,29 +59,21 @@ class RequestLoaders:
         one tick becomes that traversal from all the keys asked for."""
 
         async def batch(keys: list[str]) -> list[Page]:
-            pages = await _guarded(self._store.traverse(replace(shape, source_keys=tuple(keys))))
+            pages = await self._store.traverse(replace(shape, source_keys=tuple(keys)))
             return [pages[k] for k in keys]
 
         return await self._loader(shape, batch).load(key)
 
     async def person_metrics(self, key: str) -> MetricsRow | None:
         async def batch(keys: list[str]) -> list[MetricsRow | None]:
-            found = await _guarded(self._store.person_metrics(PersonMetrics(tuple(keys))))
+            found = await self._store.person_metrics(PersonMetrics(tuple(keys)))
             return [found.get(k) for k in keys]
 
         return await self._loader("person_metrics", batch).load(key)
 
     async def counterparties(self, first: int | None, key: str) -> list[CounterpartyRow]:
         async def batch(keys: list[str]) -> list[list[CounterpartyRow]]:
-            rows = await _guarded(self._store.counterparties(Counterparties(tuple(keys), first)))
+            rows = await self._store.counterparties(Counterparties(tuple(keys), first))
             return [rows[k] for k in keys]
 
         return await self._loader(("counterparties", first), batch).load(key)
-
-
-async def _guarded(awaitable):
-    """Turn a backend outage into the client-facing 'unavailable, retry later' error."""
-    try:
-        return await awaitable
-    except StoreUnavailable as error:
-        raise BackendUnavailable(error.backend, error.reason) from error

@@ -3,7 +3,7 @@ addresses and phones, top counterparties.
 
 Nothing here knows a backend or a Strawberry type. Arguments are checked here (errors name
 the field and the argument); each hop or level is ONE plan step from
-:mod:`customer360.graphstore.network`, sent through ``store.network(step)``.
+:mod:`customer360.graphstore.network_plan`, sent through the store's method for that step.
 """
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
-from customer360 import model
-from customer360.model import mask_ssn
-from customer360.graphstore.network import (
+from customer360.graphstore.network_plan import (
     ALL_EDGE_LABELS,
     EVIDENCE_CAP,
     MAX_COUNTERPARTY_SENDERS,
@@ -28,7 +24,6 @@ from customer360.graphstore.network import (
     Expansion,
     Locate,
     NetworkEdge,
-    NetworkStep,
     ReceiverRow,
     RelatedPersons,
     Relation,
@@ -40,10 +35,10 @@ from customer360.graphstore.network import (
     vertex_order,
 )
 from customer360.graphstore.plan import Direction, EdgeLabel, VertexLabel
-from customer360.graphstore.protocol import StoreUnavailable
+from customer360.model import from_cents
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.cursors import encode_cursor, page_args
-from customer360.resolvers.errors import BackendUnavailable, NotFound, UserError
+from customer360.resolvers.errors import NotFound, UserError
 from customer360.resolvers.graph import ConnectionData
 
 MAX_NEIGHBORHOOD_DEPTH = 4
@@ -56,50 +51,9 @@ MAX_PATHS = 10
 """At most this many shortest paths are listed; ``pathCount`` tells how many there are."""
 
 
-async def _call(ctx: RequestContext, step: NetworkStep) -> Any:
-    try:
-        return await ctx.store.network(step)  # type: ignore[attr-defined]
-    except StoreUnavailable as error:
-        raise BackendUnavailable(error.backend, error.reason) from error
-
-
 def _between(field: str, argument: str, value: int, low: int, high: int) -> None:
     if value < low or value > high:
         raise UserError(f"{field}: argument '{argument}' must be between {low} and {high}, got {value}")
-
-
-# ------------------------------------------------------------------ properties without PII
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-def vertex_properties(record: Any) -> dict[str, Any]:
-    """A vertex's properties for clients, named as the GraphQL fields are: the SSN masked,
-    money as decimal strings, timestamps as ISO-8601 UTC, enums as their GraphQL names."""
-    if isinstance(record, model.Person):
-        return {
-            "firstName": record.first_name, "lastName": record.last_name,
-            "name": f"{record.first_name} {record.last_name}",
-            "dateOfBirth": record.date_of_birth, "ssn": mask_ssn(record.ssn),
-        }
-    if isinstance(record, model.Account):
-        return {
-            "type": record.account_type.name, "balance": _money(record.balance),
-            "status": record.status.name, "ownerId": record.owner_person_id,
-        }
-    if isinstance(record, model.Address):
-        return {"street": record.street, "city": record.city, "state": record.state, "zipCode": record.zip_code}
-    if isinstance(record, model.Phone):
-        return {"number": record.number, "type": record.phone_type.name}
-    if isinstance(record, model.Transaction):
-        return {
-            "amount": _money(record.amount),
-            "timestamp": datetime.fromtimestamp(record.timestamp, tz=timezone.utc).isoformat(),
-            "fromAccountId": record.from_account_id, "toAccountId": record.to_account_id,
-        }
-    raise TypeError(f"not a vertex record: {record!r}")
 
 
 # ------------------------------------------------------------------ neighbourhood
@@ -136,7 +90,7 @@ async def neighborhood(
     _between(field, "depth", depth, 0, MAX_NEIGHBORHOOD_DEPTH)
     _between(field, "limit", limit, 1, MAX_NEIGHBORHOOD_LIMIT)
     labels = _edge_labels(field, edge_labels)
-    found = await _call(ctx, Locate((key,)))
+    found = await ctx.store.locate(Locate((key,)))
     if key not in found:
         raise NotFound(f"{field}: argument 'id': no vertex has id {key!r}")
     start, record = found[key][0]
@@ -152,7 +106,7 @@ async def neighborhood(
         # BFS on this graph only ever finds new vertices one level out, or the previous
         # level again (every edge joins {person, transaction} to {account, address, phone}),
         # so excluding the previous level (the frontier is always excluded) is enough.
-        [expansion] = await _call(ctx, ExpandEach((Expand(frontier, labels, remaining, previous),)))
+        [expansion] = await ctx.store.expand(ExpandEach((Expand(frontier, labels, remaining, previous),)))
         nodes += [NeighborNode(ref, level, expansion.records[ref]) for ref in expansion.new]
         edges += expansion.edges
         if expansion.cut:
@@ -268,7 +222,7 @@ async def path(ctx: RequestContext, from_key: str, to_key: str, max_depth: int) 
             Expand(side.frontier, ALL_EDGE_LABELS, MAX_PATH_FRONTIER, side.previous, with_records=False)
             for side in sides
         ))
-        for side, expansion in zip(sides, await _call(ctx, step)):
+        for side, expansion in zip(sides, await ctx.store.expand(step)):
             side.absorb(expansion)
             truncated = truncated or expansion.cut
         meeting = [ref for ref in forward.dist if ref in backward.dist]
@@ -344,7 +298,7 @@ def _evidence(relation: Relation, rows: list[RelationRow]) -> RelationEvidence:
         for row in sorted(rows, key=lambda r: r.item != "sent"):  # sent first, then received
             direction = "sent to them" if row.item == "sent" else "received from them"
             noun = "transfer" if row.count == 1 else "transfers"
-            items.append(f"{row.count} {noun} {direction}, {cents_to_decimal(row.volume_cents):.2f} in total")
+            items.append(f"{row.count} {noun} {direction}, {from_cents(row.volume_cents):.2f} in total")
         return RelationEvidence(relation, sum(r.count for r in rows), items)
     ids = sorted({row.item for row in rows})
     return RelationEvidence(relation, len(ids), ids[:EVIDENCE_CAP])
@@ -369,7 +323,7 @@ async def related_customers(ctx: RequestContext, person_key: str, first: int) ->
     _between("Person.relatedCustomers", "first", first, 0, ctx.settings.max_page_size)
 
     async def batch(keys: list[str]) -> list[list[RelationRow]]:
-        found = await _call(ctx, RelatedPersons(tuple(keys), MAX_COUNTERPARTY_SENDERS))
+        found = await ctx.store.related_persons(RelatedPersons(tuple(keys), MAX_COUNTERPARTY_SENDERS))
         return [found.get(key, []) for key in keys]
 
     found = await ctx.loaders.load(("network.related", MAX_COUNTERPARTY_SENDERS), batch, person_key)
@@ -390,7 +344,7 @@ async def shared_groups(
         raise UserError(f"{field}: argument '{argument}' must be at least 1, got {min_persons}")
     if args.after is not None and (not isinstance(args.after.value, int) or isinstance(args.after.value, bool)):
         raise UserError(f"{field}: argument 'after' is not a cursor returned by this field")
-    page = await _call(ctx, SharedVertices(kind, min_persons, args.first, args.after, want_total))
+    page = await ctx.store.shared_vertices(SharedVertices(kind, min_persons, args.first, args.after, want_total))
     edges = [(encode_cursor(ordering, keyset), row) for keyset, row in zip(page.keysets, page.rows)]
     return ConnectionData(edges, page.has_next, page.total)
 
@@ -400,8 +354,4 @@ async def shared_groups(
 
 async def top_counterparties(ctx: RequestContext, first: int) -> list[ReceiverRow]:
     _between("topCounterparties", "first", first, 0, ctx.settings.max_page_size)
-    return await _call(ctx, TopReceivers(first))
-
-
-def cents_to_decimal(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
+    return await ctx.store.top_receivers(TopReceivers(first))

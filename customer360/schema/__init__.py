@@ -1,36 +1,36 @@
-"""The Strawberry schema: types, inputs, the Query root and the cross-cutting extensions."""
+"""The Strawberry schema: types, inputs, the Query root and the cross-cutting extensions.
+
+``schema`` is the schema with default settings, for tools (``strawberry export-schema
+customer360.schema:schema``); the app builds its own with the configured limits.
+"""
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, QueryDepthLimiter
+from strawberry.extensions import QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from customer360.config import Settings
-from customer360.resolvers.errors import BackendUnavailable, UserError
+from customer360.schema.errors import ClientErrors, is_internal, is_outage
 from customer360.schema.explain import ExplainExtension
 from customer360.schema.query import Query
 from customer360.schema.scalars import SCALAR_MAP
 from customer360.schema.types import Account, Address, Person, Phone, Transaction
 
-
-def _is_internal(error: GraphQLError) -> bool:
-    """Mask everything but errors meant for clients (ours, and graphql-core's own about the
-    request: syntax, validation, argument and variable coercion); the server log keeps the detail."""
-    original = error.original_error
-    if original is None or isinstance(original, (UserError, BackendUnavailable)):
-        return False
-    if isinstance(original, GraphQLError):
-        return False
-    return not (isinstance(original, ValueError) and not error.path)  # scalar parse errors
+log = logging.getLogger("customer360")
 
 
 class Customer360Schema(strawberry.Schema):
-    """Logs only unexpected errors: a client's bad argument is not a server incident."""
+    """Logs only what is the server's business: a client's bad argument is not an incident."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
-        internal = [e for e in errors if _is_internal(e)]
+        for error in errors:
+            if is_outage(error):
+                log.warning("backend unavailable at %s: %s", error.path, error.original_error)
+        internal = [e for e in errors if is_internal(e)]
         if internal:
             super().process_errors(internal, execution_context)
 
@@ -43,6 +43,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_depth),
             ExplainExtension,
-            lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal server error"),
+            ClientErrors,
         ],
     )
+
+
+schema = build_schema(Settings())

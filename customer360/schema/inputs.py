@@ -7,8 +7,13 @@ from decimal import Decimal
 
 import strawberry
 
-from customer360.schema.enums import AccountType, CustomerOrderField, SortDirection
-from customer360.schema.insights import RiskLevel, SegmentTier
+from customer360.schema.enums import (
+    AccountType,
+    CustomerOrderField,
+    RiskLevel,
+    SegmentTier,
+    SortDirection,
+)
 
 
 @strawberry.input(description="Keep transactions in a time range and/or an amount range.")

@@ -8,10 +8,14 @@ import strawberry
 
 from customer360 import insights
 from customer360.insights.profile import CustomerInsights
-
-SegmentTier = strawberry.enum(insights.Tier, name="SegmentTier", description="Customer value tier.")
-RiskLevel = strawberry.enum(insights.RiskLevel, description="Risk level from the risk score.")
-Product = strawberry.enum(insights.Product, description="A product to offer.")
+from customer360.schema.enums import (
+    PRODUCTS,
+    RISK_LEVELS,
+    SEGMENT_TIERS,
+    Product,
+    RiskLevel,
+    SegmentTier,
+)
 
 
 @strawberry.type(description="A rule that fired and the values that fired it.")
@@ -61,15 +65,17 @@ def metrics_of(result: CustomerInsights) -> CustomerMetrics:
 
 
 def segment_of(result: CustomerInsights) -> Segment:
-    return Segment(tier=result.segment.tier, reasons=[Reason.of(r) for r in result.segment.reasons])
+    return Segment(tier=SEGMENT_TIERS.to_public(result.segment.tier), reasons=[Reason.of(r) for r in result.segment.reasons])
 
 
 def risk_of(result: CustomerInsights) -> Risk:
-    return Risk(score=result.risk.score, level=result.risk.level, reasons=[Reason.of(r) for r in result.risk.reasons])
+    return Risk(score=result.risk.score, level=RISK_LEVELS.to_public(result.risk.level), reasons=[Reason.of(r) for r in result.risk.reasons])
 
 
 def recommendations_of(result: CustomerInsights) -> list[Recommendation]:
-    return [Recommendation(product=r.product, reason=Reason.of(r.reason)) for r in result.recommendations]
+    return [
+        Recommendation(product=PRODUCTS.to_public(r.product), reason=Reason.of(r.reason)) for r in result.recommendations
+    ]
 
 
 @strawberry.type
@@ -112,12 +118,12 @@ class Portfolio:
             total_volume=Decimal(snapshot["totalVolume"]),
             avg_transaction=Decimal(snapshot["avgTransaction"]),
             segments=[
-                SegmentSummary(tier=insights.Tier[s["tier"]], customers=s["customers"],
+                SegmentSummary(tier=SEGMENT_TIERS.to_public(insights.Tier[s["tier"]]), customers=s["customers"],
                                total_balance=Decimal(s["totalBalance"]))
                 for s in snapshot["segments"]
             ],
             risk_levels=[
-                RiskLevelSummary(level=insights.RiskLevel[r["level"]], customers=r["customers"])
+                RiskLevelSummary(level=RISK_LEVELS.to_public(insights.RiskLevel[r["level"]]), customers=r["customers"])
                 for r in snapshot["riskLevels"]
             ],
             cross_sell_opportunities=snapshot["crossSellOpportunities"],

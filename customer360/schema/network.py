@@ -1,75 +1,73 @@
-"""GraphQL types and root fields for the customer network: neighbourhoods, paths, related
-customers, shared addresses and phones, top counterparties.
+"""GraphQL types and root fields for the customer network: neighbourhoods, paths, shared
+addresses and phones, top counterparties. (``Person.relatedCustomers`` is in ``types.py``.)
 
-The Query root inherits :class:`NetworkQuery`; ``Person.relatedCustomers`` is the
-:func:`related_customers` resolver. The existing object types (``Person``, ``Account``...)
-are referred to lazily, so ``types.py`` can import this module without a cycle. The work is
-in :mod:`customer360.resolvers.network`; records come through the per-request loaders, so
-every list here costs one call per selection level, not one per row.
+The Query root inherits :class:`NetworkQuery`. The work is in
+:mod:`customer360.resolvers.network`; records come through the per-request loaders, so every
+list here costs one call per selection level, not one per row.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from customer360.graphstore import network as net
-from customer360.graphstore import plan
+from customer360 import model
+from customer360.graphstore import network_plan as net
+from customer360.graphstore.plan import VertexLabel as Label
+from customer360.model import from_cents, mask_ssn
+from customer360.resolvers import graph
 from customer360.resolvers import network as resolve
-from customer360.resolvers.graph import ConnectionData
 from customer360.resolvers.selection import selects
-
-if TYPE_CHECKING:
-    from customer360.schema.types import Account, Address, Node, PageInfo, Person, Phone
-
-_TYPES = "customer360.schema.types"
-LazyPerson = Annotated["Person", strawberry.lazy(_TYPES)]
-LazyAccount = Annotated["Account", strawberry.lazy(_TYPES)]
-LazyAddress = Annotated["Address", strawberry.lazy(_TYPES)]
-LazyPhone = Annotated["Phone", strawberry.lazy(_TYPES)]
-LazyNode = Annotated["Node", strawberry.lazy(_TYPES)]
-LazyPageInfo = Annotated["PageInfo", strawberry.lazy(_TYPES)]
-
-EdgeLabel = strawberry.enum(plan.EdgeLabel, name="EdgeLabel", description=(
-    "A kind of edge: person OWNS account, person LIVES_AT address, person HAS_PHONE phone, "
-    "account SENT transaction, transaction RECEIVED_BY account."
-))
-VertexLabel = strawberry.enum(plan.VertexLabel, name="VertexLabel", description="A kind of vertex.")
-EdgeDirection = strawberry.enum(plan.Direction, name="EdgeDirection", description=(
-    "OUT: the edge was followed as stored (previous -edge-> this vertex); IN: against it."
-))
-Relation = strawberry.enum(net.Relation, name="Relation", description=(
-    "Why two customers are related: they share an address or a phone, moved money between "
-    "their accounts, or paid the same account (hub accounts with more than "
-    f"{net.MAX_COUNTERPARTY_SENDERS} distinct senders do not count)."
-))
+from customer360.schema.enums import (
+    ACCOUNT_STATUSES,
+    ACCOUNT_TYPES,
+    EDGE_DIRECTIONS,
+    EDGE_LABELS,
+    PHONE_TYPES,
+    VERTEX_LABELS,
+    EdgeDirection,
+    EdgeLabel,
+    VertexLabel,
+)
+from customer360.schema.relay import Connection, Node, connection_of
+from customer360.schema.types import Account, Address, Person, Phone, vertex_type
 
 
-async def _vertex(info: Info, label: plan.VertexLabel, key: str) -> Any:
-    """A record through the request's batching loader (one call per label per level)."""
-    return await info.context.loaders.vertex(label, key)
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
 
 
-def _wrap(label: plan.VertexLabel, record: Any) -> Any:
-    from customer360.schema import types
-
-    wrappers = {
-        plan.VertexLabel.PERSON: types.Person, plan.VertexLabel.ACCOUNT: types.Account,
-        plan.VertexLabel.ADDRESS: types.Address, plan.VertexLabel.PHONE: types.Phone,
-        plan.VertexLabel.TRANSACTION: types.Transaction,
-    }
-    return wrappers[label].of(record)
-
-
-def _page_info(data: ConnectionData) -> Any:
-    from customer360.schema.types import PageInfo  # lazily: types.py imports this module
-
-    return PageInfo.of(data)
+def vertex_properties(record: Any) -> dict[str, Any]:
+    """A vertex's properties for clients, named as the GraphQL fields are: the SSN masked,
+    money as decimal strings, timestamps as ISO-8601 UTC, enums as their GraphQL names."""
+    if isinstance(record, model.Person):
+        return {
+            "firstName": record.first_name, "lastName": record.last_name,
+            "name": f"{record.first_name} {record.last_name}",
+            "dateOfBirth": record.date_of_birth, "ssn": mask_ssn(record.ssn),
+        }
+    if isinstance(record, model.Account):
+        return {
+            "type": ACCOUNT_TYPES.to_public(record.account_type).name, "balance": _money(record.balance),
+            "status": ACCOUNT_STATUSES.to_public(record.status).name, "ownerId": record.owner_person_id,
+        }
+    if isinstance(record, model.Address):
+        return {"street": record.street, "city": record.city, "state": record.state, "zipCode": record.zip_code}
+    if isinstance(record, model.Phone):
+        return {"number": record.number, "type": PHONE_TYPES.to_public(record.phone_type).name}
+    if isinstance(record, model.Transaction):
+        return {
+            "amount": _money(record.amount),
+            "timestamp": datetime.fromtimestamp(record.timestamp, tz=timezone.utc).isoformat(),
+            "fromAccountId": record.from_account_id, "toAccountId": record.to_account_id,
+        }
+    raise TypeError(f"not a vertex record: {record!r}")
 
 
 # ------------------------------------------------------------------ neighbourhood
@@ -87,8 +85,8 @@ class NetworkNode:
     record: strawberry.Private[Any]
 
     @strawberry.field(description="The vertex as its own GraphQL type (no extra backend call).")
-    def vertex(self) -> LazyNode:
-        return _wrap(self.label, self.record)
+    def vertex(self) -> Node:
+        return vertex_type(VERTEX_LABELS.to_inner(self.label), self.record)
 
 
 @strawberry.type(description="An edge, in its stored direction: source -label-> target.")
@@ -108,12 +106,13 @@ class Neighborhood:
     def of(cls, data: resolve.NeighborhoodData) -> "Neighborhood":
         return cls(
             nodes=[
-                NetworkNode(id=strawberry.ID(n.ref.key), label=n.ref.label, level=n.level,
-                            properties=resolve.vertex_properties(n.record), record=n.record)
+                NetworkNode(id=strawberry.ID(n.ref.key), label=VERTEX_LABELS.to_public(n.ref.label), level=n.level,
+                            properties=vertex_properties(n.record), record=n.record)
                 for n in data.nodes
             ],
             edges=[
-                NetworkEdge(source=strawberry.ID(e.source.key), target=strawberry.ID(e.target.key), label=e.label)
+                NetworkEdge(source=strawberry.ID(e.source.key), target=strawberry.ID(e.target.key),
+                            label=EDGE_LABELS.to_public(e.label))
                 for e in data.edges
             ],
             truncated=data.truncated,
@@ -133,8 +132,9 @@ class PathStep:
     )
 
     @strawberry.field(description="The vertex as its own GraphQL type (batched per level).")
-    async def vertex(self, info: Info) -> LazyNode:
-        return _wrap(self.label, await _vertex(info, self.label, self.id))
+    async def vertex(self, info: Info) -> Node:
+        label = VERTEX_LABELS.to_inner(self.label)
+        return vertex_type(label, await graph.vertex(info.context, label, self.id))
 
 
 @strawberry.type(description="Shortest paths between two customers over every kind of edge.")
@@ -155,54 +155,17 @@ class PathResult:
         return cls(
             found=data.found, length=data.length, path_count=data.path_count, truncated=data.truncated,
             paths=[
-                [PathStep(id=strawberry.ID(s.ref.key), label=s.ref.label, edge=s.edge, direction=s.direction)
-                 for s in steps]
+                [
+                    PathStep(
+                        id=strawberry.ID(s.ref.key), label=VERTEX_LABELS.to_public(s.ref.label),
+                        edge=EDGE_LABELS.to_public(s.edge) if s.edge else None,
+                        direction=EDGE_DIRECTIONS.to_public(s.direction) if s.direction else None,
+                    )
+                    for s in steps
+                ]
                 for steps in data.paths
             ],
         )
-
-
-# ------------------------------------------------------------------ related customers
-
-
-@strawberry.type(description="The evidence for one kind of relation.")
-class RelationEvidence:
-    relation: Relation
-    total: int = strawberry.field(description=(
-        "Shared addresses / phones / counterparties, or transfers (both ways), in all."
-    ))
-    items: list[str] = strawberry.field(description=(
-        f"Ids of the shared vertices (at most {net.EVIDENCE_CAP}); for TRANSFERS one line per direction."
-    ))
-
-
-@strawberry.type(description="Another customer related to this one, and why.")
-class RelatedCustomer:
-    person_id: strawberry.Private[str]
-    via: list[Relation]
-    evidence: list[str] = strawberry.field(description=(
-        f"Readable evidence, at most {net.EVIDENCE_CAP} items per relation plus how many more."
-    ))
-    evidence_count: int = strawberry.field(description="All evidence items (the 'total' of every relation).")
-    relations: list[RelationEvidence]
-
-    @strawberry.field
-    async def person(self, info: Info) -> LazyPerson:
-        return _wrap(plan.VertexLabel.PERSON, await _vertex(info, plan.VertexLabel.PERSON, self.person_id))
-
-
-async def related_customers(
-    root: Any, info: Info, first: Annotated[int, strawberry.argument(description="How many to return.")] = 20
-) -> list[RelatedCustomer]:
-    """``Person.relatedCustomers``: most relation kinds first, then most evidence, then id."""
-    rows = await resolve.related_customers(info.context, root.record.person_id, first)
-    return [
-        RelatedCustomer(
-            person_id=r.person_id, via=r.via, evidence=r.evidence, evidence_count=r.evidence_count,
-            relations=[RelationEvidence(relation=e.relation, total=e.total, items=e.items) for e in r.relations],
-        )
-        for r in rows
-    ]
 
 
 # ------------------------------------------------------------------ shared addresses and phones
@@ -214,14 +177,18 @@ class SharedAddress:
     address_id: strawberry.Private[str]
     resident_count: int
 
+    @classmethod
+    def of(cls, row: net.SharedRow) -> "SharedAddress":
+        return cls(resident_ids=row.person_ids, address_id=row.key, resident_count=row.count)
+
     @strawberry.field
-    async def address(self, info: Info) -> LazyAddress:
-        return _wrap(plan.VertexLabel.ADDRESS, await _vertex(info, plan.VertexLabel.ADDRESS, self.address_id))
+    async def address(self, info: Info) -> Address:
+        return Address.of(await graph.vertex(info.context, Label.ADDRESS, self.address_id))
 
     @strawberry.field(description="By id.")
-    async def residents(self, info: Info) -> list[LazyPerson]:
-        records = await asyncio.gather(*(_vertex(info, plan.VertexLabel.PERSON, k) for k in self.resident_ids))
-        return [_wrap(plan.VertexLabel.PERSON, r) for r in records if r is not None]
+    async def residents(self, info: Info) -> list[Person]:
+        records = await asyncio.gather(*(graph.vertex(info.context, Label.PERSON, k) for k in self.resident_ids))
+        return [Person.of(r) for r in records if r is not None]
 
 
 @strawberry.type(description="A phone linked to several customers.")
@@ -230,61 +197,18 @@ class SharedPhone:
     phone_id: strawberry.Private[str]
     owner_count: int
 
+    @classmethod
+    def of(cls, row: net.SharedRow) -> "SharedPhone":
+        return cls(owner_ids=row.person_ids, phone_id=row.key, owner_count=row.count)
+
     @strawberry.field
-    async def phone(self, info: Info) -> LazyPhone:
-        return _wrap(plan.VertexLabel.PHONE, await _vertex(info, plan.VertexLabel.PHONE, self.phone_id))
+    async def phone(self, info: Info) -> Phone:
+        return Phone.of(await graph.vertex(info.context, Label.PHONE, self.phone_id))
 
     @strawberry.field(description="By id.")
-    async def owners(self, info: Info) -> list[LazyPerson]:
-        records = await asyncio.gather(*(_vertex(info, plan.VertexLabel.PERSON, k) for k in self.owner_ids))
-        return [_wrap(plan.VertexLabel.PERSON, r) for r in records if r is not None]
-
-
-@strawberry.type
-class SharedAddressEdge:
-    cursor: str
-    node: SharedAddress
-
-
-@strawberry.type
-class SharedAddressConnection:
-    edges: list[SharedAddressEdge]
-    page_info: LazyPageInfo
-    total_count: int | None = strawberry.field(description="All addresses with enough residents, ignoring the page.")
-
-    @classmethod
-    def of(cls, data: ConnectionData) -> "SharedAddressConnection":
-        return cls(
-            edges=[
-                SharedAddressEdge(cursor=c, node=SharedAddress(resident_ids=r.person_ids, address_id=r.key,
-                                                               resident_count=r.count))
-                for c, r in data.edges
-            ],
-            page_info=_page_info(data), total_count=data.total,
-        )
-
-
-@strawberry.type
-class SharedPhoneEdge:
-    cursor: str
-    node: SharedPhone
-
-
-@strawberry.type
-class SharedPhoneConnection:
-    edges: list[SharedPhoneEdge]
-    page_info: LazyPageInfo
-    total_count: int | None = strawberry.field(description="All phones with enough owners, ignoring the page.")
-
-    @classmethod
-    def of(cls, data: ConnectionData) -> "SharedPhoneConnection":
-        return cls(
-            edges=[
-                SharedPhoneEdge(cursor=c, node=SharedPhone(owner_ids=r.person_ids, phone_id=r.key, owner_count=r.count))
-                for c, r in data.edges
-            ],
-            page_info=_page_info(data), total_count=data.total,
-        )
+    async def owners(self, info: Info) -> list[Person]:
+        records = await asyncio.gather(*(graph.vertex(info.context, Label.PERSON, k) for k in self.owner_ids))
+        return [Person.of(r) for r in records if r is not None]
 
 
 # ------------------------------------------------------------------ top counterparties
@@ -298,8 +222,8 @@ class TopCounterparty:
     distinct_senders: int = strawberry.field(description="Distinct accounts that paid it.")
 
     @strawberry.field
-    async def account(self, info: Info) -> LazyAccount:
-        return _wrap(plan.VertexLabel.ACCOUNT, await _vertex(info, plan.VertexLabel.ACCOUNT, self.account_id))
+    async def account(self, info: Info) -> Account:
+        return Account.of(await graph.vertex(info.context, Label.ACCOUNT, self.account_id))
 
 
 # ------------------------------------------------------------------ Query root fields
@@ -322,7 +246,8 @@ class NetworkQuery:
         limit: Annotated[int, strawberry.argument(
             description=f"Most vertices returned, start included (1 to {resolve.MAX_NEIGHBORHOOD_LIMIT}).")] = 200,
     ) -> Neighborhood:
-        data = await resolve.neighborhood(info.context, id, depth, edge_labels, limit)
+        labels = None if edge_labels is None else [EDGE_LABELS.to_inner(label) for label in edge_labels]
+        data = await resolve.neighborhood(info.context, id, depth, labels, limit)
         return Neighborhood.of(data)
 
     @strawberry.field(description=(
@@ -342,28 +267,28 @@ class NetworkQuery:
     @strawberry.field(description="Addresses where at least 'minResidents' customers live: most residents first.")
     async def shared_addresses(
         self, info: Info, min_residents: int = 2, first: int = 20, after: str | None = None
-    ) -> SharedAddressConnection:
+    ) -> Connection[SharedAddress]:
         data = await resolve.shared_groups(
             info.context, "sharedAddresses", "minResidents", net.SharedKind.ADDRESS, min_residents,
             first, after, selects(info, "totalCount"),
         )
-        return SharedAddressConnection.of(data)
+        return connection_of(data, SharedAddress.of)
 
     @strawberry.field(description="Phones linked to at least 'minOwners' customers: most owners first.")
     async def shared_phones(
         self, info: Info, min_owners: int = 2, first: int = 20, after: str | None = None
-    ) -> SharedPhoneConnection:
+    ) -> Connection[SharedPhone]:
         data = await resolve.shared_groups(
             info.context, "sharedPhones", "minOwners", net.SharedKind.PHONE, min_owners,
             first, after, selects(info, "totalCount"),
         )
-        return SharedPhoneConnection.of(data)
+        return connection_of(data, SharedPhone.of)
 
     @strawberry.field(description="Accounts that received the most transactions (then most volume, then id).")
     async def top_counterparties(self, info: Info, first: int = 10) -> list[TopCounterparty]:
         rows = await resolve.top_counterparties(info.context, first)
         return [
             TopCounterparty(account_id=r.account_id, transaction_count=r.transaction_count,
-                            volume=resolve.cents_to_decimal(r.volume_cents), distinct_senders=r.distinct_senders)
+                            volume=from_cents(r.volume_cents), distinct_senders=r.distinct_senders)
             for r in rows
         ]

@@ -11,37 +11,36 @@ from strawberry.types import Info
 from customer360.graphstore.plan import PersonOrder, VertexLabel
 from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
-from customer360.schema.insights import Portfolio
 from customer360.resolvers.errors import NotFound
 from customer360.resolvers.selection import selects
-from customer360.schema.enums import CustomerOrderField, SortDirection
+from customer360.schema.enums import (
+    ACCOUNT_TYPES,
+    RISK_LEVELS,
+    SEGMENT_TIERS,
+    CustomerOrderField,
+    SortDirection,
+)
 from customer360.schema.inputs import CustomerFilter, CustomerOrder
+from customer360.schema.insights import Portfolio
 from customer360.schema.network import NetworkQuery
+from customer360.schema.relay import Connection, Node, connection_of
 from customer360.schema.types import (
     PAGE_SIZE_HELP,
+    VERTEX_TYPES,
     Account,
     Address,
-    Node,
     Person,
-    PersonConnection,
     Phone,
     Transaction,
+    vertex_type,
 )
-
-_WRAPPERS = {
-    VertexLabel.PERSON: Person,
-    VertexLabel.ACCOUNT: Account,
-    VertexLabel.ADDRESS: Address,
-    VertexLabel.PHONE: Phone,
-    VertexLabel.TRANSACTION: Transaction,
-}
 
 
 async def _one(info: Info, label: VertexLabel, key: str, field: str):
     record = await graph.vertex(info.context, label, key)
     if record is None:
         raise NotFound(f"{field}: no {label.value} with id {key!r}")
-    return _WRAPPERS[label].of(record)
+    return vertex_type(label, record)
 
 
 @strawberry.type
@@ -58,22 +57,22 @@ class Query(NetworkQuery):
         after: str | None = None,
         filter: CustomerFilter | None = None,
         order_by: CustomerOrder | None = None,
-    ) -> PersonConnection:
+    ) -> Connection[Person]:
         flt = filter or CustomerFilter()
         order = order_by or CustomerOrder()
         query = graph.CustomerQuery(
             name_contains=flt.name_contains,
             state=flt.state,
-            has_account_type=flt.has_account_type.value if flt.has_account_type else None,
+            has_account_type=ACCOUNT_TYPES.to_inner(flt.has_account_type).value if flt.has_account_type else None,
             min_total_balance=flt.min_total_balance,
             max_total_balance=flt.max_total_balance,
-            segment_tier=flt.segment.value if flt.segment else None,
-            risk_level=flt.risk_level.value if flt.risk_level else None,
+            segment_tier=SEGMENT_TIERS.to_inner(flt.segment).value if flt.segment else None,
+            risk_level=RISK_LEVELS.to_inner(flt.risk_level).value if flt.risk_level else None,
             order=PersonOrder.NAME if order.field is CustomerOrderField.NAME else PersonOrder.TOTAL_BALANCE,
             descending=order.direction is SortDirection.DESC,
         )
         data = await graph.customers(info.context, query, first, after, selects(info, "totalCount"))
-        return PersonConnection.of(data)
+        return connection_of(data, Person.of)
 
     @strawberry.field(description="One account by id (e.g. ACC00000001).")
     async def account(self, info: Info, id: strawberry.ID) -> Account:
@@ -97,9 +96,9 @@ class Query(NetworkQuery):
 
     @strawberry.field(description="Any vertex by its business key, whatever its type.")
     async def node(self, info: Info, id: strawberry.ID) -> Node:
-        labels = list(_WRAPPERS)
+        labels = list(VERTEX_TYPES)
         found = await asyncio.gather(*(graph.vertex(info.context, label, id) for label in labels))
         for label, record in zip(labels, found):
             if record is not None:
-                return _WRAPPERS[label].of(record)
+                return vertex_type(label, record)
         raise NotFound(f"node: nothing has id {id!r}")

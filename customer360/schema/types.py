@@ -1,26 +1,41 @@
-"""The graph's GraphQL object types. Each wraps a domain record; relationship fields
-delegate to :mod:`customer360.resolvers.graph`, which batches them per selection level."""
+"""The graph's GraphQL object types. Each wraps a domain record; relationship fields delegate to
+:mod:`customer360.resolvers`, which batches them per selection level.
+
+Types that only a person leads to (related customers and their evidence) live here too, so
+this module depends on nothing else in ``schema/`` that depends on it.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from customer360 import model
-from customer360.model import mask_ssn
-from customer360.graphstore.plan import VertexLabel
+from customer360.graphstore.network_plan import EVIDENCE_CAP
+from customer360.graphstore.plan import VertexLabel as Label
+from customer360.model import from_cents, mask_ssn
 from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
-from customer360.schema import insights as insight_types
-from customer360.resolvers.graph import ConnectionData, TransactionFilterArgs
+from customer360.resolvers import network as network_resolvers
+from customer360.resolvers.graph import TransactionFilterArgs
 from customer360.resolvers.selection import selects
-from customer360.schema.enums import AccountStatus, AccountType, PhoneType
+from customer360.schema import insights as insight_types
+from customer360.schema.enums import (
+    ACCOUNT_STATUSES,
+    ACCOUNT_TYPES,
+    PHONE_TYPES,
+    RELATIONS,
+    AccountStatus,
+    AccountType,
+    PhoneType,
+    Relation,
+)
 from customer360.schema.inputs import TransactionFilter
-from customer360.schema.network import RelatedCustomer, related_customers
+from customer360.schema.relay import Connection, Node, connection_of
 
 PAGE_SIZE_HELP = "Page size (at most the server's maximum page size, 500 by default)."
 
@@ -31,22 +46,7 @@ def _filter_args(flt: TransactionFilter | None) -> TransactionFilterArgs | None:
     return TransactionFilterArgs(flt.since, flt.until, flt.min_amount, flt.max_amount)
 
 
-@strawberry.interface(description="Anything that can be fetched by its business key with `node(id:)`.")
-class Node:
-    id: strawberry.ID = strawberry.field(description="The business key, e.g. P0000001 or ACC00000001.")
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-    @classmethod
-    def of(cls, data: ConnectionData) -> "PageInfo":
-        return cls(has_next_page=data.has_next, end_cursor=data.end_cursor)
-
-
-@strawberry.type
+@strawberry.type(description="Money moved from one account to another.")
 class Transaction(Node):
     amount: Decimal = strawberry.field(description="Exact amount (a decimal string, never a float).")
     timestamp: datetime = strawberry.field(description="When it happened, in UTC.")
@@ -61,32 +61,11 @@ class Transaction(Node):
 
     @strawberry.field(name="from", description="The account the money left.")
     async def from_(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
-        return Account.of(await graph.vertex(info.context, VertexLabel.ACCOUNT, self.record.from_account_id))
+        return Account.of(await graph.vertex(info.context, Label.ACCOUNT, self.record.from_account_id))
 
     @strawberry.field(description="The account the money went to.")
     async def to(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
-        return Account.of(await graph.vertex(info.context, VertexLabel.ACCOUNT, self.record.to_account_id))
-
-
-@strawberry.type
-class TransactionEdge:
-    cursor: str
-    node: Transaction
-
-
-@strawberry.type
-class TransactionConnection:
-    edges: list[TransactionEdge]
-    page_info: PageInfo
-    total_count: int | None = strawberry.field(description="All matching transactions, ignoring the page.")
-
-    @classmethod
-    def of(cls, data: ConnectionData) -> "TransactionConnection":
-        return cls(
-            edges=[TransactionEdge(cursor=c, node=Transaction.of(r)) for c, r in data.edges],
-            page_info=PageInfo.of(data),
-            total_count=data.total,
-        )
+        return Account.of(await graph.vertex(info.context, Label.ACCOUNT, self.record.to_account_id))
 
 
 @strawberry.type(description="An account on the other side of this account's payments.")
@@ -97,10 +76,10 @@ class Counterparty:
 
     @strawberry.field
     async def account(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
-        return Account.of(await graph.vertex(info.context, VertexLabel.ACCOUNT, self.account_id))
+        return Account.of(await graph.vertex(info.context, Label.ACCOUNT, self.account_id))
 
 
-@strawberry.type
+@strawberry.type(description="A bank account owned by one customer.")
 class Account(Node):
     type: AccountType
     balance: Decimal = strawberry.field(description="Exact balance; negative for loans and cards (amount owed).")
@@ -110,47 +89,46 @@ class Account(Node):
     @classmethod
     def of(cls, record: model.Account) -> "Account":
         return cls(
-            id=strawberry.ID(record.account_id), type=record.account_type, balance=record.balance,
-            status=record.status, record=record,
+            id=strawberry.ID(record.account_id), type=ACCOUNT_TYPES.to_public(record.account_type),
+            balance=record.balance, status=ACCOUNT_STATUSES.to_public(record.status), record=record,
         )
 
     @strawberry.field
     async def owner(self, info: Info) -> Annotated["Person", strawberry.lazy("customer360.schema.types")]:
-        return Person.of(await graph.vertex(info.context, VertexLabel.PERSON, self.record.owner_person_id))
+        return Person.of(await graph.vertex(info.context, Label.PERSON, self.record.owner_person_id))
 
     @strawberry.field(description="Payments this account sent, newest first.")
     async def sent(
         self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
         after: str | None = None, filter: TransactionFilter | None = None,
-    ) -> TransactionConnection:
+    ) -> Connection[Transaction]:
         data = await graph.transactions(
-            info.context, "Account.sent", VertexLabel.ACCOUNT, self.record.account_id, graph.ACCOUNT_SENT,
+            info.context, "Account.sent", Label.ACCOUNT, self.record.account_id, graph.ACCOUNT_SENT,
             first, after, _filter_args(filter), selects(info, "totalCount"),
         )
-        return TransactionConnection.of(data)
+        return connection_of(data, Transaction.of)
 
     @strawberry.field(description="Payments this account received, newest first.")
     async def received(
         self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
         after: str | None = None, filter: TransactionFilter | None = None,
-    ) -> TransactionConnection:
+    ) -> Connection[Transaction]:
         data = await graph.transactions(
-            info.context, "Account.received", VertexLabel.ACCOUNT, self.record.account_id, graph.ACCOUNT_RECEIVED,
+            info.context, "Account.received", Label.ACCOUNT, self.record.account_id, graph.ACCOUNT_RECEIVED,
             first, after, _filter_args(filter), selects(info, "totalCount"),
         )
-        return TransactionConnection.of(data)
+        return connection_of(data, Transaction.of)
 
     @strawberry.field(description="Accounts this account paid, most transactions first.")
     async def counterparties(self, info: Info, first: int = 10) -> list[Counterparty]:
         rows = await graph.counterparties(info.context, "Account.counterparties", self.record.account_id, first)
         return [
-            Counterparty(account_id=r.account_id, transaction_count=r.transaction_count,
-                         volume=Decimal(r.volume_cents).scaleb(-2))
+            Counterparty(account_id=r.account_id, transaction_count=r.transaction_count, volume=from_cents(r.volume_cents))
             for r in rows
         ]
 
 
-@strawberry.type
+@strawberry.type(description="A postal address; several customers may live at one.")
 class Address(Node):
     street: str
     city: str
@@ -167,11 +145,11 @@ class Address(Node):
 
     @strawberry.field(description="Everyone who lives here.")
     async def residents(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
-        rows = await graph.neighbours(info.context, VertexLabel.ADDRESS, self.record.address_id, graph.ADDRESS_RESIDENTS)
+        rows = await graph.neighbours(info.context, Label.ADDRESS, self.record.address_id, graph.ADDRESS_RESIDENTS)
         return [Person.of(r) for r in rows]
 
 
-@strawberry.type
+@strawberry.type(description="A phone number; several customers may share one.")
 class Phone(Node):
     number: str = strawberry.field(description="As recorded (formats vary).")
     type: PhoneType
@@ -179,15 +157,55 @@ class Phone(Node):
 
     @classmethod
     def of(cls, record: model.Phone) -> "Phone":
-        return cls(id=strawberry.ID(record.phone_id), number=record.number, type=record.phone_type, record=record)
+        return cls(
+            id=strawberry.ID(record.phone_id), number=record.number, type=PHONE_TYPES.to_public(record.phone_type),
+            record=record,
+        )
 
     @strawberry.field(description="Everyone linked to this number.")
     async def owners(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
-        rows = await graph.neighbours(info.context, VertexLabel.PHONE, self.record.phone_id, graph.PHONE_OWNERS)
+        rows = await graph.neighbours(info.context, Label.PHONE, self.record.phone_id, graph.PHONE_OWNERS)
         return [Person.of(r) for r in rows]
 
 
-@strawberry.type
+@strawberry.type(description="The evidence for one kind of relation.")
+class RelationEvidence:
+    relation: Relation
+    total: int = strawberry.field(description=(
+        "Shared addresses / phones / counterparties, or transfers (both ways), in all."
+    ))
+    items: list[str] = strawberry.field(description=(
+        f"Ids of the shared vertices (at most {EVIDENCE_CAP}); for TRANSFERS one line per direction."
+    ))
+
+
+@strawberry.type(description="Another customer related to this one, and why.")
+class RelatedCustomer:
+    person_id: strawberry.Private[str]
+    via: list[Relation]
+    evidence: list[str] = strawberry.field(description=(
+        f"Readable evidence, at most {EVIDENCE_CAP} items per relation plus how many more."
+    ))
+    evidence_count: int = strawberry.field(description="All evidence items (the 'total' of every relation).")
+    relations: list[RelationEvidence]
+
+    @classmethod
+    def of(cls, data: network_resolvers.RelatedData) -> "RelatedCustomer":
+        return cls(
+            person_id=data.person_id, via=[RELATIONS.to_public(r) for r in data.via], evidence=data.evidence,
+            evidence_count=data.evidence_count,
+            relations=[
+                RelationEvidence(relation=RELATIONS.to_public(e.relation), total=e.total, items=e.items)
+                for e in data.relations
+            ],
+        )
+
+    @strawberry.field
+    async def person(self, info: Info) -> Annotated["Person", strawberry.lazy("customer360.schema.types")]:
+        return Person.of(await graph.vertex(info.context, Label.PERSON, self.person_id))
+
+
+@strawberry.type(description="A customer: a person with accounts, addresses and phones.")
 class Person(Node):
     first_name: str
     last_name: str
@@ -207,17 +225,17 @@ class Person(Node):
 
     @strawberry.field
     async def accounts(self, info: Info) -> list[Account]:
-        rows = await graph.neighbours(info.context, VertexLabel.PERSON, self.record.person_id, graph.PERSON_ACCOUNTS)
+        rows = await graph.neighbours(info.context, Label.PERSON, self.record.person_id, graph.PERSON_ACCOUNTS)
         return [Account.of(r) for r in rows]
 
     @strawberry.field
     async def addresses(self, info: Info) -> list[Address]:
-        rows = await graph.neighbours(info.context, VertexLabel.PERSON, self.record.person_id, graph.PERSON_ADDRESSES)
+        rows = await graph.neighbours(info.context, Label.PERSON, self.record.person_id, graph.PERSON_ADDRESSES)
         return [Address.of(r) for r in rows]
 
     @strawberry.field
     async def phones(self, info: Info) -> list[Phone]:
-        rows = await graph.neighbours(info.context, VertexLabel.PERSON, self.record.person_id, graph.PERSON_PHONES)
+        rows = await graph.neighbours(info.context, Label.PERSON, self.record.person_id, graph.PERSON_PHONES)
         return [Phone.of(r) for r in rows]
 
     @strawberry.field(description="Accounts, balance and sent transactions, aggregated.")
@@ -241,35 +259,30 @@ class Person(Node):
     async def transactions(
         self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
         after: str | None = None, filter: TransactionFilter | None = None,
-    ) -> TransactionConnection:
+    ) -> Connection[Transaction]:
         data = await graph.transactions(
-            info.context, "Person.transactions", VertexLabel.PERSON, self.record.person_id, graph.PERSON_TRANSACTIONS,
+            info.context, "Person.transactions", Label.PERSON, self.record.person_id, graph.PERSON_TRANSACTIONS,
             first, after, _filter_args(filter), selects(info, "totalCount"),
         )
-        return TransactionConnection.of(data)
+        return connection_of(data, Transaction.of)
 
-    related_customers: list[RelatedCustomer] = strawberry.field(
-        resolver=related_customers,
-        description="Customers related to this one (shared address or phone, transfers, shared counterparties), with evidence.",
-    )
+    @strawberry.field(description=(
+        "Customers related to this one (shared address or phone, transfers, shared counterparties), with "
+        "evidence: most relation kinds first, then most evidence, then id."
+    ))
+    async def related_customers(
+        self, info: Info, first: Annotated[int, strawberry.argument(description="How many to return.")] = 20
+    ) -> list[RelatedCustomer]:
+        rows = await network_resolvers.related_customers(info.context, self.record.person_id, first)
+        return [RelatedCustomer.of(row) for row in rows]
 
 
-@strawberry.type
-class PersonEdge:
-    cursor: str
-    node: Person
+VERTEX_TYPES: dict[Label, Any] = {
+    Label.PERSON: Person, Label.ACCOUNT: Account, Label.ADDRESS: Address, Label.PHONE: Phone,
+    Label.TRANSACTION: Transaction,
+}
 
 
-@strawberry.type
-class PersonConnection:
-    edges: list[PersonEdge]
-    page_info: PageInfo
-    total_count: int | None = strawberry.field(description="All matching customers, ignoring the page.")
-
-    @classmethod
-    def of(cls, data: ConnectionData) -> "PersonConnection":
-        return cls(
-            edges=[PersonEdge(cursor=c, node=Person.of(r)) for c, r in data.edges],
-            page_info=PageInfo.of(data),
-            total_count=data.total,
-        )
+def vertex_type(label: Label, record: Any) -> Node:
+    """A record as the GraphQL type of its label (``node(id:)``, network nodes and paths)."""
+    return VERTEX_TYPES[label].of(record)

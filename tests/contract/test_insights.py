@@ -15,8 +15,8 @@ import pytest
 
 from customer360.config import GraphUrl, Settings
 from customer360.generator import generate_bank
-from customer360.graphstore import open_store
-from customer360.graphstore.bulk_load import load_bank
+from customer360.graphstore.backends import open_store
+from customer360.ingest.load import load_bank
 from customer360.insights import load_rules
 from tests.conftest import run_query
 from tests.reference import pandas_bank

@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from customer360.backend_calls import capture_calls
-from customer360.graphstore.network import (
+from customer360.graphstore.network_plan import (
     Expand,
     ExpandEach,
     Locate,
-    NetworkStep,
     RelatedPersons,
     Relation,
     SharedKind,
@@ -31,6 +29,7 @@ from customer360.graphstore.network import (
     vertex_order,
 )
 from customer360.graphstore.plan import VertexLabel
+from customer360.model import from_cents
 from tests.conftest import run_query
 from tests.reference import pandas_bank
 
@@ -134,19 +133,6 @@ def bank(bank_dir: Path) -> Bank:
     return Bank(bank_dir)
 
 
-async def network(store, step: NetworkStep) -> Any:
-    """The store's network step; before the stores grow ``network()``, the executors."""
-    if hasattr(store, "network"):
-        return await store.network(step)
-    if store.backend == "sqlite":
-        from customer360.graphstore import sql_network
-
-        return await sql_network.run(store, step)
-    from customer360.graphstore import gremlin_network
-
-    return await gremlin_network.run(store, step)
-
-
 def shared_reference(frame: pd.DataFrame, key: str, minimum: int) -> list[tuple[str, list[str]]]:
     groups = pandas_bank._shared(frame, key, minimum)
     return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -163,7 +149,7 @@ def _ok(body: dict) -> dict:
 async def test_locate_finds_any_label_in_one_call(store, bank):
     keys = (bank.persons.person_id[0], bank.accounts.account_id[0], bank.transactions.transaction_id[0], "NOPE")
     with capture_calls() as log:
-        found = await network(store, Locate(keys))
+        found = await store.locate(Locate(keys))
     assert log.total == 1
     assert set(found) == set(keys[:3])
     assert [ref for ref, _ in found[keys[1]]] == [VertexRef(ACCOUNT, keys[1])]
@@ -173,7 +159,7 @@ async def test_expand_one_hop_matches_the_csv_edges_in_one_call(store, bank):
     person = VertexRef(PERSON, bank.co_resident_pair()[0])
     level_one = [ref for ref, d in bank.levels(person, 1).items() if d == 1]
     with capture_calls() as log:
-        [hop] = await network(store, ExpandEach((Expand((person,)),)))
+        [hop] = await store.expand(ExpandEach((Expand((person,)),)))
     assert log.total == 1
     assert hop.new == sorted(level_one, key=vertex_order)
     assert hop.total_new == len(level_one) and not hop.cut
@@ -190,7 +176,7 @@ async def test_expand_two_frontiers_at_once_with_limit_and_exclusions(store, ban
     around_hub = sorted((r for r, d in bank.levels(hub_ref, 1).items() if d == 1), key=vertex_order)
     first_a = [r for r, d in bank.levels(VertexRef(PERSON, a), 1).items() if d == 1]
     with capture_calls() as log:
-        [hop_a, hop_hub] = await network(store, ExpandEach((
+        [hop_a, hop_hub] = await store.expand(ExpandEach((
             Expand((VertexRef(PERSON, a),), exclude=tuple(first_a[:1]), with_records=False),
             Expand((hub_ref,), limit=7),
         )))
@@ -203,20 +189,20 @@ async def test_expand_two_frontiers_at_once_with_limit_and_exclusions(store, ban
 
 async def test_shared_vertices_and_top_receivers_steps_match_pandas(store, bank, bank_dir):
     expected = shared_reference(bank.addresses, "address_id", 2)
-    page = await network(store, SharedVertices(SharedKind.ADDRESS, 2, 1000, with_total=True))
+    page = await store.shared_vertices(SharedVertices(SharedKind.ADDRESS, 2, 1000, with_total=True))
     assert [(row.key, list(row.person_ids)) for row in page.rows] == expected
     assert page.total == len(expected) and not page.has_next
-    top = await network(store, TopReceivers(10))
+    top = await store.top_receivers(TopReceivers(10))
     reference = pandas_bank.top_counterparties(bank_dir, 10)
     assert [(r.account_id, r.transaction_count, r.distinct_senders) for r in top] == [
         (account, n, senders) for account, n, _, senders in reference
     ]
-    assert [Decimal(r.volume_cents).scaleb(-2) for r in top] == [Decimal(f"{v:.2f}") for _, _, v, _ in reference]
+    assert [from_cents(r.volume_cents) for r in top] == [Decimal(f"{v:.2f}") for _, _, v, _ in reference]
 
 
 async def test_related_persons_step_finds_co_residents_and_transfers(store, bank):
     a, b, shared = bank.co_resident_pair()
-    found = await network(store, RelatedPersons((a,)))
+    found = await store.related_persons(RelatedPersons((a,)))
     rows = [r for r in found[a] if r.other_id == b]
     assert {r.item for r in rows if r.relation in (Relation.SHARED_ADDRESS, Relation.SHARED_PHONE)} == shared
     tx = bank.transactions.merge(bank.accounts, left_on="from_account_id", right_on="account_id")

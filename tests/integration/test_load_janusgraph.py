@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from customer360.graphstore.bulk_load import load_bank
-from customer360.graphstore.gremlin import of_kind
+from customer360.ingest.load import load_bank
+from customer360.graphstore.gremlin.emit import GremlinQuery, of_kind
 from customer360.graphstore.plan import EdgeLabel, VertexLabel
 
 
@@ -36,11 +36,13 @@ def test_loading_the_same_bank_again_duplicates_nothing(janusgraph_store, bank_d
         EdgeLabel.SENT: transactions,
         EdgeLabel.RECEIVED_BY: transactions,
     }
-    g = janusgraph_store._healthy_g()
+    def count(build) -> int:
+        [n] = janusgraph_store.send(GremlinQuery("count", build))
+        return n
 
     def counts():
-        vertices = {label: of_kind(g.V(), label).count().next() for label in VertexLabel}
-        edges = {edge: g.E().has_label(edge.value).count().next() for edge in EdgeLabel}
+        vertices = {label: count(lambda g, p: of_kind(g.V(), label).count()) for label in VertexLabel}
+        edges = {edge: count(lambda g, p: g.E().has_label(edge.value).count()) for edge in EdgeLabel}
         return vertices, edges
 
     assert counts() == (expected_vertices, expected_edges)  # the session's first load

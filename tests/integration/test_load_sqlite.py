@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from customer360.generator import generate_bank
-from customer360.graphstore.bulk_load import STORE_LOOKUP_BATCH, LoadRejected, LoadReport, load_bank
+from customer360.ingest.load import STORE_LOOKUP_BATCH, LoadRejected, LoadReport, load_bank
 from customer360.graphstore.plan import Direction, EdgeLabel, GetVertices, Hop, Traverse, VertexLabel
 from customer360.graphstore.sqlite import SqliteStore
 from customer360.model import AccountType, Transaction

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from customer360.graphstore.bulk_load import LoadRejected, load_bank
-from customer360.graphstore.csv_input import (
+from customer360.ingest.load import LoadRejected, load_bank
+from customer360.ingest.accepted_rows import SeedReader
+from customer360.ingest.seed_files import (
     ACCOUNTS,
     ACCOUNTS_FILE,
     ADDRESSES,
@@ -26,9 +27,8 @@ from customer360.graphstore.csv_input import (
     TRANSACTIONS,
     TRANSACTIONS_FILE,
     RowError,
-    SeedReader,
-    validate_bank,
 )
+from customer360.ingest.validate import validate_bank
 from customer360.graphstore.plan import VertexLabel
 from customer360.graphstore.sqlite import SqliteStore
 from customer360.model import AccountStatus, AccountType, PhoneType

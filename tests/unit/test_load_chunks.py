@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gremlin_python.driver.protocol import GremlinServerError
 
-from customer360.graphstore.gremlin import in_chunks
+from customer360.graphstore.gremlin.bulk import in_chunks
 
 
 def test_every_item_is_written_once_in_chunks_of_the_size_asked() -> None:
@@ -74,7 +74,7 @@ PERMANENT = server_error(
 
 
 def test_a_chunk_that_fails_for_a_temporary_reason_is_written_on_a_retry(monkeypatch) -> None:
-    monkeypatch.setattr("customer360.graphstore.gremlin.WRITE_RETRY_DELAYS_S", (0.0, 0.0, 0.0))
+    monkeypatch.setattr("customer360.graphstore.gremlin.bulk.WRITE_RETRY_DELAYS_S", (0.0, 0.0, 0.0))
     attempts: list[int] = []
     written: list[int] = []
 
@@ -91,7 +91,7 @@ def test_a_chunk_that_fails_for_a_temporary_reason_is_written_on_a_retry(monkeyp
 
 
 def test_a_permanent_failure_is_not_retried_and_temporary_ones_give_up_in_the_end(monkeypatch) -> None:
-    monkeypatch.setattr("customer360.graphstore.gremlin.WRITE_RETRY_DELAYS_S", (0.0, 0.0))
+    monkeypatch.setattr("customer360.graphstore.gremlin.bulk.WRITE_RETRY_DELAYS_S", (0.0, 0.0))
     attempts = {"permanent": 0, "temporary": 0}
 
     def failing(kind, error):

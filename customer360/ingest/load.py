@@ -1,6 +1,6 @@
 """Loading a directory of seed CSV files into any :class:`GraphStore`: all or nothing.
 
-A load runs in two streaming passes over the files (see :mod:`.csv_input`):
+A load runs in two streaming passes over the files (:mod:`.validate`, then :mod:`.accepted_rows`):
 
 1. Validate every file, collecting every problem and the ids that rows link to but no file
    holds. Ask the store about those ids, once per label in batches of at most
@@ -29,24 +29,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from customer360.graphstore.csv_input import (
+from customer360.graphstore.plan import VertexLabel
+from customer360.graphstore.protocol import BulkWriter, GraphStore
+from customer360.ingest.accepted_rows import FileChanged, SeedReader
+from customer360.ingest.progress import advance_bar, progress_bar
+from customer360.ingest.seed_files import (
     ACCOUNTS,
     ADDRESSES,
     PERSONS,
     PHONES,
     SEED_FILES,
     TRANSACTIONS,
-    BankCheck,
-    FileChanged,
     RowError,
     SeedFile,
-    SeedReader,
-    advance_bar,
-    progress_bar,
-    validate_bank,
 )
-from customer360.graphstore.plan import VertexLabel
-from customer360.graphstore.protocol import BulkWriter, GraphStore
+from customer360.ingest.validate import BankCheck, validate_bank
 
 __all__ = ["LoadRejected", "LoadReport", "RowError", "STORE_LOOKUP_BATCH", "load_bank"]
 

@@ -1,29 +1,27 @@
-"""SQL for the network steps (:mod:`.network`): each step is ONE parameterised statement.
+"""The network steps (:mod:`customer360.graphstore.network_plan`) in SQL: for each step, its
+ONE parameterised statement and, beside it, the decoder for that statement's rows.
 
-As in :mod:`.sql`, values never enter the text: key batches are JSON arrays bound as
+As in :mod:`.emit`, values never enter the text: key batches are JSON arrays bound as
 parameters and read back with ``json_each``; the only words pasted into the text are table,
-column and label names from the fixed tables of :mod:`.sql` and :mod:`.plan`.
-
-The executors take a :class:`~customer360.graphstore.sqlite.SqliteStore` and run their
-statement through ``store._run_async`` (and so through the call log of :mod:`.calls`).
+column and label names from :mod:`.schema`, :mod:`customer360.graphstore.mapping` and the
+plan's enums. Vertex records travel as ``json_object`` (by property name), never by position.
 """
 
 from __future__ import annotations
 
-import sys
-
 import json
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from customer360.backend_calls import CompiledQuery
-from customer360.graphstore.network import (
-    dispatch,
+from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.mapping import STORED_PROPERTIES, record_of
+from customer360.graphstore.network_plan import (
     EdgeLabel,
     Expand,
     ExpandEach,
     Expansion,
     Locate,
-    NetworkStep,
     ReceiverRow,
     RelatedPersons,
     Relation,
@@ -35,46 +33,45 @@ from customer360.graphstore.network import (
     edge_between,
     finish_expansion,
 )
+from customer360.graphstore.pages import page_of
 from customer360.graphstore.plan import Keyset, Page, VertexLabel
-from customer360.graphstore.sql import EDGE_TABLES, VERTEX_TABLES, keys_param
-
-if TYPE_CHECKING:
-    from customer360.graphstore.sqlite import SqliteStore
+from customer360.graphstore.sqlite.decode import Rows
+from customer360.graphstore.sqlite.emit import keys_param
+from customer360.graphstore.sqlite.schema import EDGE_TABLES, VERTEX_TABLES
 
 _NO_LIMIT = 1 << 62
 
 
 def _record_json(label: VertexLabel, alias: str) -> str:
-    """A vertex's columns, in record order, as one JSON array (read back by the decoders)."""
-    table = VERTEX_TABLES[label]
-    return f"json_array({', '.join(f'{alias}.{column}' for column in table.columns)})"
+    """A vertex's stored properties as one JSON object, by name (read by ``record_of``)."""
+    pairs = ", ".join(f"'{column}', {alias}.{column}" for column in STORED_PROPERTIES[label])
+    return f"json_object({pairs})"
+
+
+def _record(label: VertexLabel, payload: str) -> Any:
+    return record_of(label, json.loads(payload))
 
 
 # ------------------------------------------------------------------ locate
 
 
-def compile_locate(step: Locate) -> CompiledQuery:
-    branches = []
-    for label in VertexLabel:
-        table = VERTEX_TABLES[label]
-        branches.append(
-            f"SELECT '{label.value}' AS label, {_record_json(label, 'v')} AS record FROM {table.name} AS v "
-            f"WHERE v.{table.key} IN (SELECT value FROM json_each(:keys))"
-        )
-    text = " UNION ALL ".join(branches) + " ORDER BY label"
-    return CompiledQuery("locate", text, {"keys": keys_param(step.keys)})
-
-
-async def locate(store: SqliteStore, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
-    from customer360.graphstore.sqlite import DECODERS
-
-    found: dict[str, list[tuple[VertexRef, Any]]] = {}
+def locate(step: Locate) -> Compiled[CompiledQuery, dict[str, list[tuple[VertexRef, Any]]]]:
     if not step.keys:
-        return found
-    for label_name, payload in await store._run_async(compile_locate(step)):
-        label = VertexLabel(label_name)
-        row = json.loads(payload)
-        found.setdefault(row[0], []).append((VertexRef(label, row[0]), DECODERS[label](row)))
+        return Compiled(None, decode_locate)
+    branches = [
+        f"SELECT '{label.value}' AS label, v.{label.key} AS key, {_record_json(label, 'v')} AS record "
+        f"FROM {VERTEX_TABLES[label]} AS v WHERE v.{label.key} IN (SELECT value FROM json_each(:keys))"
+        for label in VertexLabel
+    ]
+    text = " UNION ALL ".join(branches) + " ORDER BY label"
+    return Compiled(CompiledQuery("locate", text, {"keys": keys_param(step.keys)}), decode_locate)
+
+
+def decode_locate(rows: Rows) -> dict[str, list[tuple[VertexRef, Any]]]:
+    found: dict[str, list[tuple[VertexRef, Any]]] = {}
+    for row in rows:
+        label = VertexLabel(row["label"])
+        found.setdefault(row["key"], []).append((VertexRef(label, row["key"]), _record(label, row["record"])))
     return found
 
 
@@ -138,17 +135,17 @@ def _expand_part(index: int, part: Expand, params: dict[str, Any]) -> tuple[list
         for label in VertexLabel:
             if label not in reachable:
                 continue
-            table = VERTEX_TABLES[label]
             outputs.append(
                 f"SELECT {index}, 'node', NULL, NULL, NULL, k.n_label, k.n_key, NULL, {_record_json(label, 'v')} "
-                f"FROM {prefix}_fresh AS k JOIN {table.name} AS v ON v.{table.key} = k.n_key "
+                f"FROM {prefix}_fresh AS k JOIN {VERTEX_TABLES[label]} AS v ON v.{label.key} = k.n_key "
                 f"WHERE k.n_label = '{label.value}' AND k.rn <= :{prefix}_limit"
             )
     return ctes, outputs
 
 
-def compile_expand(step: ExpandEach) -> CompiledQuery | None:
-    """All parts in one statement (``None`` when no part can reach anything)."""
+def expand(step: ExpandEach) -> Compiled[CompiledQuery, list[Expansion]]:
+    """All parts in one statement (no statement when no part can reach anything)."""
+    decoder = partial(decode_expand, step)
     params: dict[str, Any] = {}
     ctes: list[str] = []
     outputs: list[str] = []
@@ -158,30 +155,25 @@ def compile_expand(step: ExpandEach) -> CompiledQuery | None:
             ctes += compiled[0]
             outputs += compiled[1]
     if not outputs:
-        return None
+        return Compiled(None, decoder)
     text = f"WITH {', '.join(ctes)} {' UNION ALL '.join(outputs)} ORDER BY part, kind, n_label, n_key"
     name = "expand" if len(step.parts) == 1 else f"expand_each({len(step.parts)})"
-    return CompiledQuery(name, text, params)
+    return Compiled(CompiledQuery(name, text, params), decoder)
 
 
-async def expand(store: SqliteStore, step: ExpandEach) -> list[Expansion]:
-    from customer360.graphstore.sqlite import DECODERS
-
+def decode_expand(step: ExpandEach, rows: Rows) -> list[Expansion]:
     results = [Expansion() for _ in step.parts]
-    query = compile_expand(step)
-    if query is None:
-        return results
-    for part, kind, edge, f_label, f_key, n_label, n_key, f_is_out, payload in await store._run_async(query):
-        result = results[part]
-        if kind == "more":
-            result.total_new = payload
-        elif kind == "edge":
-            frontier = VertexRef(VertexLabel(f_label), f_key)
-            other = VertexRef(VertexLabel(n_label), n_key)
-            result.edges.append(edge_between(EdgeLabel(edge), frontier, other, bool(f_is_out)))
+    for row in rows:
+        result = results[row["part"]]
+        if row["kind"] == "more":
+            result.total_new = row["payload"]
+        elif row["kind"] == "edge":
+            frontier = VertexRef(VertexLabel(row["f_label"]), row["f_key"])
+            other = VertexRef(VertexLabel(row["n_label"]), row["n_key"])
+            result.edges.append(edge_between(EdgeLabel(row["edge"]), frontier, other, bool(row["f_is_out"])))
         else:
-            ref = VertexRef(VertexLabel(n_label), n_key)
-            result.records[ref] = DECODERS[ref.label](json.loads(payload))
+            ref = VertexRef(VertexLabel(row["n_label"]), row["n_key"])
+            result.records[ref] = _record(ref.label, row["payload"])
     for part, result in zip(step.parts, results):
         frontier = set(part.frontier)
         new = {edge.target if edge.source in frontier else edge.source for edge in result.edges}
@@ -193,13 +185,16 @@ async def expand(store: SqliteStore, step: ExpandEach) -> list[Expansion]:
 # ------------------------------------------------------------------ related persons
 
 
-def compile_related(step: RelatedPersons) -> CompiledQuery:
+def related_persons(step: RelatedPersons) -> Compiled[CompiledQuery, dict[str, list[RelationRow]]]:
     """Four relation kinds, each one SELECT, in one statement.
 
     ``mine`` holds the given persons' accounts; ``sent_to`` the distinct (person, account
     they paid) pairs; ``small`` the paid accounts with at most ``:max_senders`` distinct
     sending accounts (hubs are left out of SHARED_COUNTERPARTY).
     """
+    decoder = partial(decode_related_persons, step)
+    if not step.person_keys:
+        return Compiled(None, decoder)
     params = {"persons": keys_param(step.person_keys), "max_senders": step.max_counterparty_senders}
     text = f"""
 WITH src AS MATERIALIZED (SELECT DISTINCT value AS person_id FROM json_each(:persons)),
@@ -211,7 +206,8 @@ small AS MATERIALIZED (
   SELECT c FROM (SELECT DISTINCT c FROM sent_to) AS paid
   WHERE (SELECT COUNT(*) FROM (SELECT DISTINCT t.from_account_id FROM txn AS t WHERE t.to_account_id = paid.c
                                LIMIT :max_senders + 1)) <= :max_senders)
-SELECT l1.person_id, l2.person_id, '{Relation.SHARED_ADDRESS.value}', l1.address_id, 1, 0
+SELECT l1.person_id AS person_id, l2.person_id AS other_id, '{Relation.SHARED_ADDRESS.value}' AS relation,
+       l1.address_id AS item, 1 AS count, 0 AS volume_cents
   FROM src CROSS JOIN lives_at AS l1 ON l1.person_id = src.person_id
   JOIN lives_at AS l2 ON l2.address_id = l1.address_id AND l2.person_id <> l1.person_id
 UNION ALL
@@ -237,30 +233,27 @@ SELECT DISTINCT s.p, o.owner_person_id, '{Relation.SHARED_COUNTERPARTY.value}', 
   WHERE o.owner_person_id <> s.p AND ca.owner_person_id <> s.p AND ca.owner_person_id <> o.owner_person_id
 ORDER BY 1, 2, 3, 4
 """
-    return CompiledQuery("related_persons", " ".join(text.split()), params)
+    return Compiled(CompiledQuery("related_persons", " ".join(text.split()), params), decoder)
 
 
-async def related(store: SqliteStore, step: RelatedPersons) -> dict[str, list[RelationRow]]:
+def decode_related_persons(step: RelatedPersons, rows: Rows) -> dict[str, list[RelationRow]]:
     result: dict[str, list[RelationRow]] = {key: [] for key in step.person_keys}
-    if not step.person_keys:
-        return result
-    for person, other, relation, item, count, volume in await store._run_async(compile_related(step)):
-        result[person].append(RelationRow(person, other, Relation(relation), item, count, volume))
+    for row in rows:
+        result[row["person_id"]].append(RelationRow(
+            row["person_id"], row["other_id"], Relation(row["relation"]), row["item"], row["count"],
+            row["volume_cents"],
+        ))
     return result
 
 
 # ------------------------------------------------------------------ shared addresses / phones
 
-_SHARED_TABLES = {
-    "address": ("lives_at", "address_id"),
-    "phone": ("has_phone", "phone_id"),
-}
 
-
-def compile_shared(step: SharedVertices) -> CompiledQuery:
+def shared_vertices(step: SharedVertices) -> Compiled[CompiledQuery, Page]:
     """One page of groups plus (when asked) the count of all groups, with a sentinel row so
     an empty page still carries the total (as in ``compile_find_persons``)."""
-    link, key = _SHARED_TABLES[step.kind.value]
+    edge = EDGE_TABLES[step.kind.edge]
+    link, key = edge.name, edge.in_column
     params: dict[str, Any] = {"min_persons": step.min_persons, "limit": step.first + 1}
     after = ""
     if step.after is not None:
@@ -273,46 +266,35 @@ def compile_shared(step: SharedVertices) -> CompiledQuery:
         f"json_group_array(DISTINCT person_id) AS persons FROM {link} GROUP BY {key} "
         f"HAVING COUNT(DISTINCT person_id) >= :min_persons), "
         f"page AS (SELECT k, n, persons FROM groups {after} ORDER BY n DESC, k ASC LIMIT :limit) "
-        f"SELECT page.k, page.n, page.persons, {total} AS total FROM (SELECT 1) LEFT JOIN page ON 1 "
-        f"ORDER BY page.n DESC, page.k ASC"
+        f"SELECT page.k AS k, page.n AS n, page.persons AS persons, {total} AS total "
+        f"FROM (SELECT 1) LEFT JOIN page ON 1 ORDER BY page.n DESC, page.k ASC"
     )
-    return CompiledQuery(step.kind.operation, text, params)
+    return Compiled(CompiledQuery(step.kind.operation, text, params), partial(decode_shared_vertices, step))
 
 
-async def shared(store: SqliteStore, step: SharedVertices) -> Page:
-    rows = await store._run_async(compile_shared(step))
-    page = Page(rows=[], total=rows[0][3] if rows and step.with_total else None)
-    for key, count, persons, _total in rows:
-        if key is None:  # the sentinel row of an empty page
-            continue
-        if len(page.rows) == step.first:
-            page.has_next = True
-            break
-        page.rows.append(SharedRow(key, tuple(sorted(json.loads(persons)))))
-        page.keysets.append(Keyset(count, key))
-    return page
+def decode_shared_vertices(step: SharedVertices, rows: Rows) -> Page:
+    """An empty page still has one (sentinel) row: it carries the total."""
+    total = rows[0]["total"] if rows and step.with_total else None
+    return page_of(
+        [row for row in rows if row["k"] is not None], step.first,
+        lambda row: SharedRow(row["k"], tuple(sorted(json.loads(row["persons"])))),
+        lambda row: Keyset(row["n"], row["k"]), total,
+    )
 
 
 # ------------------------------------------------------------------ top receivers
 
 
-def compile_top_receivers(step: TopReceivers) -> CompiledQuery:
+def top_receivers(step: TopReceivers) -> Compiled[CompiledQuery, list[ReceiverRow]]:
+    if step.first <= 0:
+        return Compiled(None, decode_top_receivers)
     text = (
-        "SELECT to_account_id, COUNT(*) AS n, SUM(amount_cents) AS volume, COUNT(DISTINCT from_account_id) "
+        "SELECT to_account_id AS account_id, COUNT(*) AS n, SUM(amount_cents) AS volume, "
+        "COUNT(DISTINCT from_account_id) AS senders "
         "FROM txn GROUP BY to_account_id ORDER BY n DESC, volume DESC, to_account_id ASC LIMIT :limit"
     )
-    return CompiledQuery("top_receivers", text, {"limit": step.first})
+    return Compiled(CompiledQuery("top_receivers", text, {"limit": step.first}), decode_top_receivers)
 
 
-async def top_receivers(store: SqliteStore, step: TopReceivers) -> list[ReceiverRow]:
-    if step.first <= 0:
-        return []
-    return [ReceiverRow(*row) for row in await store._run_async(compile_top_receivers(step))]
-
-
-# ------------------------------------------------------------------ dispatch
-
-
-async def run(store: SqliteStore, step: NetworkStep) -> Any:
-    """What ``SqliteStore.network(step)`` delegates to."""
-    return await dispatch(sys.modules[__name__], store, step)
+def decode_top_receivers(rows: Rows) -> list[ReceiverRow]:
+    return [ReceiverRow(row["account_id"], row["n"], row["volume"], row["senders"]) for row in rows]

@@ -1,37 +1,37 @@
-"""Gremlin for the network steps (:mod:`.network`): each step is ONE bytecode traversal.
+"""The network steps (:mod:`customer360.graphstore.network_plan`) in Gremlin: for each step, its
+ONE bytecode traversal and, beside it, the decoder for that traversal's result.
 
-Every value goes through ``p(name, value)`` (see :class:`~customer360.graphstore.gremlin.Params`),
-so explain shows the traversal with ``$name`` placeholders and the values apart; nothing is
-ever pasted into script text.
-
+Every value goes through ``p(name, value)`` (see :class:`.emit.Params`), so explain shows the
+traversal with ``$name`` placeholders and the values apart; nothing is pasted into script text.
 Vertices are found by ``has(label, key, within(keys))`` so JanusGraph answers from its unique
 composite indexes; a frontier of several labels starts with ``union`` of one such lookup per
 label (mid-traversal ``V()``), which each use their index.
-
-The executors take a :class:`~customer360.graphstore.gremlin.GremlinStore` and run through
-``store._run(operation, build)`` (and so through the call log of :mod:`.calls`).
 """
 
 from __future__ import annotations
 
-import sys
-
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
-from gremlin_python.process.graph_traversal import GraphTraversal, GraphTraversalSource, __
+from gremlin_python.process.graph_traversal import (
+    GraphTraversal,
+    GraphTraversalSource,
+    __,
+)
 from gremlin_python.process.traversal import Order as GOrder
 from gremlin_python.process.traversal import P, Scope, T
 
-from customer360.graphstore.network import (
-    dispatch,
+from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.gremlin.emit import GremlinQuery, Params, of_kind
+from customer360.graphstore.mapping import STORED_PROPERTIES, record_of
+from customer360.graphstore.network_plan import (
     BUSINESS_KEYS,
     Expand,
     ExpandEach,
     Expansion,
     Locate,
     NetworkEdge,
-    NetworkStep,
     ReceiverRow,
     RelatedPersons,
     Relation,
@@ -42,25 +42,11 @@ from customer360.graphstore.network import (
     VertexRef,
     finish_expansion,
 )
+from customer360.graphstore.pages import page_of
 from customer360.graphstore.plan import EdgeLabel, Keyset, Page, VertexLabel
 
-from customer360.graphstore.gremlin import VERTEX_PROPERTIES, of_kind
-
-if TYPE_CHECKING:
-    from customer360.graphstore.gremlin import GremlinStore, Params
-
-
-def _all_properties() -> list[str]:
-    names: list[str] = []
-    for properties in VERTEX_PROPERTIES.values():
-        names += [name for name in properties if name not in names]
-    return names
-
-
-def _decode(label: VertexLabel, row: dict[str, Any]) -> Any:
-    from customer360.graphstore.gremlin import _decode as decode
-
-    return decode(label, row)
+ALL_PROPERTIES: list[str] = list(dict.fromkeys(name for names in STORED_PROPERTIES.values() for name in names))
+"""Every stored property of every label: a vertex of unknown label is read with all of them."""
 
 
 def _key() -> GraphTraversal:
@@ -97,24 +83,27 @@ def _by_label(refs: list[VertexRef] | tuple[VertexRef, ...]) -> dict[VertexLabel
 # ------------------------------------------------------------------ locate
 
 
-def emit_locate(g: GraphTraversalSource, step: Locate, p: Params) -> GraphTraversal:
-    keys = p("keys", list(step.keys))
-    lookups = [__.V().has(label.value, label.key, P.within(keys)) for label in VertexLabel]
-    return (
-        g.inject(0).union(*lookups)
-        .project("label", "props").by(T.label).by(__.value_map(*_all_properties()).by(__.unfold()))
-    )
-
-
-async def locate(store: GremlinStore, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
-    found: dict[str, list[tuple[VertexRef, Any]]] = {}
+def locate(step: Locate) -> Compiled[GremlinQuery, dict[str, list[tuple[VertexRef, Any]]]]:
     if not step.keys:
-        return found
-    for item in await store._run("locate", lambda g, p: emit_locate(g, step, p)):
+        return Compiled(None, decode_locate)
+
+    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+        keys = p("keys", list(step.keys))
+        lookups = [__.V().has(label.value, label.key, P.within(keys)) for label in VertexLabel]
+        return (
+            g.inject(0).union(*lookups)
+            .project("label", "props").by(T.label).by(__.value_map(*ALL_PROPERTIES).by(__.unfold()))
+        )
+
+    return Compiled(GremlinQuery("locate", build), decode_locate)
+
+
+def decode_locate(result: list[dict[str, Any]]) -> dict[str, list[tuple[VertexRef, Any]]]:
+    found: dict[str, list[tuple[VertexRef, Any]]] = {}
+    for item in result:
         label = VertexLabel(item["label"])
-        record = _decode(label, item["props"])
         key = item["props"][label.key]
-        found.setdefault(key, []).append((VertexRef(label, key), record))
+        found.setdefault(key, []).append((VertexRef(label, key), record_of(label, item["props"])))
     for matches in found.values():
         matches.sort(key=lambda match: match[0].label.value)
     return found
@@ -138,7 +127,7 @@ def _expand_part(index: int, part: Expand, p: Params) -> GraphTraversal:
         .project("edge", "out", "in").by(T.label).by(__.out_v().values(*BUSINESS_KEYS))
         .by(__.in_v().values(*BUSINESS_KEYS)).fold()
     )
-    props = __.value_map(*_all_properties()).by(__.unfold()) if part.with_records else __.constant(0)
+    props = __.value_map(*ALL_PROPERTIES).by(__.unfold()) if part.with_records else __.constant(0)
     rows = __.unfold().order().by(T.label, GOrder.asc).by(_key(), GOrder.asc)
     if part.limit is not None:
         rows = rows.limit(p(f"{name}_limit", part.limit))
@@ -149,32 +138,37 @@ def _expand_part(index: int, part: Expand, p: Params) -> GraphTraversal:
     )
 
 
-def emit_expand(g: GraphTraversalSource, step: ExpandEach, p: Params) -> GraphTraversal:
-    parts = [_expand_part(index, part, p) for index, part in enumerate(step.parts) if part.frontier]
-    return g.inject(0).union(*parts)
-
-
-async def expand(store: GremlinStore, step: ExpandEach) -> list[Expansion]:
-    results = [Expansion() for _ in step.parts]
+def expand(step: ExpandEach) -> Compiled[GremlinQuery, list[Expansion]]:
+    decoder = partial(decode_expand, step)
     if not any(part.frontier for part in step.parts):
-        return results
+        return Compiled(None, decoder)
+
+    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+        parts = [_expand_part(index, part, p) for index, part in enumerate(step.parts) if part.frontier]
+        return g.inject(0).union(*parts)
+
     name = "expand" if len(step.parts) == 1 else f"expand_each({len(step.parts)})"
-    for item in await store._run(name, lambda g, p: emit_expand(g, step, p)):
-        part, result = step.parts[item["part"]], results[item["part"]]
-        result.total_new = item["total"]
+    return Compiled(GremlinQuery(name, build), decoder)
+
+
+def decode_expand(step: ExpandEach, result: list[dict[str, Any]]) -> list[Expansion]:
+    results = [Expansion() for _ in step.parts]
+    for item in result:
+        part, expansion = step.parts[item["part"]], results[item["part"]]
+        expansion.total_new = item["total"]
         for row in item["rows"]:
             ref = VertexRef(VertexLabel(row["label"]), row["key"])
-            result.new.append(ref)
+            expansion.new.append(ref)
             if part.with_records:
-                result.records[ref] = _decode(ref.label, row["props"])
+                expansion.records[ref] = record_of(ref.label, row["props"])
             for edge in row["edges"]:
                 label = EdgeLabel(edge["edge"])
                 out_label, in_label = label.endpoints
-                result.edges.append(
+                expansion.edges.append(
                     NetworkEdge(label, VertexRef(out_label, edge["out"]), VertexRef(in_label, edge["in"]))
                 )
-    for part, result in zip(step.parts, results):
-        finish_expansion(part, result)
+    for part, expansion in zip(step.parts, results):
+        finish_expansion(part, expansion)
     return results
 
 
@@ -198,7 +192,14 @@ def _transfers(outgoing: bool) -> GraphTraversal:
     return t.where(P.neq("me")).project("q", "v").by("person_id").by(__.select("t").values("amount_cents")).fold()
 
 
-def emit_related(g: GraphTraversalSource, step: RelatedPersons, p: Params) -> GraphTraversal:
+def related_persons(step: RelatedPersons) -> Compiled[GremlinQuery, dict[str, list[RelationRow]]]:
+    decoder = partial(decode_related_persons, step)
+    if not step.person_keys:
+        return Compiled(None, decoder)
+    return Compiled(GremlinQuery("related_persons", partial(_related_traversal, step)), decoder)
+
+
+def _related_traversal(step: RelatedPersons, g: GraphTraversalSource, p: Params) -> GraphTraversal:
     max_senders = p("max_senders", step.max_counterparty_senders)
     counterparties = (
         __.out("OWNS").out("SENT").out("RECEIVED_BY").dedup()
@@ -223,11 +224,9 @@ def emit_related(g: GraphTraversalSource, step: RelatedPersons, p: Params) -> Gr
     )
 
 
-async def related(store: GremlinStore, step: RelatedPersons) -> dict[str, list[RelationRow]]:
+def decode_related_persons(step: RelatedPersons, found: list[dict[str, Any]]) -> dict[str, list[RelationRow]]:
     result: dict[str, list[RelationRow]] = {key: [] for key in step.person_keys}
-    if not step.person_keys:
-        return result
-    for item in await store._run("related_persons", lambda g, p: emit_related(g, step, p)):
+    for item in found:
         person = item["p"]
         rows: set[RelationRow] = set()
         for field, relation in (("address", Relation.SHARED_ADDRESS), ("phone", Relation.SHARED_PHONE),
@@ -249,7 +248,13 @@ async def related(store: GremlinStore, step: RelatedPersons) -> dict[str, list[R
 # ------------------------------------------------------------------ shared addresses / phones
 
 
-def emit_shared(g: GraphTraversalSource, step: SharedVertices, p: Params) -> GraphTraversal:
+def shared_vertices(step: SharedVertices) -> Compiled[GremlinQuery, Page]:
+    return Compiled(
+        GremlinQuery(step.kind.operation, partial(_shared_traversal, step)), partial(decode_shared_vertices, step)
+    )
+
+
+def _shared_traversal(step: SharedVertices, g: GraphTraversalSource, p: Params) -> GraphTraversal:
     label, edge = step.kind.label, step.kind.edge.value
     minimum = p("min_persons", step.min_persons)
     groups = (
@@ -273,22 +278,24 @@ def emit_shared(g: GraphTraversalSource, step: SharedVertices, p: Params) -> Gra
     return groups.fold().project("total", "rows").by(__.count(Scope.local)).by(rows)
 
 
-async def shared(store: GremlinStore, step: SharedVertices) -> Page:
-    [item] = await store._run(step.kind.operation, lambda g, p: emit_shared(g, step, p))
-    page = Page(rows=[], total=item["total"] if step.with_total else None)
-    for row in item["rows"]:
-        if len(page.rows) == step.first:
-            page.has_next = True
-            break
-        page.rows.append(SharedRow(row["k"], tuple(sorted(row["persons"]))))
-        page.keysets.append(Keyset(row["n"], row["k"]))
-    return page
+def decode_shared_vertices(step: SharedVertices, result: list[dict[str, Any]]) -> Page:
+    [item] = result
+    return page_of(
+        item["rows"], step.first, lambda row: SharedRow(row["k"], tuple(sorted(row["persons"]))),
+        lambda row: Keyset(row["n"], row["k"]), item["total"] if step.with_total else None,
+    )
 
 
 # ------------------------------------------------------------------ top receivers
 
 
-def emit_top_receivers(g: GraphTraversalSource, step: TopReceivers, p: Params) -> GraphTraversal:
+def top_receivers(step: TopReceivers) -> Compiled[GremlinQuery, list[ReceiverRow]]:
+    if step.first <= 0:
+        return Compiled(None, decode_top_receivers)
+    return Compiled(GremlinQuery("top_receivers", partial(_top_receivers_traversal, step)), decode_top_receivers)
+
+
+def _top_receivers_traversal(step: TopReceivers, g: GraphTraversalSource, p: Params) -> GraphTraversal:
     return (
         of_kind(g.V(), VertexLabel.ACCOUNT).where(__.in_("RECEIVED_BY"))
         .project("v", "k", "n", "volume").by(__.identity()).by("account_id")
@@ -300,16 +307,5 @@ def emit_top_receivers(g: GraphTraversalSource, step: TopReceivers, p: Params) -
     )
 
 
-async def top_receivers(store: GremlinStore, step: TopReceivers) -> list[ReceiverRow]:
-    if step.first <= 0:
-        return []
-    rows = await store._run("top_receivers", lambda g, p: emit_top_receivers(g, step, p))
+def decode_top_receivers(rows: list[dict[str, Any]]) -> list[ReceiverRow]:
     return [ReceiverRow(r["k"], r["n"], r["volume"], r["senders"]) for r in rows]
-
-
-# ------------------------------------------------------------------ dispatch
-
-
-async def run(store: GremlinStore, step: NetworkStep) -> Any:
-    """What ``GremlinStore.network(step)`` delegates to."""
-    return await dispatch(sys.modules[__name__], store, step)

@@ -1,13 +1,11 @@
 """Plan steps for the network features: neighbourhoods, paths, related customers, shared
 addresses and phones, top counterparties. Backend-neutral, like :mod:`.plan`.
 
-Each step is executed as ONE backend call, whatever the number of rows: ``sql_network.py``
-compiles it into one parameterised SQLite statement, ``gremlin_network.py`` into one bytecode
-traversal. A store exposes all of them through a single method::
-
-    async def network(self, step: NetworkStep) -> Any
-
-and the result type of each step is named in its docstring.
+Each step is executed as ONE backend call, whatever the number of rows: each backend's
+``network`` module compiles it (``sqlite/network.py`` into one parameterised statement,
+``gremlin/network.py`` into one bytecode traversal), and the store protocol has one typed
+method per step (``locate``, ``expand``, ``related_persons``, ``shared_vertices``,
+``top_receivers``) whose result type each step's docstring names.
 
 Vertices are referred to as :class:`VertexRef` ``(label, key)`` pairs; ordering of vertices
 is always by label name, then business key (:func:`vertex_order`), so that results, limits
@@ -263,22 +261,3 @@ class ReceiverRow:
     transaction_count: int
     volume_cents: int
     distinct_senders: int
-
-
-# Which executor function handles each step; every backend module defines all of them.
-EXECUTORS: dict[type, str] = {
-    ExpandEach: "expand",
-    Locate: "locate",
-    RelatedPersons: "related",
-    SharedVertices: "shared",
-    TopReceivers: "top_receivers",
-}
-
-
-async def dispatch(backend_module: Any, store: Any, step: Any) -> Any:
-    """Run ``step`` with the backend module's executor of the same name."""
-    try:
-        name = EXECUTORS[type(step)]
-    except KeyError:
-        raise TypeError(f"not a network step: {step!r}") from None
-    return await getattr(backend_module, name)(store, step)

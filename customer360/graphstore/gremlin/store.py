@@ -1,0 +1,312 @@
+"""GraphStore on a Gremlin server (JanusGraph 1.1 in production and CI).
+
+One pooled ``DriverRemoteConnection`` carries every traversal; each plan step is one
+traversal from :mod:`.emit` or :mod:`.network`. Every call, read or write, synchronous or
+not, goes through :func:`~customer360.backend_calls.recorded_call`.
+
+gremlinpython drives an asyncio loop of its own inside each call, which cannot run in a
+thread whose loop is already running. So traversals never run on the caller's event loop:
+async reads run on the store's own worker threads, and a synchronous call made from a thread
+that runs a loop (an ASGI app factory, a benchmark's async main) is handed to those workers
+too. A store therefore works the same with or without a running loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import socket
+import threading
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from gremlin_python.driver.client import Client
+from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
+from gremlin_python.driver.protocol import GremlinServerError
+from gremlin_python.driver.serializer import GraphBinarySerializersV1
+from gremlin_python.process.anonymous_traversal import traversal
+from gremlin_python.process.graph_traversal import GraphTraversalSource
+from gremlin_python.process.translator import Translator
+from gremlin_python.process.traversal import TraversalStrategies
+from gremlin_python.structure.graph import Graph
+
+from customer360.backend_calls import CompiledQuery, recorded_call
+from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.gremlin import emit, network
+from customer360.graphstore.gremlin.bulk import GremlinBulkWriter
+from customer360.graphstore.gremlin.emit import GremlinQuery, Params
+from customer360.graphstore.gremlin.schema import SCHEMA_SCRIPT, schema_bindings
+from customer360.graphstore.insight_cache import (
+    PORTFOLIO,
+    bump_data_version,
+    refresh_insights,
+)
+from customer360.graphstore.network_plan import (
+    ExpandEach,
+    Expansion,
+    Locate,
+    ReceiverRow,
+    RelatedPersons,
+    RelationRow,
+    SharedVertices,
+    TopReceivers,
+    VertexRef,
+)
+from customer360.graphstore.plan import (
+    BankTotals,
+    Counterparties,
+    CounterpartyRow,
+    FindPersons,
+    GetVertices,
+    MetricsRow,
+    Page,
+    PersonMetrics,
+    Traverse,
+    VertexLabel,
+)
+from customer360.graphstore.protocol import StoreUnavailable
+from customer360.insights import DEFAULT_RULES, Rules
+
+Result = TypeVar("Result")
+
+DISPLAY_SOURCE = GraphTraversalSource(Graph(), TraversalStrategies())
+"""A traversal source with no server behind it: builds the bytecode explain shows."""
+
+LOOKUP_BATCH = 1000  # keys per existing_keys traversal
+
+
+def reachable(host: str, port: int, timeout_s: float = 2.0) -> str | None:
+    """None when something listens at host:port, else why not (for skips and /readyz)."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None
+    except OSError as error:
+        return str(error) or type(error).__name__
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class GremlinStore:
+    """GraphStore on a Gremlin server (JanusGraph 1.1 in production and CI)."""
+
+    backend = "janusgraph"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8182, traversal_source: str = "g",
+                 *, timeout_s: float = 10.0, pool_size: int = 8, rules: Rules = DEFAULT_RULES) -> None:
+        self.rules = rules
+        self.url = f"ws://{host}:{port}/gremlin"
+        self.host, self.port = host, port
+        self.traversal_source = traversal_source
+        self.timeout_s = timeout_s
+        self.pool_size = pool_size
+        self._connection: DriverRemoteConnection | None = None
+        self._lock = threading.Lock()
+        self._translator = Translator(traversal_source)
+        self._workers = ThreadPoolExecutor(pool_size, thread_name_prefix="c360-gremlin")
+
+    # ------------------------------------------------------------ connection
+
+    def _g(self) -> GraphTraversalSource:
+        with self._lock:
+            if self._connection is None:
+                self._connection = DriverRemoteConnection(
+                    self.url, self.traversal_source, pool_size=self.pool_size,
+                    message_serializer=GraphBinarySerializersV1(),
+                )
+            return traversal().with_remote(self._connection)
+
+    def _drop_connection(self) -> None:
+        """Forget a broken connection; the next call opens a fresh one (self-healing)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def _off_loop(self, work: Callable[[], Result]) -> Result:
+        """Run ``work`` here, or on a worker thread when this thread runs an event loop."""
+        if not _loop_running():
+            return work()
+        return self._workers.submit(contextvars.copy_context().run, work).result()
+
+    def close(self) -> None:
+        self._off_loop(self._drop_connection)
+
+    # ------------------------------------------------------------ sending
+
+    def _recorded(self, query: GremlinQuery) -> contextlib.AbstractContextManager[Any]:
+        if query.display is not None:
+            return recorded_call(self.backend, CompiledQuery(query.operation, query.display))
+        shown = Params(display=True)
+        text = self._translator.translate(query.build(DISPLAY_SOURCE, shown).bytecode)
+        return recorded_call(self.backend, CompiledQuery(query.operation, text, shown.values))
+
+    def _execute(self, query: GremlinQuery) -> list:
+        """Run on the pooled connection; after a transport failure, once more on a fresh one
+        (a server that restarted leaves dead sockets in the pool). Outages become
+        :class:`StoreUnavailable`; an answer from the server (a traversal bug) is raised as is."""
+        problem = reachable(self.host, self.port, timeout_s=min(2.0, self.timeout_s))
+        if problem:
+            self._drop_connection()
+            raise StoreUnavailable(self.backend, problem)
+        for attempt in (1, 2):
+            try:
+                return query.build(self._g(), Params(display=False)).to_list()
+            except GremlinServerError as error:
+                if error.status_code == 598:  # the server's own evaluation timeout
+                    raise StoreUnavailable(self.backend, f"timed out on the server: {error}") from error
+                raise
+            except Exception as error:  # transport: refused, reset, closed websocket...
+                self._drop_connection()
+                if attempt == 2:
+                    raise StoreUnavailable(self.backend, f"{type(error).__name__}: {error}") from error
+        raise AssertionError("unreachable")
+
+    def send(self, query: GremlinQuery) -> list:
+        """One traversal, synchronously (loads, the insight cache), recorded."""
+        with self._recorded(query) as record:
+            result = self._off_loop(lambda: self._execute(query))
+            record.rows = query.rows_of(result)
+        return result
+
+    async def _send_async(self, query: GremlinQuery) -> list:
+        with self._recorded(query) as record:
+            future = asyncio.get_running_loop().run_in_executor(self._workers, self._execute, query)
+            try:
+                result = await asyncio.wait_for(future, self.timeout_s)
+            except asyncio.TimeoutError:
+                raise StoreUnavailable(self.backend, f"no answer within {self.timeout_s:g}s") from None
+            record.rows = query.rows_of(result)
+        return result
+
+    def _ask(self, compiled: Compiled[GremlinQuery, Result]) -> Result:
+        if compiled.query is None:
+            return compiled.answer_without_asking()
+        return compiled.decode(self.send(compiled.query))
+
+    async def _answer(self, compiled: Compiled[GremlinQuery, Result]) -> Result:
+        if compiled.query is None:
+            return compiled.answer_without_asking()
+        return compiled.decode(await self._send_async(compiled.query))
+
+    # ------------------------------------------------------------ plan steps
+
+    async def get_vertices(self, step: GetVertices) -> dict[str, Any]:
+        return await self._answer(emit.get_vertices(step))
+
+    async def traverse(self, step: Traverse) -> dict[str, Page]:
+        return await self._answer(emit.traverse(step))
+
+    async def find_persons(self, step: FindPersons) -> Page:
+        return await self._answer(emit.find_persons(step))
+
+    async def counterparties(self, step: Counterparties) -> dict[str, list[CounterpartyRow]]:
+        return await self._answer(emit.counterparties(step))
+
+    async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
+        return await self._answer(emit.person_metrics(step))
+
+    async def portfolio(self) -> dict | None:
+        return await self._answer(emit.snapshot(PORTFOLIO))
+
+    async def locate(self, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
+        return await self._answer(network.locate(step))
+
+    async def expand(self, step: ExpandEach) -> list[Expansion]:
+        return await self._answer(network.expand(step))
+
+    async def related_persons(self, step: RelatedPersons) -> dict[str, list[RelationRow]]:
+        return await self._answer(network.related_persons(step))
+
+    async def shared_vertices(self, step: SharedVertices) -> Page:
+        return await self._answer(network.shared_vertices(step))
+
+    async def top_receivers(self, step: TopReceivers) -> list[ReceiverRow]:
+        return await self._answer(network.top_receivers(step))
+
+    async def ping(self) -> None:
+        await self._answer(emit.ping())
+
+    # ------------------------------------------------------------ insight cache
+
+    def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]:
+        after = ""
+        while rows := self._ask(emit.person_metrics_page(after, batch_size)):
+            yield rows
+            after = rows[-1].person_id
+
+    def _writer(self) -> GremlinBulkWriter:
+        return GremlinBulkWriter(self.send, workers=self.pool_size)
+
+    def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
+        writer = self._writer()
+        try:
+            writer.write_person_insights(rows)
+        finally:
+            writer.close()
+
+    def bank_totals(self) -> BankTotals:
+        return self._ask(emit.bank_totals())
+
+    def read_state(self, key: str) -> str | None:
+        return self._ask(emit.read_state(key))
+
+    def write_state(self, key: str, value: str) -> None:
+        writer = self._writer()
+        try:
+            writer.write_state(key, value)
+        finally:
+            writer.close()
+
+    # ------------------------------------------------------------ schema and writing
+
+    def init_schema(self) -> None:
+        """Create labels, property keys and unique composite indexes (idempotent)."""
+
+        def run_script() -> None:
+            client = Client(self.url, self.traversal_source, message_serializer=GraphBinarySerializersV1())
+            try:
+                client.submit(SCHEMA_SCRIPT, schema_bindings()).all().result(timeout=120)
+            finally:
+                client.close()
+
+        with recorded_call(self.backend, CompiledQuery("init_schema", SCHEMA_SCRIPT, schema_bindings())):
+            self._off_loop(run_script)
+
+    def drop_all_data(self) -> None:
+        """Tests only: empty the graph (keeps the schema)."""
+        writer = GremlinBulkWriter(self.send, workers=min(4, self.pool_size))
+        try:
+            writer.drop_all()
+        finally:
+            writer.close()
+
+    def existing_keys(self, label: VertexLabel, keys: Collection[str]) -> set[str]:
+        batch = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(batch), LOOKUP_BATCH):
+            found |= self._ask(emit.existing_keys(label, batch[start : start + LOOKUP_BATCH]))
+        return found
+
+    @contextlib.contextmanager
+    def bulk_writer(self) -> Iterator[GremlinBulkWriter]:
+        """Gremlin over a remote connection has no multi-batch transaction, so the loader's
+        all-or-nothing rests on its full validation before the first write; writes are
+        idempotent upserts, so re-running a load after a failure completes it without
+        duplicates. Aggregates on person vertices are refreshed at the end."""
+        writer = self._writer()
+        try:
+            yield writer
+            writer.refresh_person_aggregates()
+        finally:
+            writer.close()
+        bump_data_version(self)
+        refresh_insights(self, self.rules)

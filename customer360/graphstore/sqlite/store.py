@@ -1,0 +1,229 @@
+"""The embedded default store: one SQLite file (stdlib ``sqlite3``), WAL, durable.
+
+It needs no setup, so a fresh clone serves a realistic bank at once. Reads run in worker
+threads (one connection per thread; WAL lets them read while a load writes) so the event
+loop never blocks on disk. Every statement, read or write, synchronous or not, goes through
+:func:`~customer360.backend_calls.recorded_call`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from customer360.backend_calls import CompiledQuery, recorded_call
+from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.insight_cache import (
+    PORTFOLIO,
+    bump_data_version,
+    ensure_insights_current,
+    refresh_insights,
+)
+from customer360.graphstore.network_plan import (
+    ExpandEach,
+    Expansion,
+    Locate,
+    ReceiverRow,
+    RelatedPersons,
+    RelationRow,
+    SharedVertices,
+    TopReceivers,
+    VertexRef,
+)
+from customer360.graphstore.plan import (
+    BankTotals,
+    Counterparties,
+    CounterpartyRow,
+    FindPersons,
+    GetVertices,
+    MetricsRow,
+    Page,
+    PersonMetrics,
+    Traverse,
+    VertexLabel,
+)
+from customer360.graphstore.protocol import StoreUnavailable
+from customer360.graphstore.sqlite import emit, network, schema
+from customer360.graphstore.sqlite.bulk import SqliteBulkWriter, execute_many
+from customer360.insights import DEFAULT_RULES, Rules
+
+Result = TypeVar("Result")
+
+LOOKUP_BATCH = 5000  # keys per existing_keys statement
+
+
+class SqliteStore:
+    """GraphStore on a single SQLite file."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, rules: Rules = DEFAULT_RULES) -> None:
+        self.path = Path(path)
+        self.rules = rules
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.init_schema()
+        ensure_insights_current(self, rules)
+
+    def init_schema(self) -> None:
+        """Tables and indexes (idempotent; also upgrades files of earlier versions)."""
+        with self._write_connection() as connection:
+            schema.create(connection)
+
+    # ------------------------------------------------------------ connections
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=10000")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextlib.contextmanager
+    def _write_connection(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=10000")
+            yield connection
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # ------------------------------------------------------------ asking
+
+    def _read(self, query: CompiledQuery) -> list[sqlite3.Row]:
+        with recorded_call(self.backend, query) as record:
+            try:
+                rows = self._connection().execute(query.text, query.params).fetchall()
+            except sqlite3.OperationalError as error:
+                raise StoreUnavailable(self.backend, str(error)) from error
+            record.rows = len(rows)
+        return rows
+
+    def _ask(self, compiled: Compiled[CompiledQuery, Result]) -> Result:
+        """Send a compiled step and decode its rows (synchronous: loads, the insight cache)."""
+        if compiled.query is None:
+            return compiled.answer_without_asking()
+        return compiled.decode(self._read(compiled.query))
+
+    async def _answer(self, compiled: Compiled[CompiledQuery, Result]) -> Result:
+        """The same from the event loop: the statement runs in a worker thread."""
+        if compiled.query is None:
+            return compiled.answer_without_asking()
+        return await asyncio.to_thread(self._ask, compiled)
+
+    # ------------------------------------------------------------ plan steps
+
+    async def get_vertices(self, step: GetVertices) -> dict[str, Any]:
+        return await self._answer(emit.get_vertices(step))
+
+    async def traverse(self, step: Traverse) -> dict[str, Page]:
+        return await self._answer(emit.traverse(step))
+
+    async def find_persons(self, step: FindPersons) -> Page:
+        return await self._answer(emit.find_persons(step))
+
+    async def counterparties(self, step: Counterparties) -> dict[str, list[CounterpartyRow]]:
+        return await self._answer(emit.counterparties(step))
+
+    async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
+        return await self._answer(emit.person_metrics(step))
+
+    async def portfolio(self) -> dict | None:
+        return await self._answer(emit.snapshot(PORTFOLIO))
+
+    async def locate(self, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
+        return await self._answer(network.locate(step))
+
+    async def expand(self, step: ExpandEach) -> list[Expansion]:
+        return await self._answer(network.expand(step))
+
+    async def related_persons(self, step: RelatedPersons) -> dict[str, list[RelationRow]]:
+        return await self._answer(network.related_persons(step))
+
+    async def shared_vertices(self, step: SharedVertices) -> Page:
+        return await self._answer(network.shared_vertices(step))
+
+    async def top_receivers(self, step: TopReceivers) -> list[ReceiverRow]:
+        return await self._answer(network.top_receivers(step))
+
+    async def ping(self) -> None:
+        await self._answer(emit.ping())
+
+    # ------------------------------------------------------------ writing
+
+    def existing_keys(self, label: VertexLabel, keys: Collection[str]) -> set[str]:
+        batch = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(batch), LOOKUP_BATCH):
+            found |= self._ask(emit.existing_keys(label, batch[start : start + LOOKUP_BATCH]))
+        return found
+
+    @contextlib.contextmanager
+    def bulk_writer(self) -> Iterator[SqliteBulkWriter]:
+        """One transaction for the whole load: a failure anywhere leaves the file unchanged."""
+        with self._write_connection() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteBulkWriter(connection)
+                with recorded_call(self.backend, CompiledQuery("refresh_person_summary", schema.REFRESH_SUMMARY)):
+                    connection.execute(schema.REFRESH_SUMMARY)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        bump_data_version(self)
+        refresh_insights(self, self.rules)
+
+    # ------------------------------------------------------------ insight cache
+
+    def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]:
+        after = ""
+        while rows := self._ask(emit.person_metrics_page(after, batch_size)):
+            yield rows
+            after = rows[-1].person_id
+
+    def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
+        with self._write_connection() as connection:
+            execute_many(
+                connection, "write_person_insights",
+                "UPDATE person_summary SET segment_tier = ?, risk_level = ? WHERE person_id = ?",
+                [(tier, level, person_id) for person_id, tier, level in rows],
+            )
+
+    def bank_totals(self) -> BankTotals:
+        return self._ask(emit.bank_totals())
+
+    def read_state(self, key: str) -> str | None:
+        return self._ask(emit.read_state(key))
+
+    def write_state(self, key: str, value: str) -> None:
+        with self._write_connection() as connection:
+            execute_many(
+                connection, "write_state",
+                "INSERT INTO c360_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [(key, value)],
+            )
