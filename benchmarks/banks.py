@@ -10,8 +10,8 @@ from pathlib import Path
 from customer360.config import GraphUrl, Settings
 from customer360.generator import generate_bank
 from customer360.graphstore.backends import open_store
-from customer360.ingest.load import load_bank
 from customer360.graphstore.plan import FindPersons
+from customer360.ingest.load import load_bank
 
 DATA = Path(__file__).resolve().parent / ".data"
 

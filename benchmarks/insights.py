@@ -27,8 +27,8 @@ from pathlib import Path
 
 import httpx
 import pandas as pd
-
 from banks import bank_folder, prepared_sqlite
+
 from customer360.app import create_app
 from customer360.graphstore.backends import open_store
 

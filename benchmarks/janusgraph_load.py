@@ -17,8 +17,9 @@ import json
 import time
 
 from banks import bank_folder
-from customer360.ingest.load import load_bank
+
 from customer360.graphstore.gremlin import GremlinStore
+from customer360.ingest.load import load_bank
 
 
 def measure(persons: int, seed: int, connections: int, host: str, port: int) -> dict:

@@ -21,8 +21,8 @@ import time
 from dataclasses import replace
 
 import httpx
-
 from banks import prepared_sqlite
+
 from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
 from customer360.graphstore.backends import open_store

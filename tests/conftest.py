@@ -19,8 +19,8 @@ from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
 from customer360.generator import generate_bank
 from customer360.graphstore.backends import open_store
-from customer360.ingest.load import load_bank
 from customer360.graphstore.protocol import GraphStore
+from customer360.ingest.load import load_bank
 
 BANK_PERSONS = 300
 BANK_SEED = 11

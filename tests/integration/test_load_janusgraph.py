@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from customer360.ingest.load import load_bank
 from customer360.graphstore.gremlin.emit import GremlinQuery, of_kind
 from customer360.graphstore.plan import EdgeLabel, VertexLabel
+from customer360.ingest.load import load_bank
 
 
 def _distinct(path: Path, column: str) -> int:

@@ -2,7 +2,7 @@
 
 Each test writes a tiny hand-made bank into ``tmp_path``, spoils one cell, and checks the
 message a user would read. Row numbers are the line numbers an editor shows (header = 1).
-Tests that need a store (links to ids that are in no file) use the real embedded SQLite store.
+Loads that need a store (links to ids in no file) are in ``tests/integration/test_load_links.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from customer360.ingest.load import LoadRejected, load_bank
+from customer360.graphstore.plan import VertexLabel
 from customer360.ingest.accepted_rows import SeedReader
 from customer360.ingest.seed_files import (
     ACCOUNTS,
@@ -29,44 +29,8 @@ from customer360.ingest.seed_files import (
     RowError,
 )
 from customer360.ingest.validate import validate_bank
-from customer360.graphstore.plan import VertexLabel
-from customer360.graphstore.sqlite import SqliteStore
 from customer360.model import AccountStatus, AccountType, PhoneType
-
-TINY_BANK = Path(__file__).resolve().parents[2] / "fixtures" / "tiny_bank"
-"""Three persons, P1 and P2 sharing address AD1 and phone PH1, one transfer cycle A1→A2→A3→A1.
-Every data row is on the same line number in each file (2, 3, 4), which the row-number
-assertions below rely on; ``fixtures/README.md`` describes it."""
-
-GOOD = {
-    name: (TINY_BANK / name).read_text(encoding="utf-8")
-    for name in (PERSONS_FILE, ACCOUNTS_FILE, ADDRESSES_FILE, PHONES_FILE, TRANSACTIONS_FILE)
-}
-
-
-def write_bank(directory: Path, **changes: str) -> Path:
-    """The good bank, with whole files replaced: ``write_bank(tmp_path, accounts="...")``."""
-    names = {
-        "persons": PERSONS_FILE,
-        "accounts": ACCOUNTS_FILE,
-        "addresses": ADDRESSES_FILE,
-        "phones": PHONES_FILE,
-        "transactions": TRANSACTIONS_FILE,
-    }
-    directory.mkdir(parents=True, exist_ok=True)
-    files = dict(GOOD)
-    for key, text in changes.items():
-        files[names[key]] = text
-    for name, text in files.items():
-        if text is not None:
-            (directory / name).write_text(text, encoding="utf-8", newline="")
-    return directory
-
-
-def replaced(name: str, old: str, new: str) -> str:
-    text = GOOD[name]
-    assert old in text, old
-    return text.replace(old, new, 1)
+from tests.tiny_bank import GOOD, replaced, write_bank
 
 
 def only_error(directory: Path) -> RowError:
@@ -84,13 +48,6 @@ def records(directory: Path, spec) -> list:
     check = validate_bank(directory)
     with SeedReader(check, spec) as reader:
         return [record for _line, record in reader]
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    store = SqliteStore(tmp_path / "g.db")
-    yield store
-    store.close()
 
 
 # ---------------------------------------------------------------- the good bank
@@ -370,37 +327,6 @@ def test_links_to_ids_in_no_file_are_left_for_the_store(tmp_path: Path) -> None:
     )
 
 
-def test_unknown_owner_refuses_the_load(tmp_path: Path, store: SqliteStore) -> None:
-    bank = write_bank(tmp_path / "bank", accounts=replaced(ACCOUNTS_FILE, "A2,P2", "A2,P9"))
-    with pytest.raises(LoadRejected) as refused:
-        load_bank(bank, store, progress=False)
-    text = str(refused.value)
-    assert "aml_data_accounts.csv, row 3, column owner_person_id: unknown person_id 'P9'" in text
-    # the transactions of the refused account are refused with it
-    assert "aml_data_transactions.csv, row 2, column to_account_id: account 'A2' is itself rejected" in text
-    assert "aml_data_transactions.csv, row 3, column from_account_id: account 'A2' is itself rejected" in text
-
-
-@pytest.mark.parametrize(
-    ("file", "old", "new", "row", "column"),
-    [
-        (ADDRESSES_FILE, "AD2,P3", "AD2,P7", 4, "person_id"),
-        (PHONES_FILE, "PH2,P3", "PH2,P7", 4, "person_id"),
-        (TRANSACTIONS_FILE, "T3,A3", "T3,A7", 4, "from_account_id"),
-        (TRANSACTIONS_FILE, "T3,A3,A1", "T3,A3,A7", 4, "to_account_id"),
-    ],
-)
-def test_unknown_links(tmp_path: Path, store: SqliteStore, file: str, old: str, new: str, row: int, column: str) -> None:
-    key = {"person_id": "person_id", "from_account_id": "account_id", "to_account_id": "account_id"}[column]
-    changes = {file.removeprefix("aml_data_").removesuffix(".csv"): replaced(file, old, new)}
-    bank = write_bank(tmp_path / "bank", **changes)
-    with pytest.raises(LoadRejected) as refused:
-        load_bank(bank, store, progress=False)
-    [error] = refused.value.errors
-    assert (error.file, error.row, error.column) == (file, row, column)
-    assert f"unknown {key} '{new.split(',')[-1]}'" in error.message
-
-
 def test_row_depending_on_a_rejected_row_is_rejected_too(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank", persons=replaced(PERSONS_FILE, "1972-06-23", "1972-13-01"))
     errors = errors_of(bank)
@@ -464,15 +390,3 @@ def test_bytes_that_are_not_utf8_are_reported_on_their_cell(tmp_path: Path) -> N
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (PERSONS_FILE, 4, "first_name")
     assert "not valid UTF-8" in error.message
-
-
-def test_load_rejected_lists_the_first_50_and_the_total(tmp_path: Path, store: SqliteStore) -> None:
-    rows = "".join(f"T{n},A1,A2,oops,1700000000\n" for n in range(10, 130))
-    bank = write_bank(tmp_path / "bank", transactions=GOOD[TRANSACTIONS_FILE] + rows)
-    with pytest.raises(LoadRejected) as refused:
-        load_bank(bank, store, progress=False)
-    assert len(refused.value.errors) == 120
-    text = str(refused.value)
-    assert "120 problems" in text and "and 70 more" in text
-    assert "aml_data_transactions.csv, row 5, column amount: 'oops' is not a decimal amount" in text
-    assert "row 54," in text and "row 55," not in text

@@ -18,6 +18,7 @@ from customer360.insights import (
     classify_segment,
     recommend_products,
 )
+
 try:
     from tests.reference import pandas_bank
 except ModuleNotFoundError:

@@ -17,6 +17,7 @@ order, because each returns only when all its chunks are written.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -92,11 +93,23 @@ def in_chunks(pool: ThreadPoolExecutor, items: Sequence[Any], size: int, write: 
     """Run ``write`` on every chunk of ``items`` on the pool; return when all are done.
 
     A chunk that fails for a temporary reason is retried (:func:`retrying`). On the first
-    final failure the chunks not yet started are cancelled, the running ones are waited for,
-    and the failure is raised: a broken load stops with its real error and leaves no write
-    behind it in flight. Callers pass chunks that touch disjoint keys only."""
-    write = retrying(write)
-    futures = [pool.submit(write, items[start : start + size]) for start in range(0, len(items), size)]
+    final failure no further chunk starts (the failing worker says so at once; the chunks
+    still queued are also cancelled), the running ones are waited for, and the failure is
+    raised: a broken load stops with its real error and leaves no write behind it in flight.
+    Callers pass chunks that touch disjoint keys only."""
+    attempt = retrying(write)
+    failed = threading.Event()
+
+    def guarded(chunk: Sequence[Any]) -> Any:
+        if failed.is_set():
+            return None
+        try:
+            return attempt(chunk)
+        except BaseException:
+            failed.set()
+            raise
+
+    futures = [pool.submit(guarded, items[start : start + size]) for start in range(0, len(items), size)]
     try:
         for future in futures:
             future.result()
@@ -154,14 +167,14 @@ class GremlinBulkWriter:
                     t = t.property(name, __.select("row").select(name))
                 return t.project("k", "id").by(label.key).by(T.id)
 
-            created = self._send(_write(f"add_{label.value}s", len(fresh), create, discard=False))
+            created = self._send(_write(f"add_vertices({label.value})", len(fresh), create, discard=False))
             ids.update((row["k"], row["id"]) for row in created)
         known = [
             {"match": {T.id: existing[row[label.key]]}, "props": {k: v for k, v in row.items() if k != label.key}}
             for row in chunk if row[label.key] in existing
         ]
         if known:
-            self._send(_write(f"merge_{label.value}s", len(known), lambda g, p: (
+            self._send(_write(f"merge_vertices({label.value})", len(known), lambda g, p: (
                 g.inject(known).unfold().as_("row")
                 .merge_v(__.select("row").select("match"))
                 .option(Merge.on_match, __.select("row").select("props"))
@@ -179,7 +192,7 @@ class GremlinBulkWriter:
             {T.label: edge.value, GremlinDirection.OUT: out_ids[out_key], GremlinDirection.IN: in_ids[in_key]}
             for out_key, in_key in chunk
         ]
-        self._send(_write(f"merge_{edge.value}", len(batch), lambda g, p: g.inject(batch).unfold().merge_e()))
+        self._send(_write(f"merge_edges({edge.value})", len(batch), lambda g, p: g.inject(batch).unfold().merge_e()))
 
     def put_persons(self, rows: Sequence[Person]) -> None:
         self.merge_vertices(VertexLabel.PERSON, [
@@ -223,7 +236,7 @@ class GremlinBulkWriter:
                  GremlinDirection.IN: accounts[r.to_account_id]},
             )
         ]
-        self._send(_write("merge_transaction_edges", len(edges), lambda g, p: g.inject(edges).unfold().merge_e()))
+        self._send(_write("merge_edges(SENT,RECEIVED_BY)", len(edges), lambda g, p: g.inject(edges).unfold().merge_e()))
 
     def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
         """Each person's stored segment tier and risk level (the insight cache)."""

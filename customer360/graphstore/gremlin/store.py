@@ -33,37 +33,18 @@ from gremlin_python.process.traversal import TraversalStrategies
 from gremlin_python.structure.graph import Graph
 
 from customer360.backend_calls import CompiledQuery, recorded_call
-from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.compiled import Compiled, StepsByEmitters
 from customer360.graphstore.gremlin import emit, network
 from customer360.graphstore.gremlin.bulk import GremlinBulkWriter
 from customer360.graphstore.gremlin.emit import GremlinQuery, Params
 from customer360.graphstore.gremlin.schema import SCHEMA_SCRIPT, schema_bindings
 from customer360.graphstore.insight_cache import (
-    PORTFOLIO,
     bump_data_version,
     refresh_insights,
 )
-from customer360.graphstore.network_plan import (
-    ExpandEach,
-    Expansion,
-    Locate,
-    ReceiverRow,
-    RelatedPersons,
-    RelationRow,
-    SharedVertices,
-    TopReceivers,
-    VertexRef,
-)
 from customer360.graphstore.plan import (
     BankTotals,
-    Counterparties,
-    CounterpartyRow,
-    FindPersons,
-    GetVertices,
     MetricsRow,
-    Page,
-    PersonMetrics,
-    Traverse,
     VertexLabel,
 )
 from customer360.graphstore.protocol import StoreUnavailable
@@ -94,10 +75,12 @@ def _loop_running() -> bool:
     return True
 
 
-class GremlinStore:
+class GremlinStore(StepsByEmitters[GremlinQuery]):
     """GraphStore on a Gremlin server (JanusGraph 1.1 in production and CI)."""
 
     backend = "janusgraph"
+    steps = emit
+    network_steps = network
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8182, traversal_source: str = "g",
                  *, timeout_s: float = 10.0, pool_size: int = 8, rules: Rules = DEFAULT_RULES) -> None:
@@ -196,44 +179,6 @@ class GremlinStore:
         if compiled.query is None:
             return compiled.answer_without_asking()
         return compiled.decode(await self._send_async(compiled.query))
-
-    # ------------------------------------------------------------ plan steps
-
-    async def get_vertices(self, step: GetVertices) -> dict[str, Any]:
-        return await self._answer(emit.get_vertices(step))
-
-    async def traverse(self, step: Traverse) -> dict[str, Page]:
-        return await self._answer(emit.traverse(step))
-
-    async def find_persons(self, step: FindPersons) -> Page:
-        return await self._answer(emit.find_persons(step))
-
-    async def counterparties(self, step: Counterparties) -> dict[str, list[CounterpartyRow]]:
-        return await self._answer(emit.counterparties(step))
-
-    async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
-        return await self._answer(emit.person_metrics(step))
-
-    async def portfolio(self) -> dict | None:
-        return await self._answer(emit.snapshot(PORTFOLIO))
-
-    async def locate(self, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
-        return await self._answer(network.locate(step))
-
-    async def expand(self, step: ExpandEach) -> list[Expansion]:
-        return await self._answer(network.expand(step))
-
-    async def related_persons(self, step: RelatedPersons) -> dict[str, list[RelationRow]]:
-        return await self._answer(network.related_persons(step))
-
-    async def shared_vertices(self, step: SharedVertices) -> Page:
-        return await self._answer(network.shared_vertices(step))
-
-    async def top_receivers(self, step: TopReceivers) -> list[ReceiverRow]:
-        return await self._answer(network.top_receivers(step))
-
-    async def ping(self) -> None:
-        await self._answer(emit.ping())
 
     # ------------------------------------------------------------ insight cache
 

@@ -54,10 +54,10 @@ class SqliteBulkWriter:
         columns = STORED_PROPERTIES[label]
         text = upsert_text(VERTEX_TABLES[label], columns, (label.key,))
         rows = [tuple(stored_of(record).values()) for record in records]
-        execute_many(self._connection, f"put_{label.value}s", text, rows)
+        execute_many(self._connection, f"upsert({VERTEX_TABLES[label]})", text, rows)
 
     def _links(self, table: str, columns: tuple[str, str], rows: list[tuple[str, str]]) -> None:
-        execute_many(self._connection, f"put_{table}", upsert_text(table, columns, columns), rows)
+        execute_many(self._connection, f"upsert({table})", upsert_text(table, columns, columns), rows)
 
     def put_persons(self, rows: Sequence[Person]) -> None:
         self._vertices(VertexLabel.PERSON, rows)

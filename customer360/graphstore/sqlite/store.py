@@ -14,37 +14,18 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from customer360.backend_calls import CompiledQuery, recorded_call
-from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.compiled import Compiled, StepsByEmitters
 from customer360.graphstore.insight_cache import (
-    PORTFOLIO,
     bump_data_version,
     ensure_insights_current,
     refresh_insights,
 )
-from customer360.graphstore.network_plan import (
-    ExpandEach,
-    Expansion,
-    Locate,
-    ReceiverRow,
-    RelatedPersons,
-    RelationRow,
-    SharedVertices,
-    TopReceivers,
-    VertexRef,
-)
 from customer360.graphstore.plan import (
     BankTotals,
-    Counterparties,
-    CounterpartyRow,
-    FindPersons,
-    GetVertices,
     MetricsRow,
-    Page,
-    PersonMetrics,
-    Traverse,
     VertexLabel,
 )
 from customer360.graphstore.protocol import StoreUnavailable
@@ -57,10 +38,12 @@ Result = TypeVar("Result")
 LOOKUP_BATCH = 5000  # keys per existing_keys statement
 
 
-class SqliteStore:
+class SqliteStore(StepsByEmitters[CompiledQuery]):
     """GraphStore on a single SQLite file."""
 
     backend = "sqlite"
+    steps = emit
+    network_steps = network
 
     def __init__(self, path: Path, rules: Rules = DEFAULT_RULES) -> None:
         self.path = Path(path)
@@ -133,44 +116,6 @@ class SqliteStore:
         if compiled.query is None:
             return compiled.answer_without_asking()
         return await asyncio.to_thread(self._ask, compiled)
-
-    # ------------------------------------------------------------ plan steps
-
-    async def get_vertices(self, step: GetVertices) -> dict[str, Any]:
-        return await self._answer(emit.get_vertices(step))
-
-    async def traverse(self, step: Traverse) -> dict[str, Page]:
-        return await self._answer(emit.traverse(step))
-
-    async def find_persons(self, step: FindPersons) -> Page:
-        return await self._answer(emit.find_persons(step))
-
-    async def counterparties(self, step: Counterparties) -> dict[str, list[CounterpartyRow]]:
-        return await self._answer(emit.counterparties(step))
-
-    async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
-        return await self._answer(emit.person_metrics(step))
-
-    async def portfolio(self) -> dict | None:
-        return await self._answer(emit.snapshot(PORTFOLIO))
-
-    async def locate(self, step: Locate) -> dict[str, list[tuple[VertexRef, Any]]]:
-        return await self._answer(network.locate(step))
-
-    async def expand(self, step: ExpandEach) -> list[Expansion]:
-        return await self._answer(network.expand(step))
-
-    async def related_persons(self, step: RelatedPersons) -> dict[str, list[RelationRow]]:
-        return await self._answer(network.related_persons(step))
-
-    async def shared_vertices(self, step: SharedVertices) -> Page:
-        return await self._answer(network.shared_vertices(step))
-
-    async def top_receivers(self, step: TopReceivers) -> list[ReceiverRow]:
-        return await self._answer(network.top_receivers(step))
-
-    async def ping(self) -> None:
-        await self._answer(emit.ping())
 
     # ------------------------------------------------------------ writing
 
