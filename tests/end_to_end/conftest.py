@@ -6,9 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.end_to_end.live_service import running_service
-
-SMALL_BANK_PERSONS = 300
+from tests.end_to_end.live_service import SMALL_BANK_PERSONS, running_service
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 STARTUP_LIMIT_S = 180
+SMALL_BANK_PERSONS = 300  # enough for every example to find something, quick to generate
 
 
 def free_port() -> int:

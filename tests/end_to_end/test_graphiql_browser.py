@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.end_to_end.conftest import SMALL_BANK_PERSONS
+from tests.artifacts import artifacts_dir
+from tests.end_to_end.live_service import SMALL_BANK_PERSONS
 from tests.external_tools import tool_missing
 
 CHROMIUM = os.environ.get("C360_CHROMIUM", "/usr/bin/chromium")
-REPO = Path(__file__).resolve().parents[2]
 WAIT_MS = 60_000  # an upper bound for a loaded 2-core machine, not a performance claim
 OFFLINE_ARGS = [
     "--headless",
@@ -44,25 +44,27 @@ RESULT_PANE = ".result-window"
 RESULT_TEXT_JS = "() => document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
 
 
-def artifacts_dir() -> Path:
-    folder = Path(os.environ.get("C360_TEST_ARTIFACTS") or REPO / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def browser_context(tmp_path: Path) -> Iterator[object]:
-    """A fresh Chromium profile with no route to the internet."""
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, checked before the service starts (session fixtures set up first)."""
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
         tool_missing(f"Chromium ({CHROMIUM})", "apt-get install -y --no-install-recommends chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         tool_missing("the playwright Python package", "pip install -e '.[test]'")
+    return CHROMIUM
+
+
+@pytest.fixture
+def browser_context(chromium: str, tmp_path: Path) -> Iterator[object]:
+    """A fresh Chromium profile with no route to the internet."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             headless=True,
             args=OFFLINE_ARGS,
             viewport={"width": 1400, "height": 900},
@@ -74,7 +76,7 @@ def browser_context(tmp_path: Path) -> Iterator[object]:
 
 
 def test_graphiql_works_offline_and_shows_the_result_and_the_explain(
-    small_service: str, browser_context, capsys: pytest.CaptureFixture[str]
+    chromium: str, small_service: str, browser_context, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from playwright.sync_api import Error as PlaywrightError
 
@@ -92,7 +94,11 @@ def test_graphiql_works_offline_and_shows_the_result_and_the_explain(
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
     page.goto(f"{small_service}/graphql", timeout=WAIT_MS)
-    page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=WAIT_MS)
+    try:
+        page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=WAIT_MS)
+    except PlaywrightError:
+        page.screenshot(path=str(artifacts_dir() / "graphiql-offline-blank.png"))
+        pytest.fail(f"GraphiQL did not render its editor; the browser said: {problems}", pytrace=False)
     editor = page.evaluate("() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()")
     assert "query CustomerScreen" in editor
     assert '"X-C360-Explain": "1"' in page.inner_text(".graphiql-editor-tool")
