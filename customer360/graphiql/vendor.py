@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,7 @@ FILES: dict[str, tuple[Wanted, ...]] = {
     "@graphiql/plugin-explorer": (Wanted("dist/index.umd.js", "script"), Wanted("dist/style.css", "style")),
 }
 LICENSE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt")
+EXACT_VERSION = re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?")  # a pin, never a range or a tag
 
 
 def folder_name(package: str, version: str) -> str:
@@ -76,8 +78,9 @@ def pinned_versions(overrides: list[str]) -> dict[str, str]:
             versions[package["name"]] = package["version"]
     for spec in overrides:
         name, _, version = spec.rpartition("@")
-        if not name or name not in FILES or not version:
-            raise SystemExit(f"{spec!r}: expected NAME@VERSION with NAME one of {', '.join(FILES)}")
+        if not name or name not in FILES or not EXACT_VERSION.fullmatch(version):
+            raise SystemExit(f"{spec!r}: expected NAME@VERSION with an exact VERSION (like 4.1.2) "
+                             f"and NAME one of {', '.join(FILES)}")
         versions[name] = version
     missing = [name for name in FILES if name not in versions]
     if missing:

@@ -11,6 +11,7 @@ gone to the service itself. Screenshots are kept under ``$C360_TEST_ARTIFACTS`` 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -49,9 +50,7 @@ def chromium() -> str:
     """Debian's Chromium, checked before the service starts (session fixtures set up first)."""
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
         tool_missing(f"Chromium ({CHROMIUM})", "apt-get install -y --no-install-recommends chromium")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         tool_missing("the playwright Python package", "pip install -e '.[test]'")
     return CHROMIUM
 
@@ -78,6 +77,7 @@ def browser_context(chromium: str, tmp_path: Path) -> Iterator[object]:
 def test_graphiql_works_offline_and_shows_the_result_and_the_explain(
     chromium: str, small_service: str, browser_context, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # `chromium` comes first so a missing browser skips before the service is started
     from playwright.sync_api import Error as PlaywrightError
 
     probe = browser_context.new_page()
@@ -90,7 +90,12 @@ def test_graphiql_works_offline_and_shows_the_result_and_the_explain(
     problems: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+
+    def on_console(message) -> None:
+        if message.type == "error":  # CSP refusals, SRI mismatches, failed loads all land here
+            problems.append(f"console: {message.text}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
     page.goto(f"{small_service}/graphql", timeout=WAIT_MS)

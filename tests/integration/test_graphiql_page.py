@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import httpx
 import pytest
