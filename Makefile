@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench clean-venv
+.PHONY: serve test bench clean-venv js-tools graphiql-assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/nested_query.py
 	$(BIN)/python benchmarks/insights.py
+
+## js-tools: the npm tools the tests drive (relay-compiler, graphql-http), exactly as
+## tests/js/package-lock.json pins them; needs Node.js and npm. CI runs it before `make test`.
+js-tools: tests/js/node_modules/.package-lock.json
+
+tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund
+
+## graphiql-assets: re-fetch GraphiQL's vendored browser files from the npm registry (needs npm);
+## move pins with e.g. `make graphiql-assets PINS="graphiql@4.1.3"`, then run `make test`
+graphiql-assets: $(STAMP)
+	$(BIN)/python -m customer360.graphiql.vendor $(PINS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -21,67 +19,28 @@ from customer360.config import Settings
 from customer360.graphstore.backends import open_store
 from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
+from customer360.graphiql.page import graphiql_response, static_route
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
 
 EXPLAIN_HEADER = "x-c360-explain"
 log = logging.getLogger("customer360")
 
-EXAMPLE_QUERY = """# Customer 360: customers, their segment, risk and recommendations (each with the
-# rule that fired and its figures), their accounts, each account's latest payments and
-# who received them. The X-C360-Explain header (see Headers below) makes the response
-# list every backend call in extensions.explain: one per selection level.
-query CustomerScreen {
-  customers(first: 5, orderBy: {field: TOTAL_BALANCE, direction: DESC}) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges {
-      node {
-        id name ssn dateOfBirth
-        segment { tier reasons { rule detail } }
-        risk { score level reasons { rule detail } }
-        recommendations { product reason { rule detail } }
-        relatedCustomers(first: 3) { person { name } via evidence }
-        addresses { street city state zipCode }
-        phones { number type }
-        accounts {
-          id type balance status
-          sent(first: 3) {
-            edges { node { id amount timestamp to { id owner { name } } } }
-          }
-        }
-      }
-    }
-  }
-}
-"""
-
 
 class Customer360GraphQL(GraphQL):
-    """Strawberry's ASGI view with our per-request context and a preloaded GraphiQL."""
+    """Strawberry's ASGI view with our per-request context and our offline GraphiQL page."""
 
     def __init__(self, store: GraphStore, settings: Settings) -> None:
         super().__init__(build_schema(settings), graphql_ide="graphiql")
         self.store = store
         self.settings = settings
-        self._ide_html = _preloaded_graphiql(self.graphql_ide_html)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
         explain = request.headers.get(EXPLAIN_HEADER, "").strip().lower() in {"1", "true", "yes"}
         return RequestContext(store=self.store, settings=self.settings, explain=explain)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(self._ide_html)
-
-
-def _preloaded_graphiql(html: str) -> str:
-    """Strawberry's GraphiQL page with our example query and the explain header filled in."""
-    query_js = json.dumps(EXAMPLE_QUERY)
-    html = re.sub(r"const EXAMPLE_QUERY = `.*?`;", lambda _: f"const EXAMPLE_QUERY = {query_js};", html, flags=re.S)
-    headers_js = json.dumps(json.dumps({"X-C360-Explain": "1"}))
-    return html.replace(
-        "React.useState(parameters.headers)", f"React.useState(parameters.headers || {headers_js})"
-    )
+        return graphiql_response(request)
 
 
 def render_metrics() -> str:
@@ -144,6 +103,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            static_route(),
         ],
         lifespan=lifespan,
     )
