@@ -16,10 +16,10 @@ from strawberry.asgi import GraphQL
 
 from customer360.backend_calls import TOTALS
 from customer360.config import Settings
+from customer360.graphiql.page import graphiql_response, static_route
 from customer360.graphstore.backends import open_store
 from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
-from customer360.graphiql.page import graphiql_response, static_route
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
 

@@ -22,9 +22,9 @@ from customer360.config import GraphUrl, Settings
 from customer360.generator import generate_bank
 from customer360.graphiql.assets import sri_hash
 from customer360.graphiql.examples import EXAMPLE_TABS
-from customer360.graphstore import open_store
-from customer360.graphstore.bulk_load import load_bank
+from customer360.graphstore.backends import open_store
 from customer360.graphstore.protocol import GraphStore
+from customer360.ingest.load import load_bank
 
 DEMO_PERSONS, DEMO_SEED = 2000, 42  # what `c360 serve` creates on an empty store (cli._load_demo)
 

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from customer360.graphiql import vendor
-from customer360.graphiql.assets import MANIFEST_PATH, PACKAGE_DIR, STATIC_DIR, VENDOR_DIR, manifest, page_assets, sri_hash
+from customer360.graphiql.assets import (
+    MANIFEST_PATH,
+    PACKAGE_DIR,
+    STATIC_DIR,
+    VENDOR_DIR,
+    manifest,
+    page_assets,
+    sri_hash,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
