@@ -8,12 +8,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from customer360.auth.access import PURPOSE_HEADER, RequestAccess
+from customer360.auth.api_keys import ApiKeyStore
+from customer360.auth.authenticate import AuthenticationMiddleware, Authenticator
+from customer360.auth.jwt_tokens import JwtVerifier
+from customer360.auth.policy import Policy, load_policy
+from customer360.auth.principal import LOCAL_DEVELOPER, Principal
 from customer360.backend_calls import TOTALS
 from customer360.config import Settings
 from customer360.graphiql.page import graphiql_response, static_route
@@ -27,20 +34,37 @@ EXPLAIN_HEADER = "x-c360-explain"
 log = logging.getLogger("customer360")
 
 
-class Customer360GraphQL(GraphQL):
-    """Strawberry's ASGI view with our per-request context and our offline GraphiQL page."""
+LOCAL_IDENTITY_NOTICE = (
+    "No authentication is configured: every request runs as the local development identity "
+    f"'{LOCAL_DEVELOPER.name}' (roles {', '.join(LOCAL_DEVELOPER.roles)}), and only loopback clients are served."
+)
 
-    def __init__(self, store: GraphStore, settings: Settings) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql")
+
+class Customer360GraphQL(GraphQL):
+    """Strawberry's ASGI view with our per-request context and our offline GraphiQL page.
+
+    The principal comes from :class:`AuthenticationMiddleware`; the access to personal data
+    from the policy, the principal's roles and the declared purpose of access."""
+
+    def __init__(self, store: GraphStore, settings: Settings, policy: Policy) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.feature("graphiql") else None,
+            allow_queries_via_get=settings.feature("get_queries"),
+        )
         self.store = store
         self.settings = settings
+        self.policy = policy
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
-        explain = request.headers.get(EXPLAIN_HEADER, "").strip().lower() in {"1", "true", "yes"}
-        return RequestContext(store=self.store, settings=self.settings, explain=explain)
+        principal: Principal = request.state.principal
+        access = RequestAccess.decide(self.policy, principal, request.headers.get(PURPOSE_HEADER))
+        asked = request.headers.get(EXPLAIN_HEADER, "").strip().lower() in {"1", "true", "yes"}
+        explain = asked and self.settings.feature("explain") and access.grants.explain
+        return RequestContext(store=self.store, settings=self.settings, access=access, explain=explain)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return graphiql_response(request)
+        return graphiql_response(request, LOCAL_IDENTITY_NOTICE if self.settings.local_identity else None)
 
 
 def render_metrics() -> str:
@@ -65,13 +89,20 @@ def render_metrics() -> str:
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette:
     """Build the app; the store is opened here unless a test passes one in."""
+    policy = load_policy(settings.policy_file)
+    authenticator = Authenticator(
+        policy, ApiKeyStore(settings.api_keys_path), JwtVerifier(settings.jwt) if settings.jwt else None,
+        local_identity=settings.local_identity,
+    )
+    if settings.local_identity:
+        log.warning("%s", LOCAL_IDENTITY_NOTICE)
     owned = store is None
     graph_store = store if store is not None else open_store(settings.graph, settings)
     try:
         ensure_insights_current(graph_store, graph_store.rules)
     except Exception as error:  # the backend may be down at start; /readyz and requests will say so
         log.warning("could not refresh the insight cache at start: %s", error)
-    graphql = Customer360GraphQL(graph_store, settings)
+    graphql = Customer360GraphQL(graph_store, settings, policy)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -105,6 +136,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
             Route("/graphql", graphql, methods=["GET", "POST"]),
             static_route(),
         ],
+        middleware=[Middleware(AuthenticationMiddleware, authenticator=authenticator)],
         lifespan=lifespan,
     )
     app.state.store = graph_store

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from customer360.auth.jwt_tokens import JwtSettings
+from customer360.encryption import FieldCipher
+
 DEFAULT_GRAPH = "sqlite:///data/customer360.db"
 
 
@@ -77,6 +80,19 @@ class Settings:
     gremlin_connections: int = 8  # pooled WebSocket connections; also JanusGraph load chunks in flight
     batching: bool = True  # False only for the benchmarks' naive baseline
 
+    # -- identity, access and personal data at rest (customer360/auth, customer360/encryption.py)
+    profile: str = "development"  # or "production": explain, introspection, GraphiQL, GET off; auth required
+    auth_required: bool = False  # True: every /graphql request must carry a JWT or an API key
+    jwt: JwtSettings | None = None
+    api_keys_file: Path | None = None  # default: api-keys.db beside the SQLite file, or in ./data
+    policy_file: Path | None = None
+    data_key: str | None = field(default=None, repr=False)  # base64 of 32 bytes; never logged
+    data_key_file: Path | None = None
+    explain_enabled: bool | None = None  # None: on in development, off in production
+    introspection_enabled: bool | None = None
+    graphiql_enabled: bool | None = None
+    get_queries_enabled: bool | None = None
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
@@ -92,8 +108,93 @@ class Settings:
             rules_file=Path(rules) if rules else None,
             backend_timeout_s=float(env.get("C360_BACKEND_TIMEOUT", "10")),
             gremlin_connections=_int(env, "C360_GREMLIN_CONNECTIONS", 8, minimum=1),
+            **_access_settings(env),
         )
 
     def with_overrides(self, **changes: object) -> "Settings":
         """Apply CLI flags that were given (``None`` means the flag was not used)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def production(self) -> bool:
+        return self.profile == "production"
+
+    @property
+    def local_identity(self) -> bool:
+        """No authentication configured: requests are the local development identity, and the
+        service listens on a loopback address only."""
+        return not self.auth_required and self.jwt is None and not self.production
+
+    def feature(self, name: str) -> bool:
+        """``explain``, ``introspection``, ``graphiql`` or ``get_queries``: the setting, else the profile's."""
+        value = getattr(self, f"{name}_enabled")
+        return (not self.production) if value is None else value
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the service keeps its own files by default: beside the SQLite file, or ./data."""
+        return self.graph.path.parent if self.graph.scheme == "sqlite" and self.graph.path else Path("data")
+
+    @property
+    def api_keys_path(self) -> Path:
+        return self.api_keys_file or self.data_dir / "api-keys.db"
+
+    def data_cipher(self) -> FieldCipher:
+        """The key personal data is encrypted with at rest. Without one configured, development
+        generates a key file (0600) in :attr:`data_dir`; production refuses to start."""
+        if self.data_key:
+            return FieldCipher.from_base64(self.data_key)
+        return FieldCipher.from_key_file(self.data_key_file or self.data_dir / KEY_FILE_NAME, create=not self.production)
+
+
+KEY_FILE_NAME = "customer360.key"
+PROFILES = ("development", "production")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name}={raw!r}: expected on or off")
+
+
+def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
+    jwks, key_file = env.get("C360_JWT_JWKS_URL"), env.get("C360_JWT_KEY_FILE")
+    if not jwks and not key_file:
+        return None
+    issuer, audience = env.get("C360_JWT_ISSUER"), env.get("C360_JWT_AUDIENCE")
+    if not issuer or not audience:
+        raise ValueError("C360_JWT_ISSUER and C360_JWT_AUDIENCE must be set with C360_JWT_JWKS_URL or C360_JWT_KEY_FILE")
+    algorithms = tuple(a.strip() for a in env.get("C360_JWT_ALGORITHMS", "RS256,ES256").split(",") if a.strip())
+    return JwtSettings(
+        issuer=issuer, audience=audience, algorithms=algorithms, leeway_s=_int(env, "C360_JWT_LEEWAY", 30, minimum=0),
+        roles_claim=env.get("C360_JWT_ROLES_CLAIM", "roles"), jwks_url=jwks or None,
+        key_file=Path(key_file) if key_file else None,
+    )
+
+
+def _access_settings(env: Mapping[str, str]) -> dict[str, object]:
+    profile = env.get("C360_PROFILE", "development").strip().lower()
+    if profile not in PROFILES:
+        raise ValueError(f"C360_PROFILE={profile!r}: expected development or production")
+    auth = env.get("C360_AUTH", "").strip().lower()
+    if auth not in {"", "local", "required"}:
+        raise ValueError(f"C360_AUTH={auth!r}: expected local or required")
+    return {
+        "profile": profile,
+        "auth_required": auth == "required" or profile == "production",
+        "jwt": _jwt(env),
+        "api_keys_file": Path(env["C360_API_KEYS"]) if env.get("C360_API_KEYS") else None,
+        "policy_file": Path(env["C360_POLICY"]) if env.get("C360_POLICY") else None,
+        "data_key": env.get("C360_DATA_KEY") or None,
+        "data_key_file": Path(env["C360_DATA_KEY_FILE"]) if env.get("C360_DATA_KEY_FILE") else None,
+        "explain_enabled": _flag(env, "C360_EXPLAIN"),
+        "introspection_enabled": _flag(env, "C360_INTROSPECTION"),
+        "graphiql_enabled": _flag(env, "C360_GRAPHIQL"),
+        "get_queries_enabled": _flag(env, "C360_GET_QUERIES"),
+    }

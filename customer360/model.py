@@ -66,19 +66,33 @@ def from_cents(value: int) -> Decimal:
     return Decimal(value).scaleb(-2)
 
 
-def mask_ssn(ssn: str) -> str:
-    """Only the last four digits ever leave the server (``***-**-1234``)."""
+def ssn_last_four(ssn: str) -> str:
+    """The last four digits of an SSN: what is kept in clear beside the encrypted whole."""
     digits = [c for c in ssn if c.isdigit()]
-    return "***-**-" + "".join(digits[-4:]).rjust(4, "*")
+    return "".join(digits[-4:]).rjust(4, "*")
 
 
 @dataclass(frozen=True, slots=True)
 class Person:
+    """A person as read back: the SSN is not part of it (it is stored encrypted, and read
+    apart, only for a caller allowed to see it in clear); its last four digits are."""
+
     person_id: str
     first_name: str
     last_name: str
     date_of_birth: str  # ISO date, YYYY-MM-DD
-    ssn: str  # full SSN as stored; the API masks it
+    ssn_last4: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeedPerson:
+    """A person as a seed file gives it, full SSN included: what a load writes (encrypted)."""
+
+    person_id: str
+    first_name: str
+    last_name: str
+    date_of_birth: str  # ISO date, YYYY-MM-DD
+    ssn: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,14 +46,16 @@ def _tag(asset: Asset, prefix: str) -> str:
     return f'<script src="{url}" integrity="{integrity}"></script>'
 
 
-def render_page(root_path: str = "") -> str:
-    """The page's HTML; ``root_path`` is the prefix the app is mounted under (usually empty)."""
+def render_page(root_path: str = "", notice: str | None = None) -> str:
+    """The page's HTML; ``root_path`` is the prefix the app is mounted under (usually empty);
+    ``notice`` is shown in a bar above the editor (who the requests run as, when that matters)."""
     assets = page_assets()
     styles = "\n    ".join(_tag(a, root_path) for a in assets if a.kind == "style")
     scripts = "\n    ".join(_tag(a, root_path) for a in assets if a.kind == "script")
     config = {"tabs": [tab.as_graphiql_tab() for tab in EXAMPLE_TABS]}
     # JSON inside <script> ends at the first "</", so "<" is written as its JSON escape
     config_json = json.dumps(config).replace("<", "\\u003c")
+    banner = f'<div id="c360-notice" role="status">{html.escape(notice)}</div>\n    ' if notice else ""
     return f"""<!doctype html>
 <html lang="en">
   <head>
@@ -62,10 +64,13 @@ def render_page(root_path: str = "") -> str:
     <title>Customer 360 GraphiQL</title>
     <link rel="icon" href="data:,">
     {styles}
-    <style>body {{ margin: 0; }} #graphiql {{ height: 100vh; }}</style>
+    <style>body {{ margin: 0; display: flex; flex-direction: column; height: 100vh; }}
+      #graphiql {{ flex: 1; min-height: 0; }}
+      #c360-notice {{ padding: 6px 12px; background: #fff4ce; border-bottom: 1px solid #e0c060;
+        font: 14px sans-serif; }}</style>
   </head>
   <body>
-    <div id="graphiql">Loading GraphiQL...</div>
+    {banner}<div id="graphiql">Loading GraphiQL...</div>
     <script type="application/json" id="c360-graphiql-config">{config_json}</script>
     {scripts}
   </body>
@@ -73,9 +78,9 @@ def render_page(root_path: str = "") -> str:
 """
 
 
-def graphiql_response(request: Request) -> HTMLResponse:
+def graphiql_response(request: Request, notice: str | None = None) -> HTMLResponse:
     """The page, with the policy that keeps the browser on this service."""
     return HTMLResponse(
-        render_page(request.scope.get("root_path", "")),
+        render_page(request.scope.get("root_path", ""), notice),
         headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY},
     )

@@ -15,10 +15,11 @@ def open_store(url: GraphUrl, settings: Settings | None = None) -> GraphStore:
     rules = load_rules(settings.rules_file)
     if url.scheme == "sqlite":
         assert url.path is not None
-        return SqliteStore(url.path, rules=rules)
+        return SqliteStore(url.path, rules=rules, cipher=settings.data_cipher())
     if url.scheme == "gremlin":
         return GremlinStore(
             url.host, url.port, url.traversal_source,
             timeout_s=settings.backend_timeout_s, pool_size=settings.gremlin_connections, rules=rules,
+            cipher=settings.data_cipher(),
         )
     raise ValueError(f"no graph store for {url}")

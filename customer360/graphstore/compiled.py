@@ -33,6 +33,7 @@ from customer360.graphstore.plan import (
     MetricsRow,
     Page,
     PersonMetrics,
+    PersonSecrets,
     Traverse,
 )
 
@@ -59,6 +60,7 @@ class StepEmitter(Protocol[Query]):
     def find_persons(self, step: FindPersons) -> Compiled[Query, Page]: ...
     def counterparties(self, step: Counterparties) -> Compiled[Query, dict[str, list[CounterpartyRow]]]: ...
     def person_metrics(self, step: PersonMetrics) -> Compiled[Query, dict[str, MetricsRow]]: ...
+    def person_secrets(self, step: PersonSecrets) -> Compiled[Query, dict[str, str]]: ...
     def snapshot(self, key: str) -> Compiled[Query, dict | None]: ...
     def ping(self) -> Compiled[Query, None]: ...
 
@@ -97,6 +99,9 @@ class StepsByEmitters(Generic[Query]):
 
     async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
         return await self._answer(self.steps.person_metrics(step))
+
+    async def person_secrets(self, step: PersonSecrets) -> dict[str, str]:
+        return await self._answer(self.steps.person_secrets(step))
 
     async def portfolio(self) -> dict | None:
         return await self._answer(self.steps.snapshot(PORTFOLIO))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from customer360.encryption import FieldCipher
 from customer360.graphstore.plan import VertexLabel
 from customer360.model import (
     Account,
@@ -21,19 +22,24 @@ from customer360.model import (
     Person,
     Phone,
     PhoneType,
+    SeedPerson,
     Transaction,
     cents,
     from_cents,
+    ssn_last_four,
 )
 
 STORED_PROPERTIES: dict[VertexLabel, tuple[str, ...]] = {
-    VertexLabel.PERSON: ("person_id", "first_name", "last_name", "date_of_birth", "ssn"),
+    VertexLabel.PERSON: ("person_id", "first_name", "last_name", "date_of_birth", "ssn_last4"),
     VertexLabel.ACCOUNT: ("account_id", "owner_person_id", "account_type", "balance_cents", "status"),
     VertexLabel.ADDRESS: ("address_id", "street", "city", "state", "zip_code"),
     VertexLabel.PHONE: ("phone_id", "number", "phone_type"),
     VertexLabel.TRANSACTION: ("transaction_id", "from_account_id", "to_account_id", "amount_cents", "timestamp"),
 }
-"""Every stored property of a vertex, business key first: what a read selects."""
+"""Every stored property of a vertex that a read selects, business key first. The encrypted SSN
+(:data:`SSN_ENCRYPTED`) is stored too but never selected here: only :class:`PersonSecrets` reads it."""
+
+SSN_ENCRYPTED = "ssn_encrypted"
 
 _PLAN_PROPERTIES: dict[VertexLabel, dict[str, str]] = {
     VertexLabel.PERSON: {"first_name": "first_name", "last_name": "last_name"},
@@ -56,7 +62,9 @@ def stored_name(label: VertexLabel, prop: str) -> str:
 
 
 _RECORDS: dict[VertexLabel, Callable[[Mapping[str, Any]], Any]] = {
-    VertexLabel.PERSON: lambda v: Person(v["person_id"], v["first_name"], v["last_name"], v["date_of_birth"], v["ssn"]),
+    VertexLabel.PERSON: lambda v: Person(
+        v["person_id"], v["first_name"], v["last_name"], v["date_of_birth"], v["ssn_last4"],
+    ),
     VertexLabel.ACCOUNT: lambda v: Account(
         v["account_id"], v["owner_person_id"], AccountType(v["account_type"]),
         from_cents(v["balance_cents"]), AccountStatus(v["status"]),
@@ -74,11 +82,15 @@ def record_of(label: VertexLabel, stored: Mapping[str, Any]) -> Any:
     return _RECORDS[label](stored)
 
 
-def stored_of(record: Person | Account | Address | Phone | Transaction) -> dict[str, Any]:
+def stored_person(person: SeedPerson, cipher: FieldCipher) -> dict[str, Any]:
+    """A seed person as stored properties: :data:`STORED_PROPERTIES` order, then the encrypted SSN."""
+    return {"person_id": person.person_id, "first_name": person.first_name, "last_name": person.last_name,
+            "date_of_birth": person.date_of_birth, "ssn_last4": ssn_last_four(person.ssn),
+            SSN_ENCRYPTED: cipher.encrypt(person.ssn, person.person_id)}
+
+
+def stored_of(record: Account | Address | Phone | Transaction) -> dict[str, Any]:
     """A model record as stored properties, in :data:`STORED_PROPERTIES` order (for writers)."""
-    if isinstance(record, Person):
-        return {"person_id": record.person_id, "first_name": record.first_name, "last_name": record.last_name,
-                "date_of_birth": record.date_of_birth, "ssn": record.ssn}
     if isinstance(record, Account):
         return {"account_id": record.account_id, "owner_person_id": record.owner_person_id,
                 "account_type": record.account_type.value, "balance_cents": cents(record.balance),
@@ -93,9 +105,3 @@ def stored_of(record: Person | Account | Address | Phone | Transaction) -> dict[
                 "to_account_id": record.to_account_id, "amount_cents": cents(record.amount),
                 "timestamp": record.timestamp}
     raise TypeError(f"not a vertex record: {record!r}")
-
-
-LABEL_OF_RECORD: dict[type, VertexLabel] = {
-    Person: VertexLabel.PERSON, Account: VertexLabel.ACCOUNT, Address: VertexLabel.ADDRESS,
-    Phone: VertexLabel.PHONE, Transaction: VertexLabel.TRANSACTION,
-}

@@ -194,7 +194,15 @@ class PersonMetrics:
     keys: tuple[str, ...]
 
 
-Step = Traverse | GetVertices | FindPersons | Counterparties | PersonMetrics
+@dataclass(frozen=True, slots=True)
+class PersonSecrets:
+    """Per person: the SSN as stored (encrypted). Asked for only when a caller may see it in
+    clear and selected it; no other step ever selects it."""
+
+    keys: tuple[str, ...]
+
+
+Step = Traverse | GetVertices | FindPersons | Counterparties | PersonMetrics | PersonSecrets
 
 
 # ---------------------------------------------------------------- results

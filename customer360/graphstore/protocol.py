@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from customer360.encryption import FieldCipher
 from customer360.graphstore.network_plan import (
     ExpandEach,
     Expansion,
@@ -30,6 +31,7 @@ from customer360.graphstore.plan import (
     MetricsRow,
     Page,
     PersonMetrics,
+    PersonSecrets,
     Traverse,
     VertexLabel,
 )
@@ -37,10 +39,10 @@ from customer360.insights import Rules
 from customer360.model import (
     Account,
     Address,
-    Person,
     Phone,
     PhoneLink,
     Residence,
+    SeedPerson,
     Transaction,
 )
 
@@ -57,7 +59,7 @@ class StoreUnavailable(RuntimeError):
 class BulkWriter(Protocol):
     """Upserts by business key: writing the same rows twice leaves one copy of each."""
 
-    def put_persons(self, rows: Sequence[Person]) -> None: ...
+    def put_persons(self, rows: Sequence[SeedPerson]) -> None: ...
     def put_accounts(self, rows: Sequence[Account]) -> None: ...
     def put_addresses(self, rows: Sequence[Address]) -> None: ...
     def put_phones(self, rows: Sequence[Phone]) -> None: ...
@@ -84,6 +86,9 @@ class GraphStore(Protocol):
 
     async def person_metrics(self, step: PersonMetrics) -> dict[str, MetricsRow]:
         """Per person key: the aggregates the insights are computed from."""
+
+    async def person_secrets(self, step: PersonSecrets) -> dict[str, str]:
+        """Per person key: the SSN as stored (encrypted; see customer360/encryption.py)."""
 
     async def portfolio(self) -> dict | None:
         """The cached dashboard snapshot (None before the first load)."""
@@ -120,6 +125,7 @@ class GraphStore(Protocol):
     # the insight cache (see insight_cache.py); loads keep these in step. Synchronous, and
     # they work the same whether or not the calling thread runs an event loop.
     rules: Rules
+    cipher: FieldCipher  # the SSN at rest (customer360/encryption.py)
 
     def iter_person_metrics(self, batch_size: int) -> Iterator[list[MetricsRow]]: ...
     def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None: ...

@@ -25,11 +25,11 @@ from customer360.model import (
     AccountStatus,
     AccountType,
     Address,
-    Person,
     Phone,
     PhoneLink,
     PhoneType,
     Residence,
+    SeedPerson,
     Transaction,
     parse_enum,
 )
@@ -144,7 +144,7 @@ def _timestamp(values: Mapping[str, str], problems: list[Problem]) -> int | None
     return seconds
 
 
-def parse_person(values: Mapping[str, str]) -> tuple[Person | None, list[Problem]]:
+def parse_person(values: Mapping[str, str]) -> tuple[SeedPerson | None, list[Problem]]:
     problems: list[Problem] = []
     person_id = _required(values, "person_id", problems)
     first_name = _required(values, "first_name", problems)
@@ -153,7 +153,7 @@ def parse_person(values: Mapping[str, str]) -> tuple[Person | None, list[Problem
     ssn = _ssn(values, problems)
     if problems:
         return None, problems
-    return Person(person_id, first_name, last_name, born, ssn), problems  # type: ignore[arg-type]
+    return SeedPerson(person_id, first_name, last_name, born, ssn), problems  # type: ignore[arg-type]
 
 
 def parse_account(values: Mapping[str, str]) -> tuple[Account | None, list[Problem]]:

@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from customer360.auth.masking import ssn_from_last_four
+from customer360.auth.policy import Access
 from customer360.graphstore.plan import (
     CounterpartyRow,
     Direction,
@@ -26,9 +28,10 @@ from customer360.graphstore.plan import (
     Traverse,
     VertexLabel,
 )
+from customer360.model import Person
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.cursors import encode_cursor, page_args
-from customer360.resolvers.errors import UserError
+from customer360.resolvers.errors import NotFound, UserError
 
 # The traversals behind each relationship field, named after the field.
 PERSON_ACCOUNTS = (Hop(EdgeLabel.OWNS, Direction.OUT),)
@@ -61,6 +64,17 @@ def _connection(ordering: str, page: Page) -> ConnectionData:
 
 async def vertex(ctx: RequestContext, label: VertexLabel, key: str) -> Any | None:
     return await ctx.loaders.vertex(label, key)
+
+
+async def ssn(ctx: RequestContext, person: Person) -> str:
+    """The SSN as this request may see it: masked from the last four digits kept in clear, or
+    (for a role allowed to see it in clear) read apart and decrypted, one call per level."""
+    if ctx.access.access("Person.ssn") is Access.MASKED:
+        return ssn_from_last_four(person.ssn_last4)
+    stored = await ctx.loaders.person_secret(person.person_id)
+    if stored is None:
+        raise NotFound(f"ssn: no person with id {person.person_id!r}")
+    return ctx.store.cipher.decrypt(stored, person.person_id)
 
 
 async def neighbours(

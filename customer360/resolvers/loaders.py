@@ -20,6 +20,7 @@ from customer360.graphstore.plan import (
     MetricsRow,
     Page,
     PersonMetrics,
+    PersonSecrets,
     Traverse,
     VertexLabel,
 )
@@ -70,6 +71,15 @@ class RequestLoaders:
             return [found.get(k) for k in keys]
 
         return await self._loader("person_metrics", batch).load(key)
+
+    async def person_secret(self, key: str) -> str | None:
+        """The SSN as stored (encrypted), for the persons whose SSN this level shows in clear."""
+
+        async def batch(keys: list[str]) -> list[str | None]:
+            found = await self._store.person_secrets(PersonSecrets(tuple(keys)))
+            return [found.get(k) for k in keys]
+
+        return await self._loader("person_secrets", batch).load(key)
 
     async def counterparties(self, first: int | None, key: str) -> list[CounterpartyRow]:
         async def batch(keys: list[str]) -> list[list[CounterpartyRow]]:

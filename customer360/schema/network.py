@@ -18,9 +18,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from customer360 import model
+from customer360.auth.access import RequestAccess
 from customer360.graphstore import network_plan as net
 from customer360.graphstore.plan import VertexLabel as Label
-from customer360.model import from_cents, mask_ssn
+from customer360.model import from_cents
 from customer360.resolvers import graph
 from customer360.resolvers import network as resolve
 from customer360.resolvers.selection import selects
@@ -43,24 +44,37 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def vertex_properties(record: Any) -> dict[str, Any]:
-    """A vertex's properties for clients, named as the GraphQL fields are: the SSN masked,
-    money as decimal strings, timestamps as ISO-8601 UTC, enums as their GraphQL names."""
+def vertex_properties(record: Any, access: RequestAccess) -> dict[str, Any]:
+    """A vertex's properties for clients, named as the GraphQL fields are: money as decimal
+    strings, timestamps as ISO-8601 UTC, enums as their GraphQL names. Personal data is shown
+    as the caller's access allows (masked, or left out when denied); the SSN never is (ask
+    ``vertex { ... on Person { ssn } }``, which the policy governs like any field)."""
     if isinstance(record, model.Person):
-        return {
-            "firstName": record.first_name, "lastName": record.last_name,
-            "name": f"{record.first_name} {record.last_name}",
-            "dateOfBirth": record.date_of_birth, "ssn": mask_ssn(record.ssn),
+        name = f"{record.first_name} {record.last_name}"
+        shown = {
+            "firstName": access.visible("Person.firstName", record.first_name),
+            "lastName": access.visible("Person.lastName", record.last_name),
+            "name": access.visible("Person.name", name),
+            "dateOfBirth": access.visible("Person.dateOfBirth", record.date_of_birth),
         }
+        return {key: value for key, value in shown.items() if value is not None}
     if isinstance(record, model.Account):
         return {
             "type": ACCOUNT_TYPES.to_public(record.account_type).name, "balance": _money(record.balance),
             "status": ACCOUNT_STATUSES.to_public(record.status).name, "ownerId": record.owner_person_id,
         }
     if isinstance(record, model.Address):
-        return {"street": record.street, "city": record.city, "state": record.state, "zipCode": record.zip_code}
+        shown = {
+            "street": access.visible("Address.street", record.street),
+            "city": access.visible("Address.city", record.city),
+            "state": access.visible("Address.state", record.state),
+            "zipCode": access.visible("Address.zipCode", record.zip_code),
+        }
+        return {key: value for key, value in shown.items() if value is not None}
     if isinstance(record, model.Phone):
-        return {"number": record.number, "type": PHONE_TYPES.to_public(record.phone_type).name}
+        shown = {"number": access.visible("Phone.number", record.number),
+                 "type": PHONE_TYPES.to_public(record.phone_type).name}
+        return {key: value for key, value in shown.items() if value is not None}
     if isinstance(record, model.Transaction):
         return {
             "amount": _money(record.amount),
@@ -79,8 +93,9 @@ class NetworkNode:
     label: VertexLabel
     level: int = strawberry.field(description="Hops from the start vertex (0 for the start).")
     properties: JSON = strawberry.field(description=(
-        "Its properties, named as the GraphQL fields are: SSN masked to the last four digits, "
-        "money as decimal strings, timestamps in ISO-8601 UTC."
+        "Its properties, named as the GraphQL fields are: money as decimal strings, timestamps in "
+        "ISO-8601 UTC; personal data as the caller's role and purpose allow (masked, or left out "
+        "when denied); never the SSN."
     ))
     record: strawberry.Private[Any]
 
@@ -103,11 +118,11 @@ class Neighborhood:
     truncated: bool = strawberry.field(description="True when 'limit' left out vertices within 'depth'.")
 
     @classmethod
-    def of(cls, data: resolve.NeighborhoodData) -> "Neighborhood":
+    def of(cls, data: resolve.NeighborhoodData, access: RequestAccess) -> "Neighborhood":
         return cls(
             nodes=[
                 NetworkNode(id=strawberry.ID(n.ref.key), label=VERTEX_LABELS.to_public(n.ref.label), level=n.level,
-                            properties=vertex_properties(n.record), record=n.record)
+                            properties=vertex_properties(n.record, access), record=n.record)
                 for n in data.nodes
             ],
             edges=[
@@ -248,7 +263,7 @@ class NetworkQuery:
     ) -> Neighborhood:
         labels = None if edge_labels is None else [EDGE_LABELS.to_inner(label) for label in edge_labels]
         data = await resolve.neighborhood(info.context, id, depth, labels, limit)
-        return Neighborhood.of(data)
+        return Neighborhood.of(data, info.context.access)
 
     @strawberry.field(description=(
         "Shortest paths between two customers over every kind of edge (transactions count as "

@@ -7,7 +7,7 @@ this module depends on nothing else in ``schema/`` that depends on it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from strawberry.types import Info
 from customer360 import model
 from customer360.graphstore.network_plan import EVIDENCE_CAP
 from customer360.graphstore.plan import VertexLabel as Label
-from customer360.model import from_cents, mask_ssn
+from customer360.model import from_cents
 from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
 from customer360.resolvers import network as network_resolvers
@@ -38,6 +38,10 @@ from customer360.schema.inputs import TransactionFilter
 from customer360.schema.relay import Connection, Node, connection_of
 
 PAGE_SIZE_HELP = "Page size (at most the server's maximum page size, 500 by default)."
+PERSONAL = (
+    "Personal data: needs an X-Purpose-Of-Access header; clear, masked or denied (FORBIDDEN) by the "
+    "caller's role and purpose."
+)
 
 
 def _filter_args(flt: TransactionFilter | None) -> TransactionFilterArgs | None:
@@ -130,18 +134,27 @@ class Account(Node):
 
 @strawberry.type(description="A postal address; several customers may live at one.")
 class Address(Node):
-    street: str
-    city: str
-    state: str
-    zip_code: str
     record: strawberry.Private[model.Address]
 
     @classmethod
     def of(cls, record: model.Address) -> "Address":
-        return cls(
-            id=strawberry.ID(record.address_id), street=record.street, city=record.city, state=record.state,
-            zip_code=record.zip_code, record=record,
-        )
+        return cls(id=strawberry.ID(record.address_id), record=record)
+
+    @strawberry.field(description=f"Street and number. {PERSONAL} Masked as '(masked)'.")
+    def street(self, info: Info) -> str | None:
+        return info.context.access.present("Address.street", self.record.street)
+
+    @strawberry.field(description=f"City. {PERSONAL}")
+    def city(self, info: Info) -> str | None:
+        return info.context.access.present("Address.city", self.record.city)
+
+    @strawberry.field(description=f"Two-letter US state. {PERSONAL}")
+    def state(self, info: Info) -> str | None:
+        return info.context.access.present("Address.state", self.record.state)
+
+    @strawberry.field(description=f"ZIP code. {PERSONAL} Masked to its first three digits ('100**').")
+    def zip_code(self, info: Info) -> str | None:
+        return info.context.access.present("Address.zipCode", self.record.zip_code)
 
     @strawberry.field(description="Everyone who lives here.")
     async def residents(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
@@ -151,16 +164,16 @@ class Address(Node):
 
 @strawberry.type(description="A phone number; several customers may share one.")
 class Phone(Node):
-    number: str = strawberry.field(description="As recorded (formats vary).")
     type: PhoneType
     record: strawberry.Private[model.Phone]
 
     @classmethod
     def of(cls, record: model.Phone) -> "Phone":
-        return cls(
-            id=strawberry.ID(record.phone_id), number=record.number, type=PHONE_TYPES.to_public(record.phone_type),
-            record=record,
-        )
+        return cls(id=strawberry.ID(record.phone_id), type=PHONE_TYPES.to_public(record.phone_type), record=record)
+
+    @strawberry.field(description=f"As recorded (formats vary). {PERSONAL} Masked to its last four digits ('***-***-0100').")
+    def number(self, info: Info) -> str | None:
+        return info.context.access.present("Phone.number", self.record.number)
 
     @strawberry.field(description="Everyone linked to this number.")
     async def owners(self, info: Info) -> list[Annotated["Person", strawberry.lazy("customer360.schema.types")]]:
@@ -207,21 +220,37 @@ class RelatedCustomer:
 
 @strawberry.type(description="A customer: a person with accounts, addresses and phones.")
 class Person(Node):
-    first_name: str
-    last_name: str
-    name: str = strawberry.field(description="First and last name.")
-    date_of_birth: date
-    ssn: str = strawberry.field(description="Masked to its last four digits: ***-**-1234.")
     record: strawberry.Private[model.Person]
 
     @classmethod
     def of(cls, record: model.Person) -> "Person":
-        """Scalar fields are filled here (plain attributes resolve far faster than methods)."""
-        return cls(
-            id=strawberry.ID(record.person_id), first_name=record.first_name, last_name=record.last_name,
-            name=f"{record.first_name} {record.last_name}", date_of_birth=date.fromisoformat(record.date_of_birth),
-            ssn=mask_ssn(record.ssn), record=record,
-        )
+        return cls(id=strawberry.ID(record.person_id), record=record)
+
+    @strawberry.field(description=f"Given name. {PERSONAL}")
+    def first_name(self, info: Info) -> str | None:
+        return info.context.access.present("Person.firstName", self.record.first_name)
+
+    @strawberry.field(description=f"Family name. {PERSONAL}")
+    def last_name(self, info: Info) -> str | None:
+        return info.context.access.present("Person.lastName", self.record.last_name)
+
+    @strawberry.field(description=f"First and last name. {PERSONAL}")
+    def name(self, info: Info) -> str | None:
+        return info.context.access.present("Person.name", f"{self.record.first_name} {self.record.last_name}")
+
+    @strawberry.field(description=(
+        f"Date of birth, ISO 8601 (YYYY-MM-DD). {PERSONAL} Masked to the year ('1972-**-**')."
+    ))
+    def date_of_birth(self, info: Info) -> str | None:
+        return info.context.access.present("Person.dateOfBirth", self.record.date_of_birth)
+
+    @strawberry.field(description=(
+        f"Social Security number. {PERSONAL} Stored encrypted; in clear only for roles and purposes the "
+        "policy allows (integration with purpose kyc by default), else masked to its last four digits "
+        "('***-**-1234') or denied."
+    ))
+    async def ssn(self, info: Info) -> str | None:
+        return await graph.ssn(info.context, self.record)
 
     @strawberry.field
     async def accounts(self, info: Info) -> list[Account]:

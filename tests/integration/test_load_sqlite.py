@@ -26,6 +26,7 @@ from customer360.graphstore.plan import (
     EdgeLabel,
     GetVertices,
     Hop,
+    PersonSecrets,
     Traverse,
     VertexLabel,
 )
@@ -182,9 +183,13 @@ async def test_good_load_loads_every_row(bank: Path, sqlite_store: SqliteStore) 
     person_row = read_rows(bank, PERSONS_FILE)[0]
     person_id = person_row["person_id"]
     person = (await sqlite_store.get_vertices(GetVertices(VertexLabel.PERSON, (person_id,))))[person_id]
-    assert (person.first_name, person.last_name, person.date_of_birth, person.ssn) == (
-        person_row["first_name"], person_row["last_name"], person_row["date_of_birth"], person_row["ssn"],
+    assert (person.first_name, person.last_name, person.date_of_birth, person.ssn_last4) == (
+        person_row["first_name"], person_row["last_name"], person_row["date_of_birth"], person_row["ssn"][-4:],
     )
+    # the whole SSN is only read apart, encrypted, and decrypts to the file's value
+    [(_, stored)] = (await sqlite_store.person_secrets(PersonSecrets((person_id,)))).items()
+    assert person_row["ssn"] not in stored
+    assert sqlite_store.cipher.decrypt(stored, person_id) == person_row["ssn"]
     owned = await sqlite_store.traverse(
         Traverse(VertexLabel.PERSON, (person_id,), (Hop(EdgeLabel.OWNS, Direction.OUT),))
     )

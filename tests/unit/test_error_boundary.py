@@ -32,14 +32,18 @@ class BrokenStore:
         return fail
 
 
-async def test_unexpected_failures_are_masked_not_leaked() -> None:
+async def test_unexpected_failures_are_masked_not_leaked(caplog: pytest.LogCaptureFixture) -> None:
     app = create_app(Settings(), store=BrokenStore())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as client:
         response = await client.post("/graphql", json={"query": '{ customer(id: "P1") { id } }'})
     assert response.status_code == 200
-    body = response.json()
-    assert body["errors"][0]["message"] == "internal server error"
+    [error] = response.json()["errors"]
+    error_id = error["extensions"]["errorId"]
+    assert error["message"] == f"internal server error (error id {error_id})"
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert "secret detail" not in response.text and "Traceback" not in response.text
+    # the server's log has the detail, under the id the client was given
+    assert any(error_id in r.getMessage() and "corrupt at page 7" in r.getMessage() for r in caplog.records)
 
 
 class DownStore(BrokenStore):
@@ -65,5 +69,8 @@ async def test_outages_become_retryable_backend_unavailable(query: str) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as client:
         body = (await client.post("/graphql", json={"query": query})).json()
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "BACKEND_UNAVAILABLE", "backend": "down", "retryable": True}
-    assert error["message"] == "the graph backend (down) is unavailable, retry later: connection refused"
+    extensions = error["extensions"]
+    error_id = extensions.pop("errorId")
+    assert extensions == {"code": "BACKEND_UNAVAILABLE", "backend": "down", "retryable": True}
+    assert error["message"] == f"the down backend is unavailable, retry later (error id {error_id})"
+    assert "connection refused" not in str(body)  # the driver's text stays in the server log

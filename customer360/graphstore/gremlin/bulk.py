@@ -32,6 +32,7 @@ from gremlin_python.process.graph_traversal import (
 from gremlin_python.process.traversal import Direction as GremlinDirection
 from gremlin_python.process.traversal import Merge, P, T
 
+from customer360.encryption import FieldCipher
 from customer360.graphstore.gremlin.emit import (
     GremlinQuery,
     Params,
@@ -39,15 +40,15 @@ from customer360.graphstore.gremlin.emit import (
     sum_or_zero,
 )
 from customer360.graphstore.gremlin.schema import KIND, STATE_LABEL
-from customer360.graphstore.mapping import stored_of
+from customer360.graphstore.mapping import stored_of, stored_person
 from customer360.graphstore.plan import EdgeLabel, VertexLabel
 from customer360.model import (
     Account,
     Address,
-    Person,
     Phone,
     PhoneLink,
     Residence,
+    SeedPerson,
     Transaction,
 )
 
@@ -135,8 +136,9 @@ class GremlinBulkWriter:
 
     CHUNK = 250
 
-    def __init__(self, send: Send, workers: int = 4) -> None:
+    def __init__(self, send: Send, cipher: FieldCipher, workers: int = 4) -> None:
         self._send = send
+        self._cipher = cipher
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="c360-load")
         self._touched_persons: set[str] = set()
 
@@ -194,9 +196,9 @@ class GremlinBulkWriter:
         ]
         self._send(_write(f"merge_edges({edge.value})", len(batch), lambda g, p: g.inject(batch).unfold().merge_e()))
 
-    def put_persons(self, rows: Sequence[Person]) -> None:
+    def put_persons(self, rows: Sequence[SeedPerson]) -> None:
         self.merge_vertices(VertexLabel.PERSON, [
-            {**stored_of(r), "name_lower": f"{r.first_name} {r.last_name}".lower()} for r in rows
+            {**stored_person(r, self._cipher), "name_lower": f"{r.first_name} {r.last_name}".lower()} for r in rows
         ])
         self._touched_persons.update(r.person_id for r in rows)
 

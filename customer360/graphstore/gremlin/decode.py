@@ -63,6 +63,10 @@ def counterparties(step: Counterparties, result: list[dict[str, Any]]) -> dict[s
     return found
 
 
+def secrets(rows: list[dict[str, Any]]) -> dict[str, str]:
+    return {row["person_id"]: row["secret"] for row in rows}
+
+
 def _metrics(row: dict[str, Any]) -> MetricsRow:
     return MetricsRow(
         row["person_id"], row["n_acc"], row["balance"], row["n_tx"], row["volume"], tuple(sorted(row["types"]))

@@ -24,7 +24,7 @@ from gremlin_python.process.traversal import Order as GOrder
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.gremlin import decode
 from customer360.graphstore.gremlin.schema import KIND, STATE_LABEL
-from customer360.graphstore.mapping import STORED_PROPERTIES, stored_name
+from customer360.graphstore.mapping import SSN_ENCRYPTED, STORED_PROPERTIES, stored_name
 from customer360.graphstore.plan import (
     BankTotals,
     Counterparties,
@@ -39,6 +39,7 @@ from customer360.graphstore.plan import (
     Page,
     PersonMetrics,
     PersonOrder,
+    PersonSecrets,
     Predicate,
     Traverse,
     VertexLabel,
@@ -270,6 +271,19 @@ def person_metrics(step: PersonMetrics) -> Compiled[GremlinQuery, dict[str, Metr
         return _metrics_of(g.V().has("person", "person_id", P.within(p("keys", list(step.keys)))))
 
     return Compiled(GremlinQuery("person_metrics", build), decode.metrics_by_person)
+
+
+def person_secrets(step: PersonSecrets) -> Compiled[GremlinQuery, dict[str, str]]:
+    if not step.keys:
+        return Compiled(None, decode.secrets)
+
+    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+        return (
+            g.V().has("person", "person_id", P.within(p("keys", list(step.keys))))
+            .project("person_id", "secret").by("person_id").by(SSN_ENCRYPTED)
+        )
+
+    return Compiled(GremlinQuery("person_secrets", build), decode.secrets)
 
 
 def person_metrics_page(after: str, limit: int) -> Compiled[GremlinQuery, list[MetricsRow]]:

@@ -22,7 +22,7 @@ STATE_LABEL = "c360_state"
 
 PROPERTY_TYPES: dict[str, str] = {
     "person_id": "String", "first_name": "String", "last_name": "String", "name_lower": "String",
-    "date_of_birth": "String", "ssn": "String", "num_accounts": "Long", "total_balance_cents": "Long",
+    "date_of_birth": "String", "ssn_last4": "String", "ssn_encrypted": "String", "num_accounts": "Long", "total_balance_cents": "Long",
     "num_transactions": "Long", "total_volume_cents": "Long",
     "account_id": "String", "owner_person_id": "String", "account_type": "String", "balance_cents": "Long",
     "status": "String",

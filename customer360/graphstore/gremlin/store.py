@@ -20,6 +20,7 @@ import socket
 import threading
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 from gremlin_python.driver.client import Client
@@ -33,6 +34,7 @@ from gremlin_python.process.traversal import TraversalStrategies
 from gremlin_python.structure.graph import Graph
 
 from customer360.backend_calls import CompiledQuery, recorded_call
+from customer360.encryption import FieldCipher
 from customer360.graphstore.compiled import Compiled, StepsByEmitters
 from customer360.graphstore.gremlin import emit, network
 from customer360.graphstore.gremlin.bulk import GremlinBulkWriter
@@ -56,6 +58,7 @@ DISPLAY_SOURCE = GraphTraversalSource(Graph(), TraversalStrategies())
 """A traversal source with no server behind it: builds the bytecode explain shows."""
 
 LOOKUP_BATCH = 1000  # keys per existing_keys traversal
+DEFAULT_KEY_FILE = Path("data") / "customer360.key"  # without a configured key: generated here (0600)
 
 
 def reachable(host: str, port: int, timeout_s: float = 2.0) -> str | None:
@@ -83,8 +86,10 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
     network_steps = network
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8182, traversal_source: str = "g",
-                 *, timeout_s: float = 10.0, pool_size: int = 8, rules: Rules = DEFAULT_RULES) -> None:
+                 *, timeout_s: float = 10.0, pool_size: int = 8, rules: Rules = DEFAULT_RULES,
+                 cipher: FieldCipher | None = None) -> None:
         self.rules = rules
+        self.cipher = cipher or FieldCipher.from_key_file(DEFAULT_KEY_FILE, create=True)
         self.url = f"ws://{host}:{port}/gremlin"
         self.host, self.port = host, port
         self.traversal_source = traversal_source
@@ -189,7 +194,7 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
             after = rows[-1].person_id
 
     def _writer(self) -> GremlinBulkWriter:
-        return GremlinBulkWriter(self.send, workers=self.pool_size)
+        return GremlinBulkWriter(self.send, self.cipher, workers=self.pool_size)
 
     def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
         writer = self._writer()
@@ -228,7 +233,7 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
 
     def drop_all_data(self) -> None:
         """Tests only: empty the graph (keeps the schema)."""
-        writer = GremlinBulkWriter(self.send, workers=min(4, self.pool_size))
+        writer = GremlinBulkWriter(self.send, self.cipher, workers=min(4, self.pool_size))
         try:
             writer.drop_all()
         finally:

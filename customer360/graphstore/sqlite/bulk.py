@@ -12,16 +12,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from customer360.backend_calls import CompiledQuery, recorded_call
-from customer360.graphstore.mapping import STORED_PROPERTIES, stored_of
+from customer360.encryption import FieldCipher
+from customer360.graphstore.mapping import stored_of, stored_person
 from customer360.graphstore.plan import VertexLabel
 from customer360.graphstore.sqlite.schema import VERTEX_TABLES
 from customer360.model import (
     Account,
     Address,
-    Person,
     Phone,
     PhoneLink,
     Residence,
+    SeedPerson,
     Transaction,
 )
 
@@ -47,29 +48,31 @@ def upsert_text(table: str, columns: Sequence[str], conflict: Sequence[str]) -> 
 class SqliteBulkWriter:
     """Upserts by business key on the load's connection (its transaction is the caller's)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, cipher: FieldCipher) -> None:
         self._connection = connection
+        self._cipher = cipher
 
-    def _vertices(self, label: VertexLabel, records: Sequence[Any]) -> None:
-        columns = STORED_PROPERTIES[label]
+    def _vertices(self, label: VertexLabel, stored: list[dict[str, Any]]) -> None:
+        if not stored:
+            return
+        columns = tuple(stored[0])
         text = upsert_text(VERTEX_TABLES[label], columns, (label.key,))
-        rows = [tuple(stored_of(record).values()) for record in records]
-        execute_many(self._connection, f"upsert({VERTEX_TABLES[label]})", text, rows)
+        execute_many(self._connection, f"upsert({VERTEX_TABLES[label]})", text, [tuple(row.values()) for row in stored])
 
     def _links(self, table: str, columns: tuple[str, str], rows: list[tuple[str, str]]) -> None:
         execute_many(self._connection, f"upsert({table})", upsert_text(table, columns, columns), rows)
 
-    def put_persons(self, rows: Sequence[Person]) -> None:
-        self._vertices(VertexLabel.PERSON, rows)
+    def put_persons(self, rows: Sequence[SeedPerson]) -> None:
+        self._vertices(VertexLabel.PERSON, [stored_person(row, self._cipher) for row in rows])
 
     def put_accounts(self, rows: Sequence[Account]) -> None:
-        self._vertices(VertexLabel.ACCOUNT, rows)
+        self._vertices(VertexLabel.ACCOUNT, [stored_of(row) for row in rows])
 
     def put_addresses(self, rows: Sequence[Address]) -> None:
-        self._vertices(VertexLabel.ADDRESS, rows)
+        self._vertices(VertexLabel.ADDRESS, [stored_of(row) for row in rows])
 
     def put_phones(self, rows: Sequence[Phone]) -> None:
-        self._vertices(VertexLabel.PHONE, rows)
+        self._vertices(VertexLabel.PHONE, [stored_of(row) for row in rows])
 
     def put_residences(self, rows: Sequence[Residence]) -> None:
         self._links("lives_at", ("person_id", "address_id"), [(r.person_id, r.address_id) for r in rows])
@@ -78,4 +81,4 @@ class SqliteBulkWriter:
         self._links("has_phone", ("person_id", "phone_id"), [(r.person_id, r.phone_id) for r in rows])
 
     def put_transactions(self, rows: Sequence[Transaction]) -> None:
-        self._vertices(VertexLabel.TRANSACTION, rows)
+        self._vertices(VertexLabel.TRANSACTION, [stored_of(row) for row in rows])

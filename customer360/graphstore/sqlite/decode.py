@@ -84,6 +84,10 @@ def _metrics(row: sqlite3.Row) -> MetricsRow:
     )
 
 
+def secrets(rows: Rows) -> dict[str, str]:
+    return {row["person_id"]: row["secret"] for row in rows}
+
+
 def metrics_by_person(rows: Rows) -> dict[str, MetricsRow]:
     return {row["person_id"]: _metrics(row) for row in rows}
 

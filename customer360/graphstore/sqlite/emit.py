@@ -14,7 +14,7 @@ from typing import Any
 
 from customer360.backend_calls import CompiledQuery
 from customer360.graphstore.compiled import Compiled
-from customer360.graphstore.mapping import STORED_PROPERTIES, stored_name
+from customer360.graphstore.mapping import SSN_ENCRYPTED, STORED_PROPERTIES, stored_name
 from customer360.graphstore.plan import (
     Counterparties,
     CounterpartyRow,
@@ -29,6 +29,7 @@ from customer360.graphstore.plan import (
     Page,
     PersonMetrics,
     PersonOrder,
+    PersonSecrets,
     Traverse,
     VertexLabel,
 )
@@ -248,6 +249,16 @@ def person_metrics(step: PersonMetrics) -> Compiled[CompiledQuery, dict[str, Met
         "WHERE s.person_id IN (SELECT value FROM json_each(:keys))"
     )
     return Compiled(CompiledQuery("person_metrics", text, {"keys": keys_param(step.keys)}), decode.metrics_by_person)
+
+
+def person_secrets(step: PersonSecrets) -> Compiled[CompiledQuery, dict[str, str]]:
+    if not step.keys:
+        return Compiled(None, decode.secrets)
+    text = (
+        f"SELECT person_id, {SSN_ENCRYPTED} AS secret FROM person "
+        "WHERE person_id IN (SELECT value FROM json_each(:keys))"
+    )
+    return Compiled(CompiledQuery("person_secrets", text, {"keys": keys_param(step.keys)}), decode.secrets)
 
 
 def person_metrics_page(after: str, limit: int) -> Compiled[CompiledQuery, list[MetricsRow]]:

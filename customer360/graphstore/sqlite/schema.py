@@ -11,7 +11,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from customer360.encryption import FieldCipher
 from customer360.graphstore.plan import EdgeLabel, VertexLabel
+from customer360.model import ssn_last_four
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,8 @@ CREATE TABLE IF NOT EXISTS person (
     first_name TEXT NOT NULL,
     last_name TEXT NOT NULL,
     date_of_birth TEXT NOT NULL,
-    ssn TEXT NOT NULL
+    ssn_last4 TEXT NOT NULL,
+    ssn_encrypted TEXT NOT NULL -- AES-GCM, see customer360/encryption.py; never selected but by PersonSecrets
 );
 CREATE INDEX IF NOT EXISTS person_by_name ON person (last_name, first_name, person_id);
 CREATE TABLE IF NOT EXISTS account (
@@ -125,15 +128,30 @@ LEFT JOIN (SELECT ac.owner_person_id, COUNT(*) AS num_transactions, SUM(x.amount
 """
 
 
-def create(connection: sqlite3.Connection) -> None:
+def create(connection: sqlite3.Connection, cipher: FieldCipher) -> None:
     """Create what is missing and upgrade what an earlier version wrote (idempotent)."""
-    upgrade(connection)
+    upgrade(connection, cipher)
     connection.executescript(SCHEMA)
 
 
-def upgrade(connection: sqlite3.Connection) -> None:
-    """Bring files written by earlier versions up to SCHEMA (columns added since)."""
+def upgrade(connection: sqlite3.Connection, cipher: FieldCipher) -> None:
+    """Bring files written by earlier versions up to SCHEMA: columns added since, and SSNs
+    that earlier versions kept in clear encrypted (then the file is vacuumed, so the clear
+    values do not linger in free pages)."""
     columns = {row[1] for row in connection.execute("PRAGMA table_info(person_summary)")}
     if columns and "segment_tier" not in columns:
         connection.execute("ALTER TABLE person_summary ADD COLUMN segment_tier TEXT")
         connection.execute("ALTER TABLE person_summary ADD COLUMN risk_level TEXT")
+    person = {row[1] for row in connection.execute("PRAGMA table_info(person)")}
+    if "ssn" in person:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ALTER TABLE person ADD COLUMN ssn_last4 TEXT NOT NULL DEFAULT ''")
+        connection.execute("ALTER TABLE person ADD COLUMN ssn_encrypted TEXT NOT NULL DEFAULT ''")
+        rows = connection.execute("SELECT person_id, ssn FROM person").fetchall()
+        connection.executemany(
+            "UPDATE person SET ssn_last4 = ?, ssn_encrypted = ? WHERE person_id = ?",
+            [(ssn_last_four(ssn), cipher.encrypt(ssn, person_id), person_id) for person_id, ssn in rows],
+        )
+        connection.execute("ALTER TABLE person DROP COLUMN ssn")
+        connection.execute("COMMIT")
+        connection.execute("VACUUM")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from customer360.backend_calls import CompiledQuery, recorded_call
+from customer360.encryption import FieldCipher, create_private_file
 from customer360.graphstore.compiled import Compiled, StepsByEmitters
 from customer360.graphstore.insight_cache import (
     bump_data_version,
@@ -36,6 +37,7 @@ from customer360.insights import DEFAULT_RULES, Rules
 Result = TypeVar("Result")
 
 LOOKUP_BATCH = 5000  # keys per existing_keys statement
+KEY_FILE = "customer360.key"  # the data key's default place: beside the database file
 
 
 class SqliteStore(StepsByEmitters[CompiledQuery]):
@@ -45,10 +47,12 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
     steps = emit
     network_steps = network
 
-    def __init__(self, path: Path, rules: Rules = DEFAULT_RULES) -> None:
+    def __init__(self, path: Path, rules: Rules = DEFAULT_RULES, cipher: FieldCipher | None = None) -> None:
         self.path = Path(path)
         self.rules = rules
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Without a configured key, the quick start gets one generated next to the file (0600).
+        self.cipher = cipher or FieldCipher.from_key_file(self.path.with_name(KEY_FILE), create=True)
+        create_private_file(self.path)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -58,7 +62,7 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
     def init_schema(self) -> None:
         """Tables and indexes (idempotent; also upgrades files of earlier versions)."""
         with self._write_connection() as connection:
-            schema.create(connection)
+            schema.create(connection, self.cipher)
 
     # ------------------------------------------------------------ connections
 
@@ -132,7 +136,7 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
         with self._write_connection() as connection:
             connection.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteBulkWriter(connection)
+                yield SqliteBulkWriter(connection, self.cipher)
                 with recorded_call(self.backend, CompiledQuery("refresh_person_summary", schema.REFRESH_SUMMARY)):
                     connection.execute(schema.REFRESH_SUMMARY)
             except BaseException:
