@@ -10,11 +10,15 @@ import argparse
 import asyncio
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import uvicorn
 
 from customer360.app import create_app
+from customer360.auth.api_keys import ApiKeyStore
+from customer360.auth.authenticate import is_loopback
+from customer360.auth.policy import load_policy
 from customer360.config import GraphUrl, Settings
 from customer360.generator import generate_bank
 from customer360.graphstore.backends import open_store
@@ -50,6 +54,14 @@ def _load_demo(store: GraphStore, persons: int) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if settings.local_identity and not is_loopback(settings.host):
+        print(
+            f"c360 serve: refusing to listen on {settings.host}: no authentication is configured, so every "
+            "request would be the local development identity. Listen on 127.0.0.1, or configure identities "
+            "(C360_JWT_JWKS_URL or C360_JWT_KEY_FILE, API keys with C360_AUTH=required): see the README.",
+            file=sys.stderr,
+        )
+        return 2
     store = open_store(settings.graph, settings)
     if settings.graph.scheme == "sqlite" and not args.no_demo and _is_empty(store):
         _load_demo(store, settings.demo_persons)
@@ -104,6 +116,34 @@ def cmd_graph_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    keys = ApiKeyStore(settings.api_keys_path)
+    if args.keys_command == "create":
+        policy = load_policy(settings.policy_file)
+        if args.role not in policy.roles:
+            print(f"c360 keys create: unknown role {args.role!r}; the policy has {', '.join(sorted(policy.roles))}",
+                  file=sys.stderr)
+            return 2
+        info, secret = keys.create(args.name, args.role)
+        print(f"created API key {info.key_id} for {info.name!r} with role {info.role}; it is shown once, keep it now:")
+        print(secret)
+        return 0
+    if args.keys_command == "revoke":
+        if keys.revoke(args.key_id):
+            print(f"revoked API key {args.key_id}")
+            return 0
+        print(f"c360 keys revoke: no active key {args.key_id!r}", file=sys.stderr)
+        return 1
+    print(f"{'id':<14} {'role':<18} {'created (UTC)':<20} {'revoked (UTC)':<20} name")
+    for info in keys.list():
+        created = datetime.fromtimestamp(info.created_at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+        revoked = (datetime.fromtimestamp(info.revoked_at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+                   if info.revoked_at else "-")
+        print(f"{info.key_id:<14} {info.role:<18} {created:<20} {revoked:<20} {info.name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="c360", description="Customer 360 graph service.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -134,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--batch-size", type=int, default=5000, help="rows per write batch (default 5000)")
     load.add_argument("--quiet", action="store_true", help="no progress bars")
     load.set_defaults(run=cmd_load)
+
+    keys = commands.add_parser("keys", help="API keys for integration services (stored hashed)")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    create = keys_commands.add_parser("create", help="create a key with a role; the key is printed once")
+    create.add_argument("--name", required=True, help="who or what uses the key, e.g. onboarding-service")
+    create.add_argument("--role", required=True, help="a role of the policy, e.g. integration")
+    keys_commands.add_parser("list", help="list keys (never their secrets)")
+    revoke = keys_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", help="the id `c360 keys list` shows")
+    keys.set_defaults(run=cmd_keys)
 
     graph = commands.add_parser("graph", help="graph store administration")
     graph_commands = graph.add_subparsers(dest="graph_command", required=True, metavar="ACTION")

@@ -179,7 +179,7 @@ def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
 
 
 def _access_settings(env: Mapping[str, str]) -> dict[str, object]:
-    profile = env.get("C360_PROFILE", "development").strip().lower()
+    profile = (env.get("C360_PROFILE") or "development").strip().lower()
     if profile not in PROFILES:
         raise ValueError(f"C360_PROFILE={profile!r}: expected development or production")
     auth = env.get("C360_AUTH", "").strip().lower()
