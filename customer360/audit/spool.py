@@ -87,11 +87,13 @@ class _Job:
 class AuditSpool:
     """A durable queue of sealed events, owned by one writer id (kept in the file)."""
 
-    def __init__(self, path: Path | str, *, checkpoint_every: int = 1000) -> None:
+    def __init__(self, path: Path | str, *, checkpoint_every: int = 1000, lock_timeout_s: float = 10.0) -> None:
+        """``lock_timeout_s``: how long an append waits for another process holding the file
+        before it fails (and the response is refused rather than held indefinitely)."""
         self.path = Path(path)
         self.checkpoint_every = checkpoint_every
         try:
-            self._db = open_durable(self.path)
+            self._db = open_durable(self.path, lock_timeout_s)
             self._db.executescript(SCHEMA)
             self.writer_id = self._init_meta()
         except (sqlite3.Error, OSError) as error:

@@ -33,11 +33,11 @@ class SqliteAuditSink:
     backend = "audit-sqlite"
     chain_table = "audit_event"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, lock_timeout_s: float = 10.0) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         try:
-            self._db = open_durable(self.path)
+            self._db = open_durable(self.path, lock_timeout_s)
             self._db.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as error:
             raise AuditUnavailable(self.backend, f"{self.path}: {error}") from error
