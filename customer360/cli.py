@@ -199,7 +199,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return 0
     first = report.first
     broken = report.by_writer()
-    print(f"c360 audit verify: {settings.url} was TAMPERED WITH: {len(report.findings)} findings in "
+    print(f"c360 audit verify: {settings.url} was TAMPERED WITH: {len(report.findings)} finding(s) in "
           f"{len(broken)} broken chain(s) ({report.summary()})")
     print(f"first bad event: {first}")
     for writer, findings in broken.items():
