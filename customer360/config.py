@@ -191,6 +191,7 @@ class AuditSettings:
     spool_path: Path = Path(DEFAULT_AUDIT_SPOOL)
     replication: dict[str, str | int] = field(default_factory=lambda: parse_replication("1"))
     ttl_s: int = 0  # 0: events never expire
+    local_dc: str | None = None  # Cassandra data centre to write to (default: the contact point's)
     timeout_s: float = 10.0  # per sink call
     drain_batch: int = 500  # events per sink write
     backoff_initial_s: float = 0.5  # first wait after a failed drain; doubles up to backoff_max_s
@@ -211,6 +212,7 @@ class AuditSettings:
             spool_path=Path(env.get("C360_AUDIT_SPOOL") or DEFAULT_AUDIT_SPOOL),
             replication=parse_replication(env.get("C360_AUDIT_REPLICATION") or "1"),
             ttl_s=ttl,
+            local_dc=env.get("C360_AUDIT_LOCAL_DC") or None,
             timeout_s=_float(env, "C360_AUDIT_TIMEOUT", 10.0, minimum=0.1),
             drain_batch=_int(env, "C360_AUDIT_DRAIN_BATCH", 500, minimum=1),
             backoff_initial_s=initial,

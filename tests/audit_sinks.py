@@ -41,12 +41,19 @@ def cassandra_sink_or_skip(keyspace: str, **options):
     return sink
 
 
-def drop_keyspace(keyspace: str) -> None:
-    """Start a test from an empty record (the driver, outside the audit API)."""
-    from cassandra.cluster import Cluster
+def raw_cluster(url: AuditUrl):
+    """A plain driver connection, outside the audit API (as an insider with CQL access has)."""
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+    from cassandra.policies import RoundRobinPolicy
 
+    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy())
+    return Cluster(list(url.hosts), port=url.port, protocol_version=5, execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+
+
+def drop_keyspace(keyspace: str) -> None:
+    """Start a test from an empty record."""
     url = cassandra_url(keyspace)
-    cluster = Cluster(list(url.hosts), port=url.port)
+    cluster = raw_cluster(url)
     try:
         cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {url.keyspace}", timeout=120)
     finally:

@@ -30,6 +30,6 @@ def open_audit_sink(url: AuditUrl | str, settings: AuditSettings | None = None) 
 
         return CassandraAuditSink(
             list(url.hosts), url.port, url.keyspace, replication=settings.replication, ttl_s=settings.ttl_s,
-            timeout_s=settings.timeout_s,
+            timeout_s=settings.timeout_s, local_dc=settings.local_dc,
         )
     raise ValueError(f"C360_AUDIT: no audit sink for scheme {url.scheme!r}")

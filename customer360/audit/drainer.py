@@ -119,18 +119,23 @@ class Drainer:
         return len(batch.events) or len(batch.checkpoints)
 
     async def drain_until_empty(self, timeout_s: float = 30.0) -> bool:
-        """Seal the open checkpoint and ship everything now (CLI, shutdown, tests).
+        """Seal the open checkpoint and ship everything now, retrying with backoff while the
+        sink refuses, until the spool is empty or ``timeout_s`` has passed (CLI, shutdown, tests).
 
-        True when the spool is empty; False if the sink refused or time ran out (nothing is lost).
+        True when the spool is empty; False when time ran out (nothing is lost: the events stay spooled).
         """
         deadline = time.monotonic() + timeout_s
-        await self.spool.seal_checkpoint()
-        while time.monotonic() < deadline:
+        backoff = self.backoff_initial_s
+        with contextlib.suppress(AuditUnavailable):
+            await self.spool.seal_checkpoint()
+        while (left := deadline - time.monotonic()) > 0:
             try:
-                if await asyncio.wait_for(self.drain_once(), max(0.1, deadline - time.monotonic())) == 0:
+                if await asyncio.wait_for(self.drain_once(), left) == 0:
                     return True
+                backoff = self.backoff_initial_s
             except (AuditUnavailable, asyncio.TimeoutError):
-                return False
+                await asyncio.sleep(max(0.0, min(backoff, deadline - time.monotonic())))
+                backoff = min(backoff * 2, self.backoff_max_s)
         return False
 
     def _failed(self, reason: str) -> None:

@@ -88,7 +88,7 @@ class RecordedLoad:
 
 
 def record_load(settings: AuditSettings, *, files: list[LoadedFile], rows: int, outcome: Outcome,
-                flush_timeout_s: float = 10.0) -> RecordedLoad:
+                flush_timeout_s: float = 5.0) -> RecordedLoad:
     """Spool the load's event (raises AuditUnavailable if it cannot be made durable), then
     try, for a bounded time, to ship the spool to the sink."""
     event = AuditEvent.load(principal=cli_principal(settings), files=files, rows=rows, outcome=outcome)

@@ -19,7 +19,7 @@ from customer360.audit.chain import link_hash
 from customer360.audit.events import AuditEvent, SealedEvent
 from customer360.audit.pipeline import AuditPipeline
 from customer360.config import AuditSettings, AuditUrl
-from tests.audit_sinks import cassandra_sink_or_skip, cassandra_url, drop_keyspace
+from tests.audit_sinks import cassandra_sink_or_skip, cassandra_url, drop_keyspace, raw_cluster
 
 EVENTS = 20
 
@@ -68,9 +68,7 @@ def record(request: pytest.FixtureRequest, tmp_path: Path):
     drop_keyspace(keyspace)
     url = cassandra_url(keyspace)
     sealed = write_record(url, tmp_path / "spool.db")
-    from cassandra.cluster import Cluster
-
-    cluster = Cluster(list(url.hosts), port=url.port)
+    cluster = raw_cluster(url)
     session = cluster.connect(keyspace)
 
     def run_cql(text: str, params: tuple) -> None:
@@ -133,10 +131,8 @@ def test_verify_names_an_altered_copy_in_cassandras_customer_table(tmp_path: Pat
     drop_keyspace(keyspace)
     url = cassandra_url(keyspace)
     sealed = write_record(url, tmp_path / "spool.db")
-    from cassandra.cluster import Cluster
-
     target = sealed[8]
-    cluster = Cluster(list(url.hosts), port=url.port)
+    cluster = raw_cluster(url)
     try:
         cluster.connect(keyspace).execute(
             "UPDATE events_by_customer SET principal = %s WHERE customer_id = %s AND day = %s "

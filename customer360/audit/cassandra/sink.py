@@ -21,7 +21,7 @@ from typing import Any
 
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, ResultSet, Session
-from cassandra.policies import ExponentialReconnectionPolicy
+from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
 from cassandra.query import PreparedStatement
 
 from customer360.audit.cassandra import decode
@@ -35,6 +35,9 @@ from customer360.backend_calls import CompiledQuery, recorded_call
 
 log = logging.getLogger("customer360.audit")
 
+#: Native protocol v5: Cassandra 4.0+ and DataStax HCD 1.x speak it (pinned, so the driver
+#: does not probe newer beta versions and log a downgrade on every connect).
+PROTOCOL_VERSION = 5
 #: Rows per page when scanning (verify).
 SCAN_PAGE = 2000
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
@@ -59,6 +62,7 @@ class CassandraAuditSink:
         ttl_s: int = 0,
         timeout_s: float = 10.0,
         consistency: str = "LOCAL_QUORUM",
+        local_dc: str | None = None,
         create_schema: bool = True,
         max_in_flight: int = 128,
     ) -> None:
@@ -69,6 +73,7 @@ class CassandraAuditSink:
         self.ttl_s = ttl_s
         self.timeout_s = timeout_s
         self.consistency = getattr(ConsistencyLevel, consistency)
+        self.local_dc = local_dc
         self.create_schema = create_schema
         self.max_in_flight = max_in_flight
         self.statements = Statements.for_keyspace(keyspace)
@@ -98,9 +103,13 @@ class CassandraAuditSink:
 
     def _connect(self) -> None:
         """Connect, create the schema, prepare every statement (blocking: runs in a thread)."""
-        profile = ExecutionProfile(consistency_level=self.consistency, request_timeout=self.timeout_s)
+        profile = ExecutionProfile(
+            load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=self.local_dc)),
+            consistency_level=self.consistency, request_timeout=self.timeout_s,
+        )
         cluster = Cluster(
-            self.hosts, port=self.port, execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+            self.hosts, port=self.port, protocol_version=PROTOCOL_VERSION,
+            execution_profiles={EXEC_PROFILE_DEFAULT: profile},
             reconnection_policy=ExponentialReconnectionPolicy(0.5, 10.0, max_attempts=None),
             connect_timeout=min(5.0, self.timeout_s), control_connection_timeout=min(5.0, self.timeout_s),
         )
