@@ -21,6 +21,8 @@ from customer360.audit.cassandra.schema import BUCKET_SIZE, CHECKPOINT_COLUMNS, 
 from customer360.audit.events import Checkpoint, SealedEvent, epoch_millis
 from customer360.audit.paging import PageRequest
 
+#: Cassandra refuses a TTL above 20 years.
+MAX_TTL_S = 630_720_000
 _MIN_UUID = uuid.UUID(int=0)
 _MAX_UUID = uuid.UUID(int=(1 << 128) - 1)
 #: The first and last instants a window may name when open-ended (CQL timestamps are 64-bit ms).
@@ -114,24 +116,44 @@ def write_timestamp(sealed: SealedEvent) -> int:
     return epoch_millis(sealed.event.occurred_at) * 1000
 
 
-def event_writes(sealed: SealedEvent, ttl_s: int) -> Iterator[tuple[str, tuple]]:
-    """(statement name, bound values) for every row one event is written to."""
+def day_ttl(ttl_s: int) -> int:
+    """A day row must outlive every event of its day, or those events drop out of the index early."""
+    return 0 if ttl_s == 0 else min(ttl_s + 86_400, MAX_TTL_S)
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One row to write: rows of the same statement and partition may share one batch."""
+
+    statement: str
+    partition: tuple
+    values: tuple
+
+
+#: Statements that write a (key, day) index row: many events share one, so they are deduplicated.
+DAY_STATEMENTS = frozenset({"insert_customer_day", "insert_principal_day"})
+
+
+def event_writes(sealed: SealedEvent, ttl_s: int) -> Iterator[Write]:
+    """Every row one event is written to."""
+    e = sealed.event
     values = event_values(sealed)
     stamp = write_timestamp(sealed)
-    day = day_of(sealed.event.occurred_at)
-    yield "insert_by_writer", (bucket_of(sealed.seq), *values, ttl_s, stamp)
-    yield "insert_by_principal", (day, *values, ttl_s, stamp)
-    yield "insert_principal_day", (sealed.event.principal, day, ttl_s, stamp)
-    if sealed.event.customer_id:
-        yield "insert_by_customer", (day, *values, ttl_s, stamp)
-        yield "insert_customer_day", (sealed.event.customer_id, day, ttl_s, stamp)
+    day = day_of(e.occurred_at)
+    yield Write("insert_by_writer", (sealed.writer_id, bucket_of(sealed.seq)),
+                (bucket_of(sealed.seq), *values, ttl_s, stamp))
+    yield Write("insert_by_principal", (e.principal, day), (day, *values, ttl_s, stamp))
+    yield Write("insert_principal_day", (e.principal,), (e.principal, day, day_ttl(ttl_s), stamp))
+    if e.customer_id:
+        yield Write("insert_by_customer", (e.customer_id, day), (day, *values, ttl_s, stamp))
+        yield Write("insert_customer_day", (e.customer_id,), (e.customer_id, day, day_ttl(ttl_s), stamp))
 
 
-def checkpoint_write(c: Checkpoint) -> tuple[str, tuple]:
-    return "insert_checkpoint", (
+def checkpoint_write(c: Checkpoint) -> Write:
+    return Write("insert_checkpoint", (c.writer_id,), (
         c.writer_id, c.first_seq, c.last_seq, c.merkle_root, c.head_hash, epoch_millis(c.first_at),
         epoch_millis(c.last_at), epoch_millis(c.created_at), epoch_millis(c.created_at) * 1000,
-    )
+    ))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,16 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, ResultSet, Session
 from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, TokenAwarePolicy
-from cassandra.query import PreparedStatement
+from cassandra.query import BatchStatement, BatchType, PreparedStatement, Statement
 
 from customer360.audit.cassandra import decode
-from customer360.audit.cassandra.emit import Statements, Window, checkpoint_write, event_writes
+from customer360.audit.cassandra.emit import DAY_STATEMENTS, Statements, Window, checkpoint_write, event_writes
 from customer360.audit.cassandra.futures import result_of
 from customer360.audit.cassandra.schema import COPY_TABLES, ddl
 from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent
@@ -38,6 +39,10 @@ log = logging.getLogger("customer360.audit")
 #: Native protocol v5: Cassandra 4.0+ and DataStax HCD 1.x speak it (pinned, so the driver
 #: does not probe newer beta versions and log a downgrade on every connect).
 PROTOCOL_VERSION = 5
+#: Rows of one partition per unlogged batch (about 100 KB at 1 KB a row).
+MAX_BATCH_ROWS = 100
+#: (key, day) index rows this process knows it wrote; a later event of the same day skips them.
+DAYS_REMEMBERED = 100_000
 #: Rows per page when scanning (verify).
 SCAN_PAGE = 2000
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
@@ -82,6 +87,7 @@ class CassandraAuditSink:
         self._session: Session | None = None
         self._prepared: dict[str, PreparedStatement] = {}
         self._connecting = threading.Lock()  # a thread lock: the sink may outlive one event loop
+        self._days_written: OrderedDict[tuple, None] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"CassandraAuditSink({','.join(self.hosts)}:{self.port}/{self.keyspace})"
@@ -163,29 +169,66 @@ class CassandraAuditSink:
 
     # -------------------------------------------------------------- writing
 
-    async def write(self, events: Sequence[SealedEvent], checkpoints: Sequence[Checkpoint] = ()) -> None:
-        """Every row of every event, at most ``max_in_flight`` statements at once.
+    async def _write(self, name: str, rows: list[tuple]) -> None:
+        """Rows of one statement and ONE partition: a single statement, or an unlogged batch
+        (applied as one mutation; single-partition batches are exempt from the batch size limits)."""
+        session = await self._ready()
+        with recorded_call(self.backend, CompiledQuery(name, self._texts[name], tuple(rows))) as record:
+            try:
+                if len(rows) == 1:
+                    statement: Statement = self._prepared[name].bind(rows[0])
+                else:
+                    statement = BatchStatement(batch_type=BatchType.UNLOGGED)
+                    for values in rows:
+                        statement.add(self._prepared[name], values)
+                await result_of(session.execute_async(statement, timeout=self.timeout_s))
+            except Exception as error:
+                raise AuditUnavailable(self.backend, f"{name}: {_reason(error)}") from error
+            record.rows = len(rows)
 
-        Raises :class:`AuditUnavailable` if any statement failed; the caller writes the whole
+    async def write(self, events: Sequence[SealedEvent], checkpoints: Sequence[Checkpoint] = ()) -> None:
+        """Every row of every event: rows sharing a partition go in one request, day index rows
+        once per batch (and once per process), at most ``max_in_flight`` requests at a time.
+
+        Raises :class:`AuditUnavailable` if any request failed; the caller writes the whole
         batch again later, which rewrites the rows that did land with no effect.
         """
-        writes = [w for sealed in events for w in event_writes(sealed, self.ttl_s)]
-        writes += [checkpoint_write(c) for c in checkpoints]
-        if not writes:
+        groups: dict[tuple[str, tuple], list[tuple]] = {}
+        for write in [w for sealed in events for w in event_writes(sealed, self.ttl_s)] + \
+                [checkpoint_write(c) for c in checkpoints]:
+            if write.statement in DAY_STATEMENTS:
+                if (write.statement, write.values[:2]) in self._days_written:
+                    continue
+                key = (write.statement, write.values[:2])
+                if key in groups:
+                    continue
+                groups[key] = [write.values]
+                continue
+            groups.setdefault((write.statement, write.partition), []).append(write.values)
+        if not groups:
             return
         await self._ready()
         gate = asyncio.Semaphore(self.max_in_flight)
 
-        async def one(name: str, params: tuple) -> None:
+        async def one(name: str, rows: list[tuple]) -> None:
             async with gate:
-                await self._execute(name, params)
+                await self._write(name, rows)
+            if name in DAY_STATEMENTS:
+                self._remember_day((name, rows[0][:2]))
 
-        outcomes = await asyncio.gather(*(one(name, params) for name, params in writes), return_exceptions=True)
+        requests = [(name, rows[i:i + MAX_BATCH_ROWS]) for (name, _), rows in groups.items()
+                    for i in range(0, len(rows), MAX_BATCH_ROWS)]
+        outcomes = await asyncio.gather(*(one(name, rows) for name, rows in requests), return_exceptions=True)
         failed = [o for o in outcomes if isinstance(o, BaseException)]
         if failed:
             first = failed[0]
             reason = first.reason if isinstance(first, AuditUnavailable) else _reason(first)
-            raise AuditUnavailable(self.backend, f"{len(failed)} of {len(writes)} writes failed, e.g. {reason}")
+            raise AuditUnavailable(self.backend, f"{len(failed)} of {len(requests)} writes failed, e.g. {reason}")
+
+    def _remember_day(self, key: tuple) -> None:
+        self._days_written[key] = None
+        if len(self._days_written) > DAYS_REMEMBERED:
+            self._days_written.popitem(last=False)
 
     # -------------------------------------------------------------- reading the trail
 
