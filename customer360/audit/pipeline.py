@@ -3,7 +3,8 @@
 The GraphQL layer needs three things from the audit record and gets them here:
 
 * at start, :meth:`AuditPipeline.open` then :meth:`~AuditPipeline.start` (in the lifespan);
-* per response, ``await pipeline.record(event)`` BEFORE the response leaves; it raises
+* per response, ``await pipeline.record_many(events)`` (one event per customer; or
+  ``record(event)``) BEFORE the response leaves; it raises
   :class:`~customer360.audit.protocol.AuditUnavailable` when the event could not be made
   durable, and then the personal data must not be returned;
 * for ``/metrics`` and ``/readyz``: :meth:`~AuditPipeline.metric_samples` and
@@ -65,6 +66,12 @@ class AuditPipeline:
     async def record(self, event: AuditEvent) -> SealedEvent:
         """Append ``event`` durably and wake the drainer. Raises AuditUnavailable."""
         sealed = await self.spool.append(event)
+        self.drainer.wake()
+        return sealed
+
+    async def record_many(self, events: list[AuditEvent]) -> list[SealedEvent]:
+        """All events of one response (one per customer) in one commit. Raises AuditUnavailable."""
+        sealed = await self.spool.append_many(events)
         self.drainer.wake()
         return sealed
 

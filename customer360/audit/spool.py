@@ -81,7 +81,7 @@ class SpoolBatch:
 class _Job:
     run: Callable[[sqlite3.Connection], Any]
     future: concurrent.futures.Future
-    event: AuditEvent | None = None  # set for appends, which are committed in groups
+    events: list[AuditEvent] | None = None  # set for appends, which are committed in groups
 
 
 class AuditSpool:
@@ -114,11 +114,18 @@ class AuditSpool:
 
         Raises :class:`AuditUnavailable` when it could not be committed.
         """
-        return await asyncio.wrap_future(self._submit(_Job(self._never, concurrent.futures.Future(), event)))
+        return (await self.append_many([event]))[0]
+
+    async def append_many(self, events: list[AuditEvent]) -> list[SealedEvent]:
+        """:meth:`append` for all events of one response (one per customer): committed
+        together, in order, and awaited once."""
+        if not events:
+            return []
+        return await asyncio.wrap_future(self._submit(_Job(self._never, concurrent.futures.Future(), list(events))))
 
     def append_sync(self, event: AuditEvent, timeout_s: float = 60.0) -> SealedEvent:
         """:meth:`append` for code without an event loop (the CLI)."""
-        return self._submit(_Job(self._never, concurrent.futures.Future(), event)).result(timeout_s)
+        return self._submit(_Job(self._never, concurrent.futures.Future(), [event])).result(timeout_s)[0]
 
     async def peek(self, limit: int) -> SpoolBatch:
         """The oldest ``limit`` events and the pending checkpoints, left in place."""
@@ -184,16 +191,16 @@ class AuditSpool:
             carried = None
             if job is None:
                 return
-            if job.event is None:
+            if job.events is None:
                 self._run_one(job)
                 continue
             group = [job]
-            while len(group) < GROUP_COMMIT_MAX:
+            while sum(len(j.events or ()) for j in group) < GROUP_COMMIT_MAX:
                 try:
                     follower = self._jobs.get_nowait()
                 except queue.Empty:
                     break
-                if follower is None or follower.event is None:
+                if follower is None or follower.events is None:
                     carried = follower
                     break
                 group.append(follower)
@@ -218,28 +225,31 @@ class AuditSpool:
         try:
             db.execute("BEGIN IMMEDIATE")
             seq, head = self._head(db)
-            results: list[SealedEvent] = []
+            results: list[list[SealedEvent]] = []
             added = 0
             now = time.time()
             for job in group:
-                assert job.event is not None
-                existing = db.execute("SELECT body FROM events WHERE event_id = ?", (str(job.event.event_id),)).fetchone()
-                if existing is not None:  # the same event appended twice: one link, not two
-                    results.append(SealedEvent.from_dict(json.loads(existing[0])))
-                    continue
-                seq += 1
-                sealed = seal(job.event, self.writer_id, seq, head)
-                head = sealed.hash
-                db.execute(
-                    "INSERT INTO events (seq, event_id, body, spooled_at) VALUES (?, ?, ?, ?)",
-                    (seq, str(job.event.event_id), json.dumps(sealed.to_dict()), now),
-                )
-                db.execute(
-                    "INSERT INTO leaves (seq, hash, occurred_ms, spooled_at) VALUES (?, ?, ?, ?)",
-                    (seq, sealed.hash, epoch_millis(job.event.occurred_at), now),
-                )
-                results.append(sealed)
-                added += 1
+                assert job.events is not None
+                sealed_events: list[SealedEvent] = []
+                for event in job.events:
+                    sealed = seal(event, self.writer_id, seq + 1, head)
+                    inserted = db.execute(
+                        "INSERT INTO events (seq, event_id, body, spooled_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (event_id) DO NOTHING",
+                        (sealed.seq, str(event.event_id), json.dumps(sealed.to_dict()), now),
+                    ).rowcount
+                    if not inserted:  # the same event appended twice: one link, not two
+                        existing = db.execute("SELECT body FROM events WHERE event_id = ?", (str(event.event_id),))
+                        sealed_events.append(SealedEvent.from_dict(json.loads(existing.fetchone()[0])))
+                        continue
+                    seq, head = sealed.seq, sealed.hash
+                    db.execute(
+                        "INSERT INTO leaves (seq, hash, occurred_ms, spooled_at) VALUES (?, ?, ?, ?)",
+                        (seq, sealed.hash, epoch_millis(event.occurred_at), now),
+                    )
+                    sealed_events.append(sealed)
+                    added += 1
+                results.append(sealed_events)
             self._set_meta(db, head_seq=str(seq), head_hash=head, depth=str(int(self._meta(db, "depth")) + added))
             made = self._checkpoint_full_runs(db)
             db.execute("COMMIT")
@@ -254,8 +264,8 @@ class AuditSpool:
         for checkpoint in made:
             _log_checkpoint(checkpoint)
         self._refresh_stats_quietly()
-        for job, sealed in zip(group, results):
-            job.future.set_result(sealed)
+        for job, sealed_events in zip(group, results):
+            job.future.set_result(sealed_events)
 
     # -------------------------------------------------------------- SQL (on the spool's thread)
 

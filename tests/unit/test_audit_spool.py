@@ -51,6 +51,15 @@ async def test_concurrent_appends_form_one_gapless_chain(spool: AuditSpool):
     assert spool.depth == 60
 
 
+async def test_the_events_of_one_response_are_committed_together_in_order(spool: AuditSpool):
+    events = [a_read(i) for i in range(100)]
+    first, many = await asyncio.gather(spool.append(a_read(999)), spool.append_many(events))
+    assert [e.event for e in many] == events
+    seqs = [e.seq for e in many]
+    assert seqs == list(range(seqs[0], seqs[0] + 100))
+    assert_chain(sorted([first, *many], key=lambda e: e.seq))
+
+
 async def test_appended_events_survive_closing_and_the_chain_continues(tmp_path: Path):
     first = AuditSpool(tmp_path / "spool.db")
     before = [await first.append(a_read(i)) for i in range(3)]
