@@ -89,6 +89,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from customer360.graphstore.bulk_load import LoadRejected, load_bank
 
     settings = _settings(args)
+    audit_settings = _audit_settings()  # a bad C360_AUDIT stops the load before it starts
     audited_files = _audit_files(args)
     store = open_store(settings.graph, settings)
     try:
@@ -100,14 +101,15 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
     except LoadRejected as error:
         print(f"c360 load: {error}", file=sys.stderr)
-        _audit_load(audited_files, rows=0, outcome="refused")
+        _audit_load(audit_settings, audited_files, rows=0, outcome="refused")
         return 1
     finally:
         store.close()
     print(f"c360 load: {report} into {settings.graph}")
     for problem in report.skipped:
         print(f"  skipped: {problem}", file=sys.stderr)
-    return _audit_load(audited_files, rows=report.written, outcome="partial" if report.skipped else "complete")
+    return _audit_load(audit_settings, audited_files, rows=report.written,
+                       outcome="partial" if report.skipped else "complete")
 
 
 def cmd_graph_init(args: argparse.Namespace) -> int:
@@ -144,13 +146,12 @@ def _audit_files(args: argparse.Namespace) -> list:
     return describe_files(Path(args.dir))
 
 
-def _audit_load(files: list, rows: int, outcome: str) -> int:
+def _audit_load(settings: "AuditSettings", files: list, rows: int, outcome: str) -> int:
     """Record a load (who, which files, how many rows); exit code 3 if it could not be recorded."""
     from customer360.audit.events import Outcome
     from customer360.audit.load_event import record_load
     from customer360.audit.protocol import AuditUnavailable
 
-    settings = _audit_settings()
     try:
         recorded = record_load(settings, files=files, rows=rows, outcome=Outcome(outcome))
     except AuditUnavailable as error:

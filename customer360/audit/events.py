@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
@@ -249,7 +249,7 @@ class SealedEvent:
     writer_id: str
     seq: int
     prev_hash: str
-    hash: str = field(default="")
+    hash: str
 
     def to_dict(self) -> dict[str, Any]:
         return {"writer_id": self.writer_id, "seq": self.seq, "prev_hash": self.prev_hash, "hash": self.hash,

@@ -79,9 +79,12 @@ class SpoolBatch:
 
 @dataclass(slots=True)
 class _Job:
-    run: Callable[[sqlite3.Connection], Any]
+    """Work for the spool's thread: SQL to ``run``, or ``events`` to append (appends are
+    committed in groups); the outcome goes to ``future``."""
+
     future: concurrent.futures.Future
-    events: list[AuditEvent] | None = None  # set for appends, which are committed in groups
+    run: Callable[[sqlite3.Connection], Any] | None = None
+    events: list[AuditEvent] | None = None
 
 
 class AuditSpool:
@@ -121,11 +124,11 @@ class AuditSpool:
         together, in order, and awaited once."""
         if not events:
             return []
-        return await asyncio.wrap_future(self._submit(_Job(self._never, concurrent.futures.Future(), list(events))))
+        return await asyncio.wrap_future(self._submit(_Job(concurrent.futures.Future(), events=list(events))))
 
     def append_sync(self, event: AuditEvent, timeout_s: float = 60.0) -> SealedEvent:
         """:meth:`append` for code without an event loop (the CLI)."""
-        return self._submit(_Job(self._never, concurrent.futures.Future(), [event])).result(timeout_s)[0]
+        return self._submit(_Job(concurrent.futures.Future(), events=[event])).result(timeout_s)[0]
 
     async def peek(self, limit: int) -> SpoolBatch:
         """The oldest ``limit`` events and the pending checkpoints, left in place."""
@@ -141,7 +144,7 @@ class AuditSpool:
         return await self._call(lambda db: self._checkpoint_if_due(db, older_than_s))
 
     def seal_checkpoint_sync(self) -> Checkpoint | None:
-        return self._submit(_Job(lambda db: self._checkpoint_if_due(db, 0.0), concurrent.futures.Future())).result(60)
+        return self._submit(_Job(concurrent.futures.Future(), run=lambda db: self._checkpoint_if_due(db, 0.0))).result(60)
 
     @property
     def depth(self) -> int:
@@ -178,11 +181,7 @@ class AuditSpool:
         return job.future
 
     async def _call(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
-        return await asyncio.wrap_future(self._submit(_Job(run, concurrent.futures.Future())))
-
-    @staticmethod
-    def _never(db: sqlite3.Connection) -> None:  # appends are run by _append_group
-        raise AssertionError("append jobs are grouped")
+        return await asyncio.wrap_future(self._submit(_Job(concurrent.futures.Future(), run=run)))
 
     def _serve(self) -> None:
         carried: _Job | None = None
@@ -207,6 +206,7 @@ class AuditSpool:
             self._append_group(group)
 
     def _run_one(self, job: _Job) -> None:
+        assert job.run is not None
         try:
             result = job.run(self._db)
         except BaseException as error:  # noqa: BLE001 - handed to the waiting caller

@@ -134,5 +134,9 @@ def test_a_record_that_cannot_be_reached_or_named_is_explained(tmp_path: Path):
     bad = c360("audit", "export", "--customer", "P1", env={"C360_AUDIT": "postgres://db"})
     assert bad.returncode == 2
     assert "expected sqlite:///path/to/audit.db or cassandra://host:9042/keyspace" in bad.stderr
+    graph = tmp_path / "never.db"
+    no_load = c360("load", str(tmp_path), "--graph", f"sqlite:///{graph}", env={"C360_AUDIT": "postgres://db"})
+    assert no_load.returncode == 2 and "C360_AUDIT='postgres://db'" in no_load.stderr
+    assert not graph.exists()  # refused before anything was loaded
     bad_date = c360("audit", "export", "--customer", "P1", "--since", "last tuesday")
     assert bad_date.returncode == 2 and "is not a date" in bad_date.stderr
