@@ -1,4 +1,4 @@
-"""``c360``: serve the GraphQL API, generate a synthetic bank, load seed CSV files.
+"""``c360``: serve the GraphQL API, generate a synthetic bank, load seed CSV files, audit.
 
 Every command reads the same settings (``C360_GRAPH`` and friends, see ``config.py``); a
 flag given on the command line wins over the environment.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -25,6 +27,12 @@ from customer360.graphstore.backends import open_store
 from customer360.graphstore.plan import FindPersons
 from customer360.graphstore.protocol import GraphStore
 from customer360.ingest.load import LoadRejected, load_bank
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from customer360.audit.verify import VerifyReport
+    from customer360.config import AuditSettings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -87,6 +95,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    audit_settings = _audit_settings()  # a bad C360_AUDIT stops the load before it starts
+    audited_files = _audit_files(args)
     store = open_store(settings.graph, settings)
     try:
         store.init_schema()
@@ -96,13 +106,15 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
     except LoadRejected as error:
         print(f"c360 load: {error}", file=sys.stderr)
+        _audit_load(audit_settings, audited_files, rows=0, outcome="refused")
         return 1
     finally:
         store.close()
     print(f"c360 load: {report} into {settings.graph}")
     for problem in report.skipped:
         print(f"  skipped: {problem}", file=sys.stderr)
-    return 0
+    return _audit_load(audit_settings, audited_files, rows=report.written,
+                       outcome="partial" if report.skipped else "complete")
 
 
 def cmd_graph_init(args: argparse.Namespace) -> int:
@@ -142,6 +154,174 @@ def cmd_keys(args: argparse.Namespace) -> int:
                    if info.revoked_at else "-")
         print(f"{info.key_id:<14} {info.role:<18} {created:<20} {revoked:<20} {info.name}")
     return 0
+
+
+# ------------------------------------------------------------------ audit (issue 9)
+
+
+def _audit_settings(args: argparse.Namespace | None = None) -> "AuditSettings":
+    from customer360.config import AuditSettings, AuditUrl
+
+    audit = getattr(args, "audit", None)
+    spool = getattr(args, "spool", None)
+    return AuditSettings.from_env().with_overrides(
+        url=AuditUrl.parse(audit) if audit else None, spool_path=Path(spool) if spool else None,
+    )
+
+
+def _audit_files(args: argparse.Namespace) -> list:
+    """The load's input files with their SHA-256, read before the load reads them."""
+    from customer360.audit.load_event import describe_files
+
+    return describe_files(Path(args.dir))
+
+
+def _audit_load(settings: "AuditSettings", files: list, rows: int, outcome: str) -> int:
+    """Record a load (who, which files, how many rows); exit code 3 if it could not be recorded."""
+    from customer360.audit.events import Outcome
+    from customer360.audit.load_event import record_load
+    from customer360.audit.protocol import AuditUnavailable
+
+    try:
+        recorded = record_load(settings, files=files, rows=rows, outcome=Outcome(outcome))
+    except AuditUnavailable as error:
+        print(f"c360 load: the load could not be put on the audit record: {error}", file=sys.stderr)
+        return 3
+    where = settings.url if recorded.shipped else f"the spool {settings.spool_path} (the sink is not answering)"
+    print(f"c360 load: audit event {recorded.sealed.event.event_id} recorded in {where}", file=sys.stderr)
+    return 1 if outcome == "refused" else 0
+
+
+def _when(text: str) -> "datetime":
+    """``2025-06-01`` or an ISO date-time; without a timezone, UTC."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (2025-06-01) or date-time (2025-06-01T09:30:00Z)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from customer360.audit import open_audit_sink
+    from customer360.audit.protocol import AuditUnavailable
+    from customer360.audit.verify import verify
+
+    settings = _audit_settings(args)
+
+    async def run() -> "VerifyReport":
+        sink = open_audit_sink(settings.url, settings)
+        try:
+            return await verify(sink, writers=args.writer or None, ttl_s=settings.ttl_s)
+        finally:
+            await sink.close()
+
+    try:
+        report = asyncio.run(run())
+    except AuditUnavailable as error:
+        print(f"c360 audit verify: could not read the record: {error}", file=sys.stderr)
+        return 2
+    if report.ok:
+        tail = f"; {report.unchecked_tail:,} events after the last checkpoints rest on chain links only" \
+            if report.unchecked_tail else ""
+        expired = f"; {report.expired:,} rows expired by TTL" if report.expired else ""
+        print(f"c360 audit verify: {settings.url} is intact: {report.summary()}{tail}{expired}")
+        return 0
+    first = report.first
+    broken = report.by_writer()
+    print(f"c360 audit verify: {settings.url} was TAMPERED WITH: {len(report.findings)} finding(s) in "
+          f"{len(broken)} broken chain(s) ({report.summary()})")
+    print(f"first bad event: {first}")
+    for writer, findings in broken.items():
+        print(f"chain of writer {writer}: first bad at seq {findings[0].seq}")
+        for finding in findings[: args.max_findings]:
+            print(f"  {finding}")
+        if len(findings) > args.max_findings:
+            print(f"  ... and {len(findings) - args.max_findings} more")
+    return 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from customer360.audit import open_audit_sink
+    from customer360.audit.export import export_customer
+    from customer360.audit.protocol import AuditUnavailable
+
+    settings = _audit_settings(args)
+
+    async def run(out) -> int:
+        sink = open_audit_sink(settings.url, settings)
+        try:
+            return await export_customer(sink, args.customer, out, fmt=args.format, since=args.since,
+                                         until=args.until, progress=not args.quiet)
+        finally:
+            await sink.close()
+
+    try:
+        if args.out:
+            target = Path(args.out)
+            with target.open("w", encoding="utf-8", newline="") as out:
+                os.chmod(target, 0o600)  # the export is personal data about the customer
+                count = asyncio.run(run(out))
+        else:
+            count = asyncio.run(run(sys.stdout))
+    except AuditUnavailable as error:
+        print(f"c360 audit export: could not read the record: {error}", file=sys.stderr)
+        return 2
+    print(f"c360 audit export: {count:,} events about {args.customer} written to {args.out or 'stdout'}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_audit_drain(args: argparse.Namespace) -> int:
+    from customer360.audit.pipeline import AuditPipeline
+
+    settings = _audit_settings(args)
+    pipeline = AuditPipeline.open(settings)
+
+    async def run() -> bool:
+        try:
+            return await pipeline.flush(args.timeout)
+        finally:
+            await pipeline.aclose(flush_timeout_s=0)
+
+    emptied = asyncio.run(run())
+    left = pipeline.spool.depth
+    if emptied:
+        print(f"c360 audit drain: the spool {settings.spool_path} is empty; everything is in {settings.url}")
+        return 0
+    print(f"c360 audit drain: {left:,} events still spooled in {settings.spool_path}: "
+          f"{pipeline.drainer.last_error or 'time ran out'}", file=sys.stderr)
+    return 1
+
+
+def _add_audit_commands(commands: "argparse._SubParsersAction") -> None:
+    audit_help = "the audit record: sqlite:///path/audit.db or cassandra://host:9042/keyspace (default: $C360_AUDIT or sqlite:///data/audit.db)"
+    audit = commands.add_parser("audit", help="verify or export the audit record of who read whose data")
+    actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+
+    check = actions.add_parser("verify", help="recompute hash chains and checkpoints; exit 1 naming the first tampered event")
+    check.add_argument("--audit", help=audit_help)
+    check.add_argument("--writer", action="append", help="check only this writer id (repeatable)")
+    check.add_argument("--max-findings", type=int, default=50, help="findings listed per broken chain (default 50)")
+    check.set_defaults(run=cmd_audit_verify)
+
+    export = actions.add_parser("export", help="every event about one customer (data-subject access request)")
+    export.add_argument("--customer", required=True, help="the customer id, e.g. P0000001")
+    export.add_argument("--since", type=_when, help="from this UTC date or date-time (inclusive)")
+    export.add_argument("--until", type=_when, help="up to this UTC date or date-time (exclusive)")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="jsonl (default) or csv")
+    export.add_argument("--out", help="write to this file (mode 0600) instead of stdout")
+    export.add_argument("--audit", help=audit_help)
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.set_defaults(run=cmd_audit_export)
+
+    drain = actions.add_parser("drain", help="ship the local spool to the sink now (e.g. after a crash)")
+    drain.add_argument("--audit", help=audit_help)
+    drain.add_argument("--spool", help="the spool file (default: $C360_AUDIT_SPOOL or data/audit-spool.db)")
+    drain.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds (default 60)")
+    drain.set_defaults(run=cmd_audit_drain)
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     init = graph_commands.add_parser("init", help="create the store's schema (JanusGraph: labels, keys, unique indexes)")
     init.add_argument("--graph", help=graph_help)
     init.set_defaults(run=cmd_graph_init)
+
+    _add_audit_commands(commands)
     return parser
 
 

@@ -7,6 +7,7 @@ Every setting has a default that works on a fresh machine: the graph is an SQLit
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -198,3 +199,129 @@ def _access_settings(env: Mapping[str, str]) -> dict[str, object]:
         "graphiql_enabled": _flag(env, "C360_GRAPHIQL"),
         "get_queries_enabled": _flag(env, "C360_GET_QUERIES"),
     }
+
+# ---------------------------------------------------------------------------------------
+# Audit record (issue 9): where the record goes, the local spool, and how it is drained.
+# Kept apart from ``Settings`` so the audit pieces read only what they need:
+# ``AuditSettings.from_env()``.
+# ---------------------------------------------------------------------------------------
+
+DEFAULT_AUDIT = "sqlite:///data/audit.db"
+DEFAULT_AUDIT_SPOOL = "data/audit-spool.db"
+_CQL_NAME = re.compile(r"[a-z][a-z0-9_]{0,47}")
+_DC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: Cassandra refuses a TTL above 20 years.
+MAX_AUDIT_TTL_S = 630_720_000
+
+
+@dataclass(frozen=True, slots=True)
+class AuditUrl:
+    """``sqlite:///path/audit.db`` or ``cassandra://host[,host2]:9042/keyspace``."""
+
+    scheme: str
+    path: Path | None = None
+    hosts: tuple[str, ...] = ("127.0.0.1",)
+    port: int = 9042
+    keyspace: str = "c360_audit"
+
+    @classmethod
+    def parse(cls, text: str) -> "AuditUrl":
+        if text.startswith("sqlite:///"):
+            raw = text[len("sqlite:///"):]
+            if not raw:
+                raise ValueError(f"C360_AUDIT={text!r}: no database file after sqlite:///")
+            return cls("sqlite", path=Path(raw))
+        parts = urlsplit(text)
+        if parts.scheme == "cassandra":
+            hosts_part, _, port_part = parts.netloc.rpartition(":") if ":" in parts.netloc else (parts.netloc, "", "")
+            keyspace = parts.path.strip("/") or "c360_audit"
+            if not _CQL_NAME.fullmatch(keyspace):
+                raise ValueError(
+                    f"C360_AUDIT={text!r}: keyspace {keyspace!r} must be lower-case letters, digits and _ (at most 48)"
+                )
+            hosts = tuple(h for h in hosts_part.split(",") if h) or ("127.0.0.1",)
+            try:
+                port = int(port_part) if port_part else 9042
+            except ValueError:
+                raise ValueError(f"C360_AUDIT={text!r}: port {port_part!r} is not a number") from None
+            return cls("cassandra", hosts=hosts, port=port, keyspace=keyspace)
+        raise ValueError(
+            f"C360_AUDIT={text!r}: expected sqlite:///path/to/audit.db or cassandra://host:9042/keyspace"
+        )
+
+    def __str__(self) -> str:
+        if self.scheme == "sqlite":
+            return f"sqlite:///{self.path}"
+        return f"cassandra://{','.join(self.hosts)}:{self.port}/{self.keyspace}"
+
+
+def parse_replication(text: str) -> dict[str, str | int]:
+    """``C360_AUDIT_REPLICATION``: ``3`` (SimpleStrategy, that many copies) or
+    ``dc1=3,dc2=3`` (NetworkTopologyStrategy per data centre), as a CQL replication map."""
+    text = text.strip()
+    if text.isdigit() and int(text) >= 1:
+        return {"class": "SimpleStrategy", "replication_factor": int(text)}
+    replication: dict[str, str | int] = {"class": "NetworkTopologyStrategy"}
+    for part in text.split(","):
+        dc, _, factor = part.strip().partition("=")
+        if not _DC_NAME.fullmatch(dc) or not factor.isdigit() or int(factor) < 1:
+            raise ValueError(
+                f"C360_AUDIT_REPLICATION={text!r}: expected a number of copies (e.g. 3) or dc=copies,... (e.g. dc1=3,dc2=3)"
+            )
+        replication[dc] = int(factor)
+    return replication
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a number") from None
+    if not value >= minimum:
+        raise ValueError(f"{name}={raw!r}: expected a number of at least {minimum:g}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    url: AuditUrl = field(default_factory=lambda: AuditUrl.parse(DEFAULT_AUDIT))
+    spool_path: Path = Path(DEFAULT_AUDIT_SPOOL)
+    replication: dict[str, str | int] = field(default_factory=lambda: parse_replication("1"))
+    ttl_s: int = 0  # 0: events never expire
+    local_dc: str | None = None  # Cassandra data centre to write to (default: the contact point's)
+    timeout_s: float = 10.0  # per sink call
+    drain_batch: int = 500  # events per sink write
+    backoff_initial_s: float = 0.5  # first wait after a failed drain; doubles up to backoff_max_s
+    backoff_max_s: float = 30.0
+    checkpoint_every: int = 1000  # events per checkpoint at most ...
+    checkpoint_interval_s: float = 60.0  # ... and at least one per interval while events arrive
+    principal: str | None = None  # who `c360 load` is recorded as (default: the OS user)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "AuditSettings":
+        env = os.environ if env is None else env
+        ttl = _int(env, "C360_AUDIT_TTL", 0, minimum=0)
+        if ttl > MAX_AUDIT_TTL_S:
+            raise ValueError(f"C360_AUDIT_TTL={ttl}: at most {MAX_AUDIT_TTL_S} seconds (20 years)")
+        initial = _float(env, "C360_AUDIT_BACKOFF_INITIAL", 0.5, minimum=0.01)
+        return cls(
+            url=AuditUrl.parse(env.get("C360_AUDIT") or DEFAULT_AUDIT),
+            spool_path=Path(env.get("C360_AUDIT_SPOOL") or DEFAULT_AUDIT_SPOOL),
+            replication=parse_replication(env.get("C360_AUDIT_REPLICATION") or "1"),
+            ttl_s=ttl,
+            local_dc=env.get("C360_AUDIT_LOCAL_DC") or None,
+            timeout_s=_float(env, "C360_AUDIT_TIMEOUT", 10.0, minimum=0.1),
+            drain_batch=_int(env, "C360_AUDIT_DRAIN_BATCH", 500, minimum=1),
+            backoff_initial_s=initial,
+            backoff_max_s=_float(env, "C360_AUDIT_BACKOFF_MAX", 30.0, minimum=initial),
+            checkpoint_every=_int(env, "C360_AUDIT_CHECKPOINT_EVERY", 1000, minimum=1),
+            checkpoint_interval_s=_float(env, "C360_AUDIT_CHECKPOINT_INTERVAL", 60.0, minimum=0.1),
+            principal=env.get("C360_AUDIT_PRINCIPAL") or None,
+        )
+
+    def with_overrides(self, **changes: object) -> "AuditSettings":
+        """Apply CLI flags that were given (``None`` means the flag was not used)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -36,6 +36,20 @@ def service_missing(what: str, reason: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_record_in_a_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`c360 load` (and later the app) put accesses on the audit record; in tests that record
+    and its spool go to a temporary folder (inherited by subprocesses), never ./data."""
+    folder = tmp_path_factory.mktemp("audit-record")
+    patch = pytest.MonkeyPatch()
+    if not os.environ.get("C360_AUDIT"):
+        patch.setenv("C360_AUDIT", f"sqlite:///{folder / 'audit.db'}")
+    if not os.environ.get("C360_AUDIT_SPOOL"):
+        patch.setenv("C360_AUDIT_SPOOL", str(folder / "audit-spool.db"))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bank")

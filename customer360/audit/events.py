@@ -1,0 +1,309 @@
+"""What goes on record: one :class:`AuditEvent` per (request, customer), or per ``c360 load``.
+
+An event is built by whoever saw the access (the GraphQL extension for reads, the CLI for
+loads) and is immutable from then on. Its :func:`canonical_bytes` are the exact bytes the hash
+chain is computed over, so they must come out the same after a round trip through any sink:
+times are UTC at millisecond precision (what a CQL ``timestamp`` holds), lists that are sets
+in meaning (roles, field paths, files) are sorted, and JSON is written with sorted keys and
+no spaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+#: Bumped whenever the canonical form changes; old events keep verifying with their version.
+CANONICAL_VERSION = 1
+
+
+class EventKind(StrEnum):
+    """Reads of customer data, and loads of data into the store."""
+
+    READ = "read"
+    LOAD = "load"
+
+
+class Outcome(StrEnum):
+    """How much of what was asked for went out (or went in, for a load)."""
+
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    REFUSED = "refused"
+
+
+def utc_now() -> datetime:
+    return to_millis_utc(datetime.now(timezone.utc))
+
+
+def to_millis_utc(moment: datetime) -> datetime:
+    """The time as the record keeps it: timezone-aware UTC, truncated to the millisecond.
+
+    Cassandra's ``timestamp`` holds milliseconds; keeping exactly that here means the hash
+    computed at write time is the hash recomputed from what the sink returns.
+    """
+    if moment.tzinfo is None:
+        raise ValueError(f"audit times must be timezone-aware, got naive {moment.isoformat()}")
+    moment = moment.astimezone(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def epoch_millis(moment: datetime) -> int:
+    """Milliseconds since the epoch, exactly (no float rounding)."""
+    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def from_epoch_millis(millis: int) -> datetime:
+    seconds, rest = divmod(millis, 1000)
+    return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=rest * 1000)
+
+
+def format_time(moment: datetime) -> str:
+    """``2025-06-01T09:30:00.123Z``: one spelling per instant, for canonical bytes and exports."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def new_event_id(at: datetime) -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48 bits of milliseconds, then randomness.
+
+    Made on the client so a replay of the same event carries the same id (and so lands on
+    the same row); time-ordered so ids sort the way the record is read.
+    """
+    value = (epoch_millis(at) & ((1 << 48) - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return uuid.UUID(int=value)
+
+
+def document_hash(document: str) -> str:
+    """SHA-256 of a GraphQL document's text, so the record says what was asked without storing it."""
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LoadedFile:
+    """One input file of a load: its name, the SHA-256 of its bytes and its data rows."""
+
+    name: str
+    sha256: str
+    rows: int
+
+
+def _sorted_unique(values: Any) -> tuple[str, ...]:
+    return tuple(sorted({str(v) for v in values or ()}))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One access on record. Build it with :meth:`read` or :meth:`load`.
+
+    ``fields_clear`` and ``fields_masked`` are response paths relative to the customer
+    (``ssn``, ``accounts.balance``); a path masked anywhere in the response is listed as
+    masked. Load events have no customer and list ``files`` and ``rows`` instead.
+    """
+
+    event_id: uuid.UUID
+    kind: EventKind
+    occurred_at: datetime
+    principal: str
+    outcome: Outcome
+    roles: tuple[str, ...] = ()
+    purpose: str | None = None
+    customer_id: str | None = None
+    fields_clear: tuple[str, ...] = ()
+    fields_masked: tuple[str, ...] = ()
+    operation_name: str | None = None
+    document_hash: str | None = None
+    request_id: str | None = None
+    client_address: str | None = None
+    files: tuple[LoadedFile, ...] = ()
+    rows: int | None = None
+
+    def __post_init__(self) -> None:
+        # Normalise here, once, so every copy of the event has the same canonical bytes.
+        set_ = object.__setattr__
+        set_(self, "kind", EventKind(self.kind))
+        set_(self, "outcome", Outcome(self.outcome))
+        set_(self, "occurred_at", to_millis_utc(self.occurred_at))
+        set_(self, "roles", _sorted_unique(self.roles))
+        set_(self, "fields_clear", _sorted_unique(self.fields_clear))
+        set_(self, "fields_masked", _sorted_unique(self.fields_masked))
+        set_(self, "files", tuple(sorted(LoadedFile(f.name, f.sha256, int(f.rows)) for f in self.files)))
+        if not self.principal:
+            raise ValueError("an audit event needs a principal (who accessed the data)")
+        if self.kind is EventKind.READ and not self.customer_id:
+            raise ValueError("a read event needs the customer id whose data was read")
+
+    @classmethod
+    def read(
+        cls,
+        *,
+        customer_id: str,
+        principal: str,
+        outcome: Outcome | str = Outcome.COMPLETE,
+        roles: Any = (),
+        purpose: str | None = None,
+        fields_clear: Any = (),
+        fields_masked: Any = (),
+        operation_name: str | None = None,
+        document_hash: str | None = None,
+        request_id: str | None = None,
+        client_address: str | None = None,
+        at: datetime | None = None,
+    ) -> "AuditEvent":
+        """The event for one customer's data in one response."""
+        moment = to_millis_utc(at) if at is not None else utc_now()
+        return cls(
+            event_id=new_event_id(moment), kind=EventKind.READ, occurred_at=moment, principal=principal,
+            outcome=Outcome(outcome), roles=roles, purpose=purpose, customer_id=customer_id,
+            fields_clear=fields_clear, fields_masked=fields_masked, operation_name=operation_name,
+            document_hash=document_hash, request_id=request_id, client_address=client_address,
+        )
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        principal: str,
+        files: Any,
+        rows: int,
+        outcome: Outcome | str = Outcome.COMPLETE,
+        roles: Any = (),
+        purpose: str | None = "load",
+        request_id: str | None = None,
+        client_address: str | None = None,
+        at: datetime | None = None,
+    ) -> "AuditEvent":
+        """The event for one ``c360 load``: who, which files (with hashes), how many rows."""
+        moment = to_millis_utc(at) if at is not None else utc_now()
+        return cls(
+            event_id=new_event_id(moment), kind=EventKind.LOAD, occurred_at=moment, principal=principal,
+            outcome=Outcome(outcome), roles=roles, purpose=purpose, files=tuple(files), rows=rows,
+            request_id=request_id, client_address=client_address,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields: the canonical form's content, also what exports write."""
+        return {
+            "event_id": str(self.event_id),
+            "kind": self.kind.value,
+            "occurred_at": format_time(self.occurred_at),
+            "principal": self.principal,
+            "roles": list(self.roles),
+            "purpose": self.purpose,
+            "customer_id": self.customer_id,
+            "fields_clear": list(self.fields_clear),
+            "fields_masked": list(self.fields_masked),
+            "operation_name": self.operation_name,
+            "document_hash": self.document_hash,
+            "request_id": self.request_id,
+            "client_address": self.client_address,
+            "outcome": self.outcome.value,
+            "files": [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in self.files],
+            "rows": self.rows,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AuditEvent":
+        return cls(
+            event_id=uuid.UUID(data["event_id"]),
+            kind=EventKind(data["kind"]),
+            occurred_at=datetime.fromisoformat(data["occurred_at"].replace("Z", "+00:00")),
+            principal=data["principal"],
+            outcome=Outcome(data["outcome"]),
+            roles=data.get("roles") or (),
+            purpose=data.get("purpose"),
+            customer_id=data.get("customer_id"),
+            fields_clear=data.get("fields_clear") or (),
+            fields_masked=data.get("fields_masked") or (),
+            operation_name=data.get("operation_name"),
+            document_hash=data.get("document_hash"),
+            request_id=data.get("request_id"),
+            client_address=data.get("client_address"),
+            files=tuple(LoadedFile(f["name"], f["sha256"], f["rows"]) for f in data.get("files") or ()),
+            rows=data.get("rows"),
+        )
+
+
+def canonical_json(value: Any) -> bytes:
+    """Stable bytes for a JSON value: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class SealedEvent:
+    """An event with its place in a writer's hash chain: what the spool and the sinks hold.
+
+    ``hash`` covers the writer, the sequence number, the previous event's hash and the
+    event's canonical content (see :mod:`customer360.audit.chain`).
+    """
+
+    event: AuditEvent
+    writer_id: str
+    seq: int
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"writer_id": self.writer_id, "seq": self.seq, "prev_hash": self.prev_hash, "hash": self.hash,
+                "event": self.event.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SealedEvent":
+        return cls(AuditEvent.from_dict(data["event"]), data["writer_id"], int(data["seq"]), data["prev_hash"],
+                   data["hash"])
+
+
+def canonical_bytes(writer_id: str, seq: int, prev_hash: str, event: AuditEvent) -> bytes:
+    """The exact bytes a chain link's hash is computed over."""
+    return canonical_json(
+        {"v": CANONICAL_VERSION, "writer_id": writer_id, "seq": seq, "prev_hash": prev_hash, "event": event.to_dict()}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A writer's statement about a run of its chain: seq ``first_seq..last_seq`` has this
+    Merkle root, ends in ``head_hash``, and its events occurred between ``first_at`` and
+    ``last_at``. Kept in its own table, so rewriting events also means rewriting these."""
+
+    writer_id: str
+    first_seq: int
+    last_seq: int
+    merkle_root: str
+    head_hash: str
+    first_at: datetime
+    last_at: datetime
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        for name in ("first_at", "last_at", "created_at"):
+            object.__setattr__(self, name, to_millis_utc(getattr(self, name)))
+        if self.first_seq < 1 or self.last_seq < self.first_seq:
+            raise ValueError(f"checkpoint range {self.first_seq}..{self.last_seq} is empty or starts below 1")
+
+    @property
+    def count(self) -> int:
+        return self.last_seq - self.first_seq + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "writer_id": self.writer_id, "first_seq": self.first_seq, "last_seq": self.last_seq,
+            "merkle_root": self.merkle_root, "head_hash": self.head_hash, "first_at": format_time(self.first_at),
+            "last_at": format_time(self.last_at), "created_at": format_time(self.created_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Checkpoint":
+        def when(text: str) -> datetime:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+        return cls(data["writer_id"], int(data["first_seq"]), int(data["last_seq"]), data["merkle_root"],
+                   data["head_hash"], when(data["first_at"]), when(data["last_at"]), when(data["created_at"]))

@@ -1,0 +1,163 @@
+"""The spool, the drainer and the sink wired together: what the app holds for its lifetime.
+
+The GraphQL layer needs three things from the audit record and gets them here:
+
+* at start, :meth:`AuditPipeline.open` then :meth:`~AuditPipeline.start` (in the lifespan);
+* per response, ``await pipeline.record_many(events)`` (one event per customer; or
+  ``record(event)``) BEFORE the response leaves; it raises
+  :class:`~customer360.audit.protocol.AuditUnavailable` when the event could not be made
+  durable, and then the personal data must not be returned;
+* for ``/metrics`` and ``/readyz``: :meth:`~AuditPipeline.metric_samples` and
+  :meth:`~AuditPipeline.readiness`; at shutdown, :meth:`~AuditPipeline.aclose`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+from customer360.audit import open_audit_sink
+from customer360.audit.drainer import Drainer
+from customer360.audit.events import AuditEvent, SealedEvent
+from customer360.audit.paging import AuditPage, PageRequest
+from customer360.audit.protocol import AuditSink, AuditUnavailable
+from customer360.audit.spool import AuditSpool
+from customer360.config import AuditSettings
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSample:
+    """One Prometheus gauge or counter: name, help text, type, value."""
+
+    name: str
+    help: str
+    kind: str  # "gauge" or "counter"
+    value: float
+
+
+class AuditPipeline:
+    def __init__(self, spool: AuditSpool, sink: AuditSink, drainer: Drainer) -> None:
+        self.spool = spool
+        self.sink = sink
+        self.drainer = drainer
+
+    @classmethod
+    def open(cls, settings: AuditSettings | None = None) -> "AuditPipeline":
+        """Open the spool and the sink (a Cassandra sink connects on first use, so this
+        succeeds while Cassandra is down). Raises AuditUnavailable if the spool cannot open."""
+        settings = settings or AuditSettings.from_env()
+        spool = AuditSpool(settings.spool_path, checkpoint_every=settings.checkpoint_every)
+        try:
+            sink = open_audit_sink(settings.url, settings)
+        except BaseException:
+            spool.close()
+            raise
+        drainer = Drainer(
+            spool, sink, batch_size=settings.drain_batch, backoff_initial_s=settings.backoff_initial_s,
+            backoff_max_s=settings.backoff_max_s, checkpoint_interval_s=settings.checkpoint_interval_s,
+        )
+        return cls(spool, sink, drainer)
+
+    async def start(self) -> None:
+        """Start draining in the background (on the running loop)."""
+        self.drainer.start()
+
+    async def record(self, event: AuditEvent) -> SealedEvent:
+        """Append ``event`` durably and wake the drainer. Raises AuditUnavailable."""
+        sealed = await self.spool.append(event)
+        self.drainer.wake()
+        return sealed
+
+    async def record_many(self, events: list[AuditEvent]) -> list[SealedEvent]:
+        """All events of one response (one per customer) in one commit. Raises AuditUnavailable."""
+        sealed = await self.spool.append_many(events)
+        self.drainer.wake()
+        return sealed
+
+    def record_sync(self, event: AuditEvent) -> SealedEvent:
+        """:meth:`record` for code without an event loop (the CLI); nothing drains it until
+        :meth:`flush` or a running service's drainer."""
+        return self.spool.append_sync(event)
+
+    async def flush(self, timeout_s: float = 30.0) -> bool:
+        """Ship everything spooled now; True when the spool is empty."""
+        return await self.drainer.drain_until_empty(timeout_s)
+
+    async def aclose(self, flush_timeout_s: float = 5.0) -> None:
+        """Stop the drainer after a bounded last drain, then close sink and spool.
+
+        What is still spooled stays on disk for the next start."""
+        await self.drainer.stop(flush_timeout_s)
+        try:
+            await self.sink.close()
+        finally:
+            await asyncio.to_thread(self.spool.close)
+
+    # -------------------------------------------------------------- reading
+
+    async def audit_trail(self, customer_id: str, *, first: int = 20, since: datetime | None = None,
+                          until: datetime | None = None, after: str | None = None) -> AuditPage:
+        """Events about one customer, newest first (``auditTrail``). Raises InvalidPageRequest."""
+        return await self.sink.audit_trail(customer_id, PageRequest.build(first, since, until, after))
+
+    async def access_log(self, principal: str, *, first: int = 20, since: datetime | None = None,
+                         until: datetime | None = None, after: str | None = None) -> AuditPage:
+        """Events by one principal, newest first (``accessLog``). Raises InvalidPageRequest."""
+        return await self.sink.access_log(principal, PageRequest.build(first, since, until, after))
+
+    # -------------------------------------------------------------- health
+
+    @property
+    def spool_depth(self) -> int:
+        return self.spool.depth
+
+    @property
+    def spool_oldest_age_s(self) -> float:
+        return self.spool.oldest_age_s
+
+    @property
+    def sink_ok(self) -> bool | None:
+        """Whether the last drain reached the sink (None before the first one)."""
+        return self.drainer.sink_ok
+
+    async def readiness(self, timeout_s: float = 2.0) -> dict:
+        """For /readyz: ``{"backend", "ok", "reason"?, "spool_depth", "spool_oldest_age_s"}``.
+
+        ``ok`` is whether the sink answers now. A sink that is down does not stop the service
+        from answering (events wait in the spool), so the app may report it without failing
+        readiness; that choice is the app's.
+        """
+        state: dict = {"backend": self.sink.backend, "ok": True, "spool_depth": self.spool.depth,
+                       "spool_oldest_age_s": round(self.spool.oldest_age_s, 3)}
+        try:
+            await asyncio.wait_for(self.sink.ping(), timeout_s)
+        except (AuditUnavailable, asyncio.TimeoutError) as error:
+            state["ok"] = False
+            state["reason"] = error.reason if isinstance(error, AuditUnavailable) else f"no answer within {timeout_s:g} s"
+        return state
+
+    def metric_samples(self) -> list[MetricSample]:
+        """Spool depth and age, drain totals and sink health, for /metrics."""
+        ok = self.drainer.sink_ok
+        return [
+            MetricSample("c360_audit_spool_depth", "Audit events spooled locally, not yet in the sink.", "gauge",
+                         self.spool.depth),
+            MetricSample("c360_audit_spool_oldest_age_seconds", "Age of the oldest spooled audit event.", "gauge",
+                         round(self.spool.oldest_age_s, 3)),
+            MetricSample("c360_audit_events_shipped_total", "Audit events written to the sink by this process.",
+                         "counter", self.drainer.shipped),
+            MetricSample("c360_audit_drain_failures_total", "Audit sink writes that failed (and were retried).",
+                         "counter", self.drainer.failures),
+            MetricSample("c360_audit_sink_up", "1 if the last write reached the audit sink, 0 if it failed.",
+                         "gauge", 0 if ok is False else 1),
+        ]
+
+
+def render_metric_samples(samples: list[MetricSample]) -> str:
+    """Prometheus text for :meth:`AuditPipeline.metric_samples` (append to /metrics)."""
+    lines = []
+    for sample in samples:
+        lines += [f"# HELP {sample.name} {sample.help}", f"# TYPE {sample.name} {sample.kind}",
+                  f"{sample.name} {sample.value}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,389 @@
+"""The local durable spool: every event is on disk here before the response leaves.
+
+A request awaits :meth:`AuditSpool.append`; it returns once the event is committed to an
+SQLite file in WAL mode with ``synchronous=FULL`` (the commit is fsynced), so neither a
+killed process nor a power cut loses it. If the commit fails, :class:`AuditUnavailable`
+tells the caller not to return the personal data.
+
+The spool is also where the hash chain is made: the append transaction reads the chain
+head, seals the event after it and moves the head, so the chain is gapless and in commit
+order even when several processes share one spool file. Every ``checkpoint_every`` events
+(and, through :meth:`seal_checkpoint`, at least once per interval) it records a checkpoint
+over the run since the last one. The drainer later reads events and checkpoints with
+:meth:`peek` and deletes them with :meth:`remove` once the sink has them.
+
+All database work runs on one thread owned by the spool. Appends that arrive while a
+commit is in progress are committed together in the next transaction (group commit): one
+fsync for many concurrent requests, which is what keeps the spool off the latency budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from customer360.audit.chain import GENESIS, seal
+from customer360.audit.durable_file import open_durable
+from customer360.audit.events import (
+    AuditEvent,
+    Checkpoint,
+    SealedEvent,
+    epoch_millis,
+    from_epoch_millis,
+    utc_now,
+)
+from customer360.audit.merkle import merkle_root
+from customer360.audit.protocol import AuditUnavailable
+
+log = logging.getLogger("customer360.audit")
+
+BACKEND = "spool"
+#: Appends committed together at most (bounds one transaction's size and latency).
+GROUP_COMMIT_MAX = 512
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Sealed events not yet in the sink, in chain order.
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    spooled_at REAL NOT NULL
+);
+-- Hashes since the last checkpoint: the leaves of the next Merkle root.
+CREATE TABLE IF NOT EXISTS leaves (
+    seq INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    occurred_ms INTEGER NOT NULL,
+    spooled_at REAL NOT NULL
+);
+-- Checkpoints not yet in the sink.
+CREATE TABLE IF NOT EXISTS checkpoints (first_seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolBatch:
+    """What the drainer ships in one sink write."""
+
+    events: list[SealedEvent] = field(default_factory=list)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.events or self.checkpoints)
+
+
+@dataclass(slots=True)
+class _Job:
+    """Work for the spool's thread: SQL to ``run``, or ``events`` to append (appends are
+    committed in groups); the outcome goes to ``future``."""
+
+    future: concurrent.futures.Future
+    run: Callable[[sqlite3.Connection], Any] | None = None
+    events: list[AuditEvent] | None = None
+
+
+class AuditSpool:
+    """A durable queue of sealed events, owned by one writer id (kept in the file)."""
+
+    def __init__(self, path: Path | str, *, checkpoint_every: int = 1000, lock_timeout_s: float = 10.0) -> None:
+        """``lock_timeout_s``: how long an append waits for another process holding the file
+        before it fails (and the response is refused rather than held indefinitely)."""
+        self.path = Path(path)
+        self.checkpoint_every = checkpoint_every
+        try:
+            self._db = open_durable(self.path, lock_timeout_s)
+            self._db.executescript(SCHEMA)
+            self.writer_id = self._init_meta()
+        except (sqlite3.Error, OSError) as error:
+            raise AuditUnavailable(BACKEND, f"{self.path}: {error}") from error
+        self._depth = 0
+        self._oldest_spooled_at: float | None = None
+        self._refresh_stats(self._db)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._closed = False
+        self._closing = threading.Lock()  # no job may slip in behind the stop marker
+        self._thread = threading.Thread(target=self._serve, name=f"c360-audit-spool-{self.path.name}", daemon=True)
+        self._thread.start()
+
+    # -------------------------------------------------------------- public API
+
+    async def append(self, event: AuditEvent) -> SealedEvent:
+        """Make ``event`` durable and return it sealed into the chain.
+
+        Raises :class:`AuditUnavailable` when it could not be committed.
+        """
+        return (await self.append_many([event]))[0]
+
+    async def append_many(self, events: list[AuditEvent]) -> list[SealedEvent]:
+        """:meth:`append` for all events of one response (one per customer): committed
+        together, in order, and awaited once."""
+        if not events:
+            return []
+        return await asyncio.wrap_future(self._submit(_Job(concurrent.futures.Future(), events=list(events))))
+
+    def append_sync(self, event: AuditEvent, timeout_s: float = 60.0) -> SealedEvent:
+        """:meth:`append` for code without an event loop (the CLI)."""
+        return self._submit(_Job(concurrent.futures.Future(), events=[event])).result(timeout_s)[0]
+
+    async def peek(self, limit: int) -> SpoolBatch:
+        """The oldest ``limit`` events and the pending checkpoints, left in place."""
+        return await self._call(lambda db: self._peek(db, limit))
+
+    async def remove(self, batch: SpoolBatch) -> None:
+        """Forget what the sink now holds."""
+        await self._call(lambda db: self._remove(db, batch))
+
+    async def seal_checkpoint(self, older_than_s: float = 0.0) -> Checkpoint | None:
+        """Checkpoint the events since the last checkpoint, if the oldest of them was spooled
+        at least ``older_than_s`` ago (so a quiet service still checkpoints its tail)."""
+        return await self._call(lambda db: self._checkpoint_if_due(db, older_than_s))
+
+    def seal_checkpoint_sync(self) -> Checkpoint | None:
+        return self._submit(_Job(concurrent.futures.Future(), run=lambda db: self._checkpoint_if_due(db, 0.0))).result(60)
+
+    @property
+    def depth(self) -> int:
+        """Events waiting for the sink (as of the spool's last transaction), for /metrics."""
+        return self._depth
+
+    @property
+    def oldest_age_s(self) -> float:
+        """Seconds the oldest waiting event has waited (0 when none), for /metrics."""
+        oldest = self._oldest_spooled_at
+        return 0.0 if oldest is None else max(0.0, time.time() - oldest)
+
+    async def refresh(self) -> None:
+        """Re-read depth and age (another process may share the file)."""
+        await self._call(self._refresh_stats)
+
+    def close(self) -> None:
+        """Finish queued work, then close the file. Idempotent."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._jobs.put(None)
+        self._thread.join()
+        self._db.close()
+
+    # -------------------------------------------------------------- the spool's thread
+
+    def _submit(self, job: _Job) -> concurrent.futures.Future:
+        with self._closing:
+            if self._closed:
+                raise AuditUnavailable(BACKEND, f"{self.path}: the spool is closed")
+            self._jobs.put(job)
+        return job.future
+
+    async def _call(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
+        return await asyncio.wrap_future(self._submit(_Job(concurrent.futures.Future(), run=run)))
+
+    def _serve(self) -> None:
+        carried: _Job | None = None
+        while True:
+            job = carried if carried is not None else self._jobs.get()
+            carried = None
+            if job is None:
+                return
+            if job.events is None:
+                self._run_one(job)
+                continue
+            group = [job]
+            while sum(len(j.events or ()) for j in group) < GROUP_COMMIT_MAX:
+                try:
+                    follower = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if follower is None or follower.events is None:
+                    carried = follower
+                    break
+                group.append(follower)
+            self._append_group(group)
+
+    def _run_one(self, job: _Job) -> None:
+        assert job.run is not None
+        try:
+            result = job.run(self._db)
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting caller
+            if self._db.in_transaction:
+                self._db.rollback()
+            if isinstance(error, sqlite3.Error):
+                error = AuditUnavailable(BACKEND, f"{self.path}: {error}")
+            job.future.set_exception(error)
+        else:
+            job.future.set_result(result)
+        self._refresh_stats_quietly()
+
+    def _append_group(self, group: list[_Job]) -> None:
+        """Seal and commit a group of events in ONE transaction (one fsync)."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            seq, head = self._head(db)
+            results: list[list[SealedEvent]] = []
+            added = 0
+            now = time.time()
+            for job in group:
+                assert job.events is not None
+                sealed_events: list[SealedEvent] = []
+                for event in job.events:
+                    sealed = seal(event, self.writer_id, seq + 1, head)
+                    inserted = db.execute(
+                        "INSERT INTO events (seq, event_id, body, spooled_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (event_id) DO NOTHING",
+                        (sealed.seq, str(event.event_id), json.dumps(sealed.to_dict()), now),
+                    ).rowcount
+                    if not inserted:  # the same event appended twice: one link, not two
+                        existing = db.execute("SELECT body FROM events WHERE event_id = ?", (str(event.event_id),))
+                        sealed_events.append(SealedEvent.from_dict(json.loads(existing.fetchone()[0])))
+                        continue
+                    seq, head = sealed.seq, sealed.hash
+                    db.execute(
+                        "INSERT INTO leaves (seq, hash, occurred_ms, spooled_at) VALUES (?, ?, ?, ?)",
+                        (seq, sealed.hash, epoch_millis(event.occurred_at), now),
+                    )
+                    sealed_events.append(sealed)
+                    added += 1
+                results.append(sealed_events)
+            self._set_meta(db, head_seq=str(seq), head_hash=head, depth=str(int(self._meta(db, "depth")) + added))
+            made = self._checkpoint_full_runs(db)
+            db.execute("COMMIT")
+        except BaseException as error:  # noqa: BLE001 - every waiting request must hear of it
+            if db.in_transaction:
+                db.rollback()
+            failure = AuditUnavailable(BACKEND, f"{self.path}: {error}") if isinstance(error, Exception) else error
+            for job in group:
+                job.future.set_exception(failure)
+            self._refresh_stats_quietly()
+            return
+        for checkpoint in made:
+            _log_checkpoint(checkpoint)
+        self._refresh_stats_quietly()
+        for job, sealed_events in zip(group, results):
+            job.future.set_result(sealed_events)
+
+    # -------------------------------------------------------------- SQL (on the spool's thread)
+
+    def _init_meta(self) -> str:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            writer = self._meta(db, "writer_id")
+            if writer is None:
+                writer = str(uuid.uuid4())
+                self._set_meta(db, writer_id=writer, head_seq="0", head_hash=GENESIS, depth="0")
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+        return writer
+
+    @staticmethod
+    def _meta(db: sqlite3.Connection, key: str) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    @staticmethod
+    def _set_meta(db: sqlite3.Connection, **values: str) -> None:
+        db.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            list(values.items()),
+        )
+
+    def _head(self, db: sqlite3.Connection) -> tuple[int, str]:
+        return int(self._meta(db, "head_seq") or 0), self._meta(db, "head_hash") or GENESIS
+
+    def _checkpoint_full_runs(self, db: sqlite3.Connection) -> list[Checkpoint]:
+        made = []
+        while db.execute("SELECT count(*) FROM leaves").fetchone()[0] >= self.checkpoint_every:
+            made.append(self._checkpoint(db, self.checkpoint_every))
+        return made
+
+    def _checkpoint(self, db: sqlite3.Connection, limit: int) -> Checkpoint:
+        leaves = db.execute("SELECT seq, hash, occurred_ms FROM leaves ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        checkpoint = Checkpoint(
+            writer_id=self.writer_id,
+            first_seq=leaves[0][0],
+            last_seq=leaves[-1][0],
+            merkle_root=merkle_root([h for _, h, _ in leaves]),
+            head_hash=leaves[-1][1],
+            first_at=from_epoch_millis(min(ms for _, _, ms in leaves)),
+            last_at=from_epoch_millis(max(ms for _, _, ms in leaves)),
+            created_at=utc_now(),
+        )
+        if checkpoint.count != len(leaves):
+            raise AssertionError(f"spool {self.path}: leaves {checkpoint.first_seq}..{checkpoint.last_seq} have gaps")
+        db.execute("INSERT INTO checkpoints (first_seq, body) VALUES (?, ?)",
+                   (checkpoint.first_seq, json.dumps(checkpoint.to_dict())))
+        db.execute("DELETE FROM leaves WHERE seq <= ?", (checkpoint.last_seq,))
+        return checkpoint
+
+    def _checkpoint_if_due(self, db: sqlite3.Connection, older_than_s: float) -> Checkpoint | None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            oldest = db.execute("SELECT min(spooled_at) FROM leaves").fetchone()[0]
+            if oldest is None or time.time() - oldest < older_than_s:
+                db.execute("COMMIT")
+                return None
+            checkpoint = self._checkpoint(db, self.checkpoint_every)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.rollback()
+            raise
+        _log_checkpoint(checkpoint)
+        return checkpoint
+
+    @staticmethod
+    def _peek(db: sqlite3.Connection, limit: int) -> SpoolBatch:
+        events = [SealedEvent.from_dict(json.loads(body))
+                  for (body,) in db.execute("SELECT body FROM events ORDER BY seq LIMIT ?", (limit,))]
+        checkpoints = [Checkpoint.from_dict(json.loads(body))
+                       for (body,) in db.execute("SELECT body FROM checkpoints ORDER BY first_seq")]
+        return SpoolBatch(events, checkpoints)
+
+    def _remove(self, db: sqlite3.Connection, batch: SpoolBatch) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            before = db.total_changes
+            db.executemany("DELETE FROM events WHERE seq = ?", [(e.seq,) for e in batch.events])
+            removed = db.total_changes - before
+            db.executemany("DELETE FROM checkpoints WHERE first_seq = ?", [(c.first_seq,) for c in batch.checkpoints])
+            self._set_meta(db, depth=str(max(0, int(self._meta(db, "depth")) - removed)))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.rollback()
+            raise
+
+    def _refresh_stats(self, db: sqlite3.Connection) -> None:
+        self._depth = int(self._meta(db, "depth") or 0)
+        row = db.execute("SELECT spooled_at FROM events ORDER BY seq LIMIT 1").fetchone()
+        self._oldest_spooled_at = None if row is None else row[0]
+
+    def _refresh_stats_quietly(self) -> None:
+        try:
+            self._refresh_stats(self._db)
+        except sqlite3.Error as error:  # stats are best effort; the next transaction retries
+            log.warning("audit spool %s: could not read its depth: %s", self.path, error)
+
+
+def _log_checkpoint(checkpoint: Checkpoint) -> None:
+    """Each root also goes to the log, a second place a rewrite of the sink cannot reach."""
+    log.info(
+        "audit checkpoint writer=%s seq=%d..%d root=%s head=%s",
+        checkpoint.writer_id, checkpoint.first_seq, checkpoint.last_seq, checkpoint.merkle_root, checkpoint.head_hash,
+    )
+

@@ -1,0 +1,96 @@
+"""Events, checkpoints and read requests as SQL text with bound parameters (never pasted in).
+
+Writes are ``ON CONFLICT DO NOTHING``: the same sealed event written twice (the drainer
+retrying a batch whose commit it did not hear about) leaves one row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from customer360.audit.events import Checkpoint, SealedEvent, epoch_millis
+from customer360.audit.paging import PageRequest
+from customer360.audit.sqlite.schema import CHECKPOINT_COLUMNS, EVENT_COLUMNS
+from customer360.backend_calls import CompiledQuery
+
+#: Beyond any real time in milliseconds, for open-ended windows.
+_FAR = 1 << 62
+_COLUMNS = ", ".join(EVENT_COLUMNS)
+
+INSERT_EVENT = (
+    f"INSERT INTO audit_event ({_COLUMNS}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+INSERT_CHECKPOINT = (
+    f"INSERT INTO audit_checkpoint ({', '.join(CHECKPOINT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in CHECKPOINT_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+
+
+def _json(values: Sequence) -> str:
+    return json.dumps(list(values), separators=(",", ":"), ensure_ascii=False)
+
+
+def event_row(sealed: SealedEvent) -> tuple:
+    e = sealed.event
+    return (
+        sealed.writer_id, sealed.seq, str(e.event_id), e.kind.value, epoch_millis(e.occurred_at), e.principal,
+        _json(e.roles), e.purpose, e.customer_id, _json(e.fields_clear), _json(e.fields_masked), e.operation_name,
+        e.document_hash, e.request_id, e.client_address, e.outcome.value,
+        _json([[f.name, f.sha256, f.rows] for f in e.files]), e.rows, sealed.prev_hash, sealed.hash,
+    )
+
+
+def checkpoint_row(c: Checkpoint) -> tuple:
+    return (c.writer_id, c.first_seq, c.last_seq, c.merkle_root, c.head_hash, epoch_millis(c.first_at),
+            epoch_millis(c.last_at), epoch_millis(c.created_at))
+
+
+def insert_events(events: Sequence[SealedEvent]) -> CompiledQuery:
+    return CompiledQuery("audit_write_events", INSERT_EVENT, tuple(event_row(e) for e in events))
+
+
+def insert_checkpoints(checkpoints: Sequence[Checkpoint]) -> CompiledQuery:
+    return CompiledQuery("audit_write_checkpoints", INSERT_CHECKPOINT, tuple(checkpoint_row(c) for c in checkpoints))
+
+
+def _window(column: str, key: str, page: PageRequest, operation: str) -> CompiledQuery:
+    after_ms, after_id = (_FAR, "") if page.after is None else (epoch_millis(page.after.occurred_at), str(page.after.event_id))
+    text = (
+        f"SELECT {_COLUMNS} FROM audit_event WHERE {column} = ? AND occurred_ms >= ? AND occurred_ms < ? "
+        "AND (occurred_ms, event_id) < (?, ?) ORDER BY occurred_ms DESC, event_id DESC LIMIT ?"
+    )
+    since = -_FAR if page.since is None else epoch_millis(page.since)
+    until = _FAR if page.until is None else epoch_millis(page.until)
+    return CompiledQuery(operation, text, (key, since, until, after_ms, after_id, page.first + 1))
+
+
+def audit_trail(customer_id: str, page: PageRequest) -> CompiledQuery:
+    return _window("customer_id", customer_id, page, "audit_trail")
+
+
+def access_log(principal: str, page: PageRequest) -> CompiledQuery:
+    return _window("principal", principal, page, "audit_access_log")
+
+
+def chain_page(writer_id: str, after_seq: int, limit: int) -> CompiledQuery:
+    return CompiledQuery(
+        "audit_chain",
+        f"SELECT {_COLUMNS} FROM audit_event WHERE writer_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (writer_id, after_seq, limit),
+    )
+
+
+def checkpoints_of(writer_id: str) -> CompiledQuery:
+    return CompiledQuery(
+        "audit_checkpoints",
+        f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM audit_checkpoint WHERE writer_id = ? ORDER BY first_seq",
+        (writer_id,),
+    )
+
+
+WRITERS = CompiledQuery(
+    "audit_writers",
+    "SELECT writer_id FROM audit_event GROUP BY writer_id UNION SELECT writer_id FROM audit_checkpoint",
+)
+PING = CompiledQuery("audit_ping", "SELECT 1")

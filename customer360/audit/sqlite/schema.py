@@ -1,0 +1,59 @@
+"""The embedded sink's tables: one row per event (the chain and both questions), checkpoints apart.
+
+One table is enough here: SQLite answers "reads of customer X" and "reads by principal P"
+from two indexes over it, newest first, without the per-question copies Cassandra needs.
+List-valued fields are JSON text; times are integer milliseconds since the epoch (UTC).
+"""
+
+from __future__ import annotations
+
+EVENT_COLUMNS = (
+    "writer_id", "seq", "event_id", "kind", "occurred_ms", "principal", "roles", "purpose", "customer_id",
+    "fields_clear", "fields_masked", "operation_name", "document_hash", "request_id", "client_address",
+    "outcome", "files", "row_count", "prev_hash", "hash",
+)
+
+CHECKPOINT_COLUMNS = (
+    "writer_id", "first_seq", "last_seq", "merkle_root", "head_hash", "first_ms", "last_ms", "created_ms",
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit_event (
+    writer_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    occurred_ms INTEGER NOT NULL,
+    principal TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    purpose TEXT,
+    customer_id TEXT,
+    fields_clear TEXT NOT NULL,
+    fields_masked TEXT NOT NULL,
+    operation_name TEXT,
+    document_hash TEXT,
+    request_id TEXT,
+    client_address TEXT,
+    outcome TEXT NOT NULL,
+    files TEXT NOT NULL,
+    row_count INTEGER,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (writer_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS audit_event_id ON audit_event (event_id);
+CREATE INDEX IF NOT EXISTS audit_event_by_customer
+    ON audit_event (customer_id, occurred_ms, event_id) WHERE customer_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_event_by_principal ON audit_event (principal, occurred_ms, event_id);
+CREATE TABLE IF NOT EXISTS audit_checkpoint (
+    writer_id TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    merkle_root TEXT NOT NULL,
+    head_hash TEXT NOT NULL,
+    first_ms INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (writer_id, first_seq)
+) WITHOUT ROWID;
+"""

@@ -1,0 +1,132 @@
+"""The local spool: what it promises the request path (durable before the response, a
+gapless chain, an exception when it cannot write) and the drainer (events leave only when
+removed). Real SQLite files throughout."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from customer360.audit.chain import GENESIS, content_matches
+from customer360.audit.events import AuditEvent
+from customer360.audit.merkle import merkle_root
+from customer360.audit.protocol import AuditUnavailable
+from customer360.audit.spool import AuditSpool
+
+
+def a_read(i: int) -> AuditEvent:
+    return AuditEvent.read(customer_id=f"P{i:07d}", principal="alice", roles=["analyst"], purpose="kyc",
+                           fields_clear=["name"], fields_masked=["ssn"])
+
+
+@pytest.fixture
+def spool(tmp_path: Path):
+    opened = AuditSpool(tmp_path / "spool.db", checkpoint_every=4, lock_timeout_s=0.2)
+    yield opened
+    opened.close()
+
+
+def assert_chain(events) -> None:
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[0].prev_hash == GENESIS
+    for before, after in zip(events, events[1:]):
+        assert after.prev_hash == before.hash
+    assert all(content_matches(e) for e in events)
+
+
+async def test_the_spool_file_is_private(spool: AuditSpool):
+    await spool.append(a_read(1))
+    for path in (spool.path, spool.path.with_name(spool.path.name + "-wal")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+async def test_concurrent_appends_form_one_gapless_chain(spool: AuditSpool):
+    sealed = await asyncio.gather(*(spool.append(a_read(i)) for i in range(60)))
+    assert_chain(sorted(sealed, key=lambda e: e.seq))
+    assert {e.writer_id for e in sealed} == {spool.writer_id}
+    assert spool.depth == 60
+
+
+async def test_the_events_of_one_response_are_committed_together_in_order(spool: AuditSpool):
+    events = [a_read(i) for i in range(100)]
+    first, many = await asyncio.gather(spool.append(a_read(999)), spool.append_many(events))
+    assert [e.event for e in many] == events
+    seqs = [e.seq for e in many]
+    assert seqs == list(range(seqs[0], seqs[0] + 100))
+    assert_chain(sorted([first, *many], key=lambda e: e.seq))
+
+
+async def test_appended_events_survive_closing_and_the_chain_continues(tmp_path: Path):
+    first = AuditSpool(tmp_path / "spool.db")
+    before = [await first.append(a_read(i)) for i in range(3)]
+    first.close()  # as if the process had stopped
+    second = AuditSpool(tmp_path / "spool.db")
+    try:
+        assert second.writer_id == first.writer_id
+        after = await second.append(a_read(9))
+        batch = await second.peek(100)
+    finally:
+        second.close()
+    assert batch.events == before + [after]
+    assert_chain(batch.events)
+
+
+async def test_the_same_event_appended_twice_is_one_link(spool: AuditSpool):
+    event = a_read(1)
+    once, twice = await asyncio.gather(spool.append(event), spool.append(event))
+    assert once == twice and spool.depth == 1
+
+
+async def test_events_leave_only_when_removed(spool: AuditSpool):
+    sealed = [await spool.append(a_read(i)) for i in range(6)]
+    batch = await spool.peek(4)
+    assert batch.events == sealed[:4]
+    assert (await spool.peek(4)).events == sealed[:4]  # peeking takes nothing away
+    await spool.remove(batch)
+    assert (await spool.peek(10)).events == sealed[4:]
+    assert spool.depth == 2
+    assert spool.oldest_age_s >= 0
+
+
+async def test_every_run_of_events_gets_a_checkpoint(spool: AuditSpool):
+    sealed = [await spool.append(a_read(i)) for i in range(10)]  # checkpoint_every=4
+    pending = (await spool.peek(100)).checkpoints
+    assert [(c.first_seq, c.last_seq) for c in pending] == [(1, 4), (5, 8)]
+    assert pending[1].merkle_root == merkle_root([e.hash for e in sealed[4:8]])
+    assert pending[1].head_hash == sealed[7].hash
+    tail = await spool.seal_checkpoint()  # the last two, which a quiet service would never fill up
+    assert (tail.first_seq, tail.last_seq) == (9, 10)
+    assert await spool.seal_checkpoint() is None
+    assert await spool.seal_checkpoint(older_than_s=3600) is None
+
+
+async def test_a_spool_that_cannot_write_raises_and_loses_no_place_in_the_chain(spool: AuditSpool):
+    await spool.append(a_read(1))
+    blocker = sqlite3.connect(spool.path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the file
+    try:
+        with pytest.raises(AuditUnavailable, match="locked"):
+            await spool.append(a_read(2))
+    finally:
+        blocker.rollback()
+        blocker.close()
+    later = await spool.append(a_read(3))
+    assert later.seq == 2
+    assert_chain((await spool.peek(10)).events)
+
+
+def test_a_spool_that_cannot_be_created_says_where(tmp_path: Path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(AuditUnavailable, match="spool"):
+        AuditSpool(tmp_path / "file" / "spool.db")
+
+
+async def test_a_closed_spool_refuses_appends(tmp_path: Path):
+    closed = AuditSpool(tmp_path / "spool.db")
+    closed.close()
+    with pytest.raises(AuditUnavailable, match="closed"):
+        await closed.append(a_read(1))
