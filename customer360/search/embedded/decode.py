@@ -1,0 +1,53 @@
+"""Rows of the embedded index -> vocabulary expansions and documents.
+
+The trigram and deletion lookups are generous on purpose; here ``rapidfuzz`` keeps only the
+vocabulary words within the edit distance a word allows (OSA distance: a transposition of
+two adjacent letters is one typo, as people make them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz.distance import OSA
+
+from customer360.search.documents import PersonDocument
+from customer360.search.normalise import max_edits
+
+Expansion = dict[str, set[tuple[str, str]]]  # typed word -> {(vocabulary word, kind)}
+
+
+def decode_expansion(rows: Iterable[Sequence], words: Sequence[str]) -> tuple[Expansion, Expansion]:
+    """``(near, starts)``: per typed word, the vocabulary words within its allowed typos, and
+    per typed prefix, the vocabulary words it starts."""
+    near: Expansion = defaultdict(set)
+    starts: Expansion = defaultdict(set)
+    fuzzy: set[tuple[str, str]] = set()
+    for source, key, token, kind in rows:
+        if source == "prefix":
+            starts[key].add((token, kind))
+        elif source == "trigram":
+            fuzzy.add((token[1:-1], kind))
+        else:
+            fuzzy.add((token, kind))
+    for word in words:
+        allowed = max_edits(word)
+        if not allowed:
+            continue
+        for token, kind in fuzzy:
+            if token != word and abs(len(token) - len(word)) <= allowed:
+                if OSA.distance(word, token, score_cutoff=allowed) <= allowed:
+                    near[word].add((token, kind))
+    return near, starts
+
+
+def decode_documents(rows: Iterable[Sequence]) -> list[PersonDocument]:
+    return [PersonDocument.from_json(row[1]) for row in rows]
+
+
+def decode_batch(rows: Iterable[Sequence], queries: int) -> list[list[PersonDocument]]:
+    found: list[list[PersonDocument]] = [[] for _ in range(queries)]
+    for query, _person_id, doc, _score in rows:
+        found[int(query)].append(PersonDocument.from_json(doc))
+    return found
