@@ -23,6 +23,8 @@ from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
+from customer360.search import open_search_index
+from customer360.search.protocol import SearchIndex
 
 EXPLAIN_HEADER = "x-c360-explain"
 log = logging.getLogger("customer360")
@@ -60,15 +62,16 @@ query CustomerScreen {
 class Customer360GraphQL(GraphQL):
     """Strawberry's ASGI view with our per-request context and a preloaded GraphiQL."""
 
-    def __init__(self, store: GraphStore, settings: Settings) -> None:
+    def __init__(self, store: GraphStore, settings: Settings, search: SearchIndex | None = None) -> None:
         super().__init__(build_schema(settings), graphql_ide="graphiql")
         self.store = store
+        self.search = search
         self.settings = settings
         self._ide_html = _preloaded_graphiql(self.graphql_ide_html)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
         explain = request.headers.get(EXPLAIN_HEADER, "").strip().lower() in {"1", "true", "yes"}
-        return RequestContext(store=self.store, settings=self.settings, explain=explain)
+        return RequestContext(store=self.store, settings=self.settings, explain=explain, search=self.search)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self._ide_html)
@@ -104,15 +107,16 @@ def render_metrics() -> str:
     return "\n".join(lines) + "\n"
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette:
+def create_app(settings: Settings, store: GraphStore | None = None, search: SearchIndex | None = None) -> Starlette:
     """Build the app; the store is opened here unless a test passes one in."""
     owned = store is None
+    search_index = search if search is not None else open_search_index(settings.search_url, timeout_s=settings.backend_timeout_s)
     graph_store = store if store is not None else open_store(settings.graph, settings)
     try:
         ensure_insights_current(graph_store, graph_store.rules)
     except Exception as error:  # the backend may be down at start; /readyz and requests will say so
         log.warning("could not refresh the insight cache at start: %s", error)
-    graphql = Customer360GraphQL(graph_store, settings)
+    graphql = Customer360GraphQL(graph_store, settings, search_index)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -137,6 +141,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         finally:
             if owned:
                 graph_store.close()
+            if search is None:
+                await search_index.close()
 
     app = Starlette(
         routes=[
@@ -148,4 +154,5 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         lifespan=lifespan,
     )
     app.state.store = graph_store
+    app.state.search = search_index
     return app

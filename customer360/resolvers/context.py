@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from customer360.config import Settings
 from customer360.graphstore.protocol import GraphStore
 from customer360.resolvers.loaders import RequestLoaders
+from customer360.search.protocol import SearchIndex
 
 
 @dataclass
@@ -14,6 +15,7 @@ class RequestContext:
     store: GraphStore
     settings: Settings
     explain: bool = False
+    search: SearchIndex | None = None
     loaders: RequestLoaders = field(init=False)
 
     def __post_init__(self) -> None:

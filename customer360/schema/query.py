@@ -17,6 +17,7 @@ from customer360.resolvers.selection import selects
 from customer360.schema.enums import CustomerOrderField, SortDirection
 from customer360.schema.inputs import CustomerFilter, CustomerOrder
 from customer360.schema.network import NetworkQuery
+from customer360.schema.search import SearchQuery
 from customer360.schema.types import (
     PAGE_SIZE_HELP,
     Account,
@@ -45,7 +46,7 @@ async def _one(info: Info, label: VertexLabel, key: str, field: str):
 
 
 @strawberry.type
-class Query(NetworkQuery):
+class Query(NetworkQuery, SearchQuery):
     @strawberry.field(description="One customer by id (e.g. P0000001).")
     async def customer(self, info: Info, id: strawberry.ID) -> Person:
         return await _one(info, VertexLabel.PERSON, id, "customer")

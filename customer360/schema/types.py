@@ -21,6 +21,7 @@ from customer360.resolvers.selection import selects
 from customer360.schema.enums import AccountStatus, AccountType, PhoneType
 from customer360.schema.inputs import TransactionFilter
 from customer360.schema.network import RelatedCustomer, related_customers
+from customer360.schema.search import CustomerMatch, possible_duplicates
 
 PAGE_SIZE_HELP = "Page size (at most the server's maximum page size, 500 by default)."
 
@@ -251,6 +252,10 @@ class Person(Node):
     related_customers: list[RelatedCustomer] = strawberry.field(
         resolver=related_customers,
         description="Customers related to this one (shared address or phone, transfers, shared counterparties), with evidence.",
+    )
+    possible_duplicates: list[CustomerMatch] = strawberry.field(
+        resolver=possible_duplicates,
+        description="Other customers that are probably this same person entered again, with score and evidence.",
     )
 
 
