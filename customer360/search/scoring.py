@@ -248,15 +248,15 @@ class Level:
 FIRST_NAME_LEVELS = {
     "exact": Level("exact", Agreement.AGREE, 0.86, 0.05),
     "swapped": Level("swapped", Agreement.AGREE, 0.02, 0.002),
-    "nickname": Level("nickname", Agreement.PARTIAL, 0.05, 0.005),
-    "typo": Level("typo", Agreement.PARTIAL, 0.05, 0.005),
+    "nickname": Level("nickname", Agreement.PARTIAL, 0.05, 0.01),
+    "typo": Level("typo", Agreement.PARTIAL, 0.05, 0.01),
     "phonetic": Level("phonetic", Agreement.PARTIAL, 0.01, 0.01),
     "different": Level("different", Agreement.DISAGREE, 0.01, 0.93),
 }
 LAST_NAME_LEVELS = {
     "exact": Level("exact", Agreement.AGREE, 0.90, 0.3),  # households share it
     "swapped": Level("swapped", Agreement.AGREE, 0.02, 0.002),
-    "typo": Level("typo", Agreement.PARTIAL, 0.06, 0.01),
+    "typo": Level("typo", Agreement.PARTIAL, 0.06, 0.03),  # Johnson / Johnston
     "phonetic": Level("phonetic", Agreement.PARTIAL, 0.01, 0.02),
     "different": Level("different", Agreement.DISAGREE, 0.01, 0.67),
 }
@@ -288,6 +288,8 @@ STATE_LEVELS = {
     "exact": Level("exact", Agreement.AGREE, 0.95, 0.5),
     "different": Level("different", Agreement.DISAGREE, 0.05, 0.5),
 }
+# Every partial level weighs less than its field's exact level: a slip never counts for more
+# than a perfect agreement (a unit test keeps it so).
 PRIOR_LOG2_ODDS = math.log2(1 / 50)
 """About one candidate pair in fifty is a true match before any field is compared."""
 
