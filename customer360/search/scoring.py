@@ -255,7 +255,7 @@ FIRST_NAME_LEVELS = {
 }
 LAST_NAME_LEVELS = {
     "exact": Level("exact", Agreement.AGREE, 0.90, 0.3),  # households share it
-    "swapped": Level("swapped", Agreement.AGREE, 0.02, 0.002),
+    "swapped": Level("swapped", Agreement.AGREE, 0.02, 0.01),
     "typo": Level("typo", Agreement.PARTIAL, 0.06, 0.03),  # Johnson / Johnston
     "phonetic": Level("phonetic", Agreement.PARTIAL, 0.01, 0.02),
     "different": Level("different", Agreement.DISAGREE, 0.01, 0.67),
@@ -271,7 +271,7 @@ PHONE_LEVELS = {
 }
 STREET_LEVELS = {
     "exact": Level("exact", Agreement.AGREE, 0.85, 0.3),  # households share it
-    "similar": Level("similar", Agreement.PARTIAL, 0.06, 0.02),
+    "similar": Level("similar", Agreement.PARTIAL, 0.06, 0.04),
     "different": Level("different", Agreement.DISAGREE, 0.09, 0.68),
 }
 ZIP_LEVELS = {
@@ -281,7 +281,7 @@ ZIP_LEVELS = {
 }
 CITY_LEVELS = {
     "exact": Level("exact", Agreement.AGREE, 0.9, 0.4),
-    "typo": Level("typo", Agreement.PARTIAL, 0.05, 0.02),
+    "typo": Level("typo", Agreement.PARTIAL, 0.05, 0.04),
     "different": Level("different", Agreement.DISAGREE, 0.05, 0.58),
 }
 STATE_LEVELS = {

@@ -20,9 +20,10 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 from customer360.backend_calls import CompiledQuery, recorded_call
-from customer360.search import scoring
+import customer360.search.scoring as scoring
 from customer360.search.documents import PersonDocument
-from customer360.search.embedded import emit, schema
+import customer360.search.embedded.emit as emit
+import customer360.search.embedded.schema as schema
 from customer360.search.embedded.decode import decode_batch, decode_documents, decode_expansion
 from customer360.search.protocol import (
     MatchQuery,

@@ -24,9 +24,10 @@ from opensearchpy.exceptions import NotFoundError, TransportError
 from opensearchpy.helpers import async_bulk
 
 from customer360.backend_calls import CompiledQuery, recorded_call
-from customer360.search import scoring
+import customer360.search.scoring as scoring
 from customer360.search.documents import PersonDocument
-from customer360.search.opensearch import emit, schema
+import customer360.search.opensearch.emit as emit
+import customer360.search.opensearch.schema as schema
 from customer360.search.opensearch.decode import decode_hits, decode_multi, hit_count
 from customer360.search.protocol import (
     MatchQuery,
