@@ -56,6 +56,7 @@ from customer360.config import SearchUrl  # noqa: E402
 from customer360.search.documents import PersonDocument  # noqa: E402
 from customer360.search.indexing import rebuild_from_store  # noqa: E402
 from customer360.search.normalise import fold  # noqa: E402
+from customer360.resolvers.search import MIN_SEARCH_WINDOW  # noqa: E402
 from customer360.search.protocol import AddressQuery, MatchQuery, SearchIndex, SearchRequest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,7 +136,7 @@ async def measure(name: str, index: SearchIndex, bank: Bank, rng_seed: int, samp
     for person_id, text in samples["typos"]:
         doc = docs[person_id]
         relevant = by_name[(fold(doc.first_name), fold(doc.last_name))]
-        page = await index.search(SearchRequest.parse(text, 100), 10)
+        page = await index.search(SearchRequest.parse(text, MIN_SEARCH_WINDOW), 10)
         top = {hit.person_id for hit in page.hits}
         recalls.append(len(relevant & top) / min(10, len(relevant)))
 
@@ -185,7 +186,7 @@ async def measure(name: str, index: SearchIndex, bank: Bank, rng_seed: int, samp
                 elapsed = (time.perf_counter() - started) * 1000
                 assert response.status_code == 200 and "errors" not in response.json(), response.text
                 started = time.perf_counter()
-                await index.search(SearchRequest.parse(text, 100), 10)
+                await index.search(SearchRequest.parse(text, MIN_SEARCH_WINDOW), 10)
                 alone = (time.perf_counter() - started) * 1000
                 if number >= samples["warmup"]:
                     graphql_ms.append(elapsed)

@@ -47,7 +47,7 @@ audit_log = logging.getLogger("customer360.audit")
 MAX_SEARCH_FIRST = 100
 MAX_SEARCH_DEPTH = 300
 """Results reachable by paging: the index re-ranks at most this many candidates."""
-MIN_SEARCH_WINDOW = 100
+MIN_SEARCH_WINDOW = 50
 MAX_TEXT_LENGTH = 200
 MAX_MATCH_FIRST = 50
 MAX_DUPLICATES_FIRST = 50

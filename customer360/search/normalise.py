@@ -86,7 +86,11 @@ def nickname_keys(token: str) -> frozenset[str]:
 
 
 def are_nicknames(a: str, b: str) -> bool:
-    return a != b and bool(nickname_keys(a) & nickname_keys(b))
+    """One is listed as a nickname of the other (``bob`` / ``robert``). Two nicknames of the
+    same name (``bob`` / ``rob``) share a key, so they meet as *candidates*, but they are not
+    scored as nicknames of each other: through a shared formal name, ``lina`` would be
+    ``paula`` (both of ``paulina``)."""
+    return a != b and (a in nickname_keys(b) or b in nickname_keys(a))
 
 
 def nicknames_of(token: str) -> list[str]:

@@ -146,24 +146,38 @@ def word_similarity(word: str, token: str, *, first_name: bool = False) -> tuple
     return best
 
 
-def _best_word(word: str, f: Features) -> FieldMatch | None:
-    best: FieldMatch | None = None
-    best_score = 0.0
+def _word_matches(word: str, f: Features) -> list[tuple[float, int, FieldMatch]]:
+    """Every stored token this word meets, as (score, target number, match), best first."""
+    found: list[tuple[float, int, FieldMatch]] = []
     street_word = canonical_street_word(word)
-    for field, token, stored in f.word_targets:
-        found = word_similarity(street_word if field is SearchField.STREET else word, token,
-                                first_name=field is SearchField.FIRST_NAME)
-        if found is None:
-            continue
-        score = found[1] * _FIELD_FACTOR[field]
-        if score > best_score:
-            best_score, best = score, FieldMatch(field, found[0], word, stored, round(found[1], 4))
+    for number, (field, token, stored) in enumerate(f.word_targets):
+        similarity = word_similarity(street_word if field is SearchField.STREET else word, token,
+                                     first_name=field is SearchField.FIRST_NAME)
+        if similarity is not None:
+            score = similarity[1] * _FIELD_FACTOR[field]
+            found.append((score, number, FieldMatch(field, similarity[0], word, stored, round(similarity[1], 4))))
     if len(word) == 2:
         for code, stored in f.states:
-            if code == word and _FIELD_FACTOR[SearchField.STATE] > best_score:
-                best_score = _FIELD_FACTOR[SearchField.STATE]
-                best = FieldMatch(SearchField.STATE, MatchKind.EXACT, word, stored, 1.0)
-    return best
+            if code == word:
+                found.append((_FIELD_FACTOR[SearchField.STATE], -1, FieldMatch(SearchField.STATE, MatchKind.EXACT, word, stored, 1.0)))
+    found.sort(key=lambda item: -item[0])
+    return found
+
+
+def _assign_words(words: Sequence[str], f: Features) -> list[FieldMatch | None]:
+    """Each word's best match, a stored token serving one word only (greedy, strongest first):
+    "John Johnso" must not count John's first name twice."""
+    options = [_word_matches(word, f) for word in words]
+    order = sorted(range(len(words)), key=lambda i: -(options[i][0][0] if options[i] else 0.0))
+    used: set[int] = set()
+    chosen: list[FieldMatch | None] = [None] * len(words)
+    for i in order:
+        for _score, target, match in options[i]:
+            if target == -1 or target not in used:
+                used.add(target)
+                chosen[i] = match
+                break
+    return chosen
 
 
 def _match_score(match: FieldMatch) -> float:
@@ -175,10 +189,13 @@ def score_document(request: SearchRequest, doc: PersonDocument) -> SearchHit:
     total_weight = 0.0
     gained = 0.0
     matched: list[FieldMatch] = []
-    for word in request.words:
-        weight = STOP_WORD_WEIGHT if is_stop_word(canonical_street_word(word)) else WORD_WEIGHT
+    for word, found in zip(request.words, _assign_words(request.words, f)):
+        weight = WORD_WEIGHT
+        if is_stop_word(canonical_street_word(word)) and (
+            found is None or found.field not in (SearchField.FIRST_NAME, SearchField.LAST_NAME)
+        ):
+            weight = STOP_WORD_WEIGHT  # "St", "Apt", "W": unless it is someone's name ("West")
         total_weight += weight
-        found = _best_word(word, f)
         if found is not None:
             gained += weight * _match_score(found)
             matched.append(found)

@@ -15,18 +15,18 @@ from rapidfuzz.distance import OSA
 from customer360.search.documents import PersonDocument
 from customer360.search.normalise import max_edits
 
-Expansion = dict[str, set[tuple[str, str]]]  # typed word -> {(vocabulary word, kind)}
+Expansion = dict[str, dict[tuple[str, str], int]]  # typed word -> {(vocabulary word, kind): edits}
 
 
 def decode_expansion(rows: Iterable[Sequence], words: Sequence[str]) -> tuple[Expansion, Expansion]:
     """``(near, starts)``: per typed word, the vocabulary words within its allowed typos, and
     per typed prefix, the vocabulary words it starts."""
-    near: Expansion = defaultdict(set)
-    starts: Expansion = defaultdict(set)
+    near: Expansion = defaultdict(dict)
+    starts: Expansion = defaultdict(dict)
     fuzzy: set[tuple[str, str]] = set()
     for source, key, token, kind in rows:
         if source == "prefix":
-            starts[key].add((token, kind))
+            starts[key][(token, kind)] = 0
         elif source == "trigram":
             fuzzy.add((token[1:-1], kind))
         else:
@@ -37,8 +37,9 @@ def decode_expansion(rows: Iterable[Sequence], words: Sequence[str]) -> tuple[Ex
             continue
         for token, kind in fuzzy:
             if token != word and abs(len(token) - len(word)) <= allowed:
-                if OSA.distance(word, token, score_cutoff=allowed) <= allowed:
-                    near[word].add((token, kind))
+                distance = OSA.distance(word, token, score_cutoff=allowed)
+                if distance <= allowed:
+                    near[word][(token, kind)] = distance
     return near, starts
 
 

@@ -153,12 +153,15 @@ def compile_expand(words: Sequence[str], prefixes: Sequence[str]) -> CompiledQue
 
 CANDIDATES = """
 WITH wanted AS (
-    SELECT value ->> '$[0]' AS term, value ->> '$[1]' AS weight FROM json_each(:terms)
-), scored AS (
-    SELECT t.pid AS pid, SUM(wanted.weight) AS score
+    SELECT value ->> '$[0]' AS part, value ->> '$[1]' AS term, value ->> '$[2]' AS weight FROM json_each(:terms)
+), per_part AS (
+    SELECT t.pid AS pid, MAX(wanted.weight) AS weight
       FROM wanted JOIN search_term AS t ON t.term = wanted.term
-     GROUP BY t.pid
-     ORDER BY score DESC, t.pid
+     GROUP BY t.pid, wanted.part
+), scored AS (
+    SELECT pid, SUM(weight) AS score FROM per_part
+     GROUP BY pid
+     ORDER BY score DESC, pid
      LIMIT :window
 )
 SELECT d.person_id, d.doc, scored.score FROM scored JOIN search_document AS d ON d.pid = scored.pid
@@ -167,12 +170,14 @@ SELECT d.person_id, d.doc, scored.score FROM scored JOIN search_document AS d ON
 
 CANDIDATES_BATCH = """
 WITH wanted AS (
-    SELECT value ->> '$[0]' AS query, value ->> '$[1]' AS term, value ->> '$[2]' AS weight
+    SELECT value ->> '$[0]' AS query, value ->> '$[1]' AS part, value ->> '$[2]' AS term, value ->> '$[3]' AS weight
       FROM json_each(:terms)
-), scored AS (
-    SELECT wanted.query AS query, t.pid AS pid, SUM(wanted.weight) AS score
+), per_part AS (
+    SELECT wanted.query AS query, t.pid AS pid, MAX(wanted.weight) AS weight
       FROM wanted JOIN search_term AS t ON t.term = wanted.term
-     GROUP BY wanted.query, t.pid
+     GROUP BY wanted.query, t.pid, wanted.part
+), scored AS (
+    SELECT query, pid, SUM(weight) AS score FROM per_part GROUP BY query, pid
 ), ranked AS (
     SELECT query, pid, score, row_number() OVER (PARTITION BY query ORDER BY score DESC, pid) AS rank
       FROM scored
@@ -190,13 +195,22 @@ COUNT = "SELECT COUNT(*) FROM search_document"
 PING = "SELECT 1 FROM search_document LIMIT 1"
 
 
-def compile_candidates(operation: str, terms: dict[str, float], window: int) -> CompiledQuery:
-    payload = json.dumps(sorted([term, weight] for term, weight in terms.items()))
+Terms = dict[tuple[str, str], float]
+"""(part of the request, term) -> weight. A candidate scores the best weight it reaches for each
+part (a typed word, the phone, the birth date...), summed over the parts: a customer matching
+two words fuzzily beats one matching a single word under three kinds of key."""
+
+
+def compile_candidates(operation: str, terms: Terms, window: int) -> CompiledQuery:
+    payload = json.dumps(sorted([part, term, weight] for (part, term), weight in terms.items()))
     return CompiledQuery(operation, CANDIDATES, {"terms": payload, "window": window})
 
 
-def compile_candidates_batch(operation: str, terms: Sequence[dict[str, float]], window: int) -> CompiledQuery:
-    rows = [[number, term, weight] for number, wanted in enumerate(terms) for term, weight in sorted(wanted.items())]
+def compile_candidates_batch(operation: str, terms: Sequence[Terms], window: int) -> CompiledQuery:
+    rows = [
+        [number, part, term, weight]
+        for number, wanted in enumerate(terms) for (part, term), weight in sorted(wanted.items())
+    ]
     return CompiledQuery(operation, CANDIDATES_BATCH, {"terms": json.dumps(rows), "window": window})
 
 
@@ -223,46 +237,52 @@ W_ZIP = 2.0
 W_HOUSE = 1.0
 
 
-def _add(terms: dict[str, float], term: str, weight: float) -> None:
-    if weight > terms.get(term, 0.0):
-        terms[term] = weight
+def _add(terms: Terms, part: str, term: str, weight: float) -> None:
+    if weight > terms.get((part, term), 0.0):
+        terms[(part, term)] = weight
 
 
-def word_terms(terms: dict[str, float], word: str, near: dict[str, set[tuple[str, str]]],
-               starts: dict[str, set[tuple[str, str]]], *, scale: float = 1.0) -> None:
+Expansion = dict[str, dict[tuple[str, str], int]]  # typed word -> {(vocabulary word, kind): edits}
+
+
+def word_terms(terms: Terms, part: str, word: str, near: Expansion, starts: Expansion, *, scale: float = 1.0) -> None:
     """The terms one typed word looks up: itself, its nickname keys and phonetic code, and the
-    vocabulary words found near it (typos) and starting with it (prefixes)."""
+    vocabulary words found near it (typos) and starting with it (prefixes). Street types and
+    directions (``st``, ``w``) look up no address words (half the bank has them), but they may
+    still be names (``West``)."""
     street_word = canonical_street_word(word)
-    if is_stop_word(street_word):
-        return
-    _add(terms, f"n:{word}", W_NAME * scale)
-    _add(terms, f"a:{street_word}", W_ADDRESS * scale)
+    _add(terms, part, f"n:{word}", W_NAME * scale)
     for key in nickname_keys(word):
-        _add(terms, f"nk:{key}", W_NICKNAME * scale)
+        _add(terms, part, f"nk:{key}", W_NICKNAME * scale)
     code = phonetic(word) if len(word) >= 3 else ""
     if code:
-        _add(terms, f"np:{code}", W_PHONETIC * scale)
-    for token, kind in near.get(word, ()):
-        _add(terms, f"{kind}:{token}", (W_NAME_FUZZY if kind == NAME else W_ADDRESS_FUZZY) * scale)
-    for token, kind in starts.get(word, ()):
-        _add(terms, f"{kind}:{token}", (W_NAME_PREFIX if kind == NAME else W_ADDRESS_PREFIX) * scale)
+        _add(terms, part, f"np:{code}", W_PHONETIC * scale)
+    address = not is_stop_word(street_word)
+    if address:
+        _add(terms, part, f"a:{street_word}", W_ADDRESS * scale)
+    for (token, kind), edits in near.get(word, {}).items():
+        if kind == NAME or address:
+            weight = (W_NAME_FUZZY if kind == NAME else W_ADDRESS_FUZZY) * (1.0 if edits <= 1 else 0.6)
+            _add(terms, part, f"{kind}:{token}", weight * scale)
+    for token, kind in starts.get(word, {}):
+        if kind == NAME or address:
+            _add(terms, part, f"{kind}:{token}", (W_NAME_PREFIX if kind == NAME else W_ADDRESS_PREFIX) * scale)
 
 
-def search_terms(request: SearchRequest, near: dict[str, set[tuple[str, str]]],
-                 starts: dict[str, set[tuple[str, str]]]) -> dict[str, float]:
-    terms: dict[str, float] = {}
-    for word in request.words:
-        word_terms(terms, word, near, starts)
-    for number in request.numbers:
-        if len(number) == 5:
-            _add(terms, f"z:{number}", W_ZIP)
-        _add(terms, f"h:{number}", W_HOUSE)
+def search_terms(request: SearchRequest, near: Expansion, starts: Expansion) -> Terms:
+    terms: Terms = {}
+    for number, word in enumerate(request.words):
+        word_terms(terms, f"w{number}", word, near, starts)
+    for number, digits in enumerate(request.numbers):
+        if len(digits) == 5:
+            _add(terms, f"n{number}", f"z:{digits}", W_ZIP)
+        _add(terms, f"n{number}", f"h:{digits}", W_HOUSE)
     for phone in request.phones:
-        _add(terms, f"p:{phone}", W_PHONE)
-    for day in request.dates:
-        _add(terms, f"d:{day}", W_DATE)
+        _add(terms, "phone", f"p:{phone}", W_PHONE)
+    for number, day in enumerate(request.dates):
+        _add(terms, f"d{number}", f"d:{day}", W_DATE)
         for variant in date_variants(day):
-            _add(terms, f"d:{variant}", W_DATE_VARIANT)
+            _add(terms, f"d{number}", f"d:{variant}", W_DATE_VARIANT)
     return terms
 
 
@@ -270,28 +290,29 @@ def match_words(query: MatchQuery) -> list[str]:
     return [*tokens(query.first_name or ""), *tokens(query.last_name or "")]
 
 
-def match_terms(query: MatchQuery, near: dict[str, set[tuple[str, str]]] | None = None) -> dict[str, float]:
+def match_terms(query: MatchQuery, near: Expansion | None = None) -> Terms:
     near = near or {}
-    terms: dict[str, float] = {}
-    for word in tokens(query.first_name or ""):
-        word_terms(terms, word, near, {}, scale=0.7)
-    for word in tokens(query.last_name or ""):
-        word_terms(terms, word, near, {})
+    terms: Terms = {}
+    for number, word in enumerate(tokens(query.first_name or "")):
+        word_terms(terms, f"f{number}", word, near, {}, scale=0.7)
+    for number, word in enumerate(tokens(query.last_name or "")):
+        word_terms(terms, f"l{number}", word, near, {})
     for phone in query.phones:
-        _add(terms, f"p:{phone}", W_PHONE)
+        _add(terms, "phone", f"p:{phone}", W_PHONE)
     if query.date_of_birth:
-        _add(terms, f"d:{query.date_of_birth}", W_DATE)
+        _add(terms, "dob", f"d:{query.date_of_birth}", W_DATE)
         for variant in date_variants(query.date_of_birth):
-            _add(terms, f"d:{variant}", W_DATE_VARIANT)
+            _add(terms, "dob", f"d:{variant}", W_DATE_VARIANT)
     for address in query.addresses:
-        if address.zip_code and zip5(address.zip_code):
-            _add(terms, f"z:{zip5(address.zip_code)}", W_ZIP * 0.75)
+        code = zip5(address.zip_code or "")
+        if code:
+            _add(terms, "zip", f"z:{code}", W_ZIP * 0.75)
         for position, word in enumerate(street_tokens(address.street or "")):
             if word.isdigit():
                 if position == 0:
-                    _add(terms, f"h:{word}", W_HOUSE)
+                    _add(terms, "house", f"h:{word}", W_HOUSE)
             elif not is_stop_word(word):
-                _add(terms, f"a:{word}", W_ADDRESS * 0.5)
+                _add(terms, f"street:{word}", f"a:{word}", W_ADDRESS * 0.5)
     return terms
 
 

@@ -103,6 +103,7 @@ class EmbeddedSearchIndex:
     # ------------------------------------------------------------ reading
 
     def _expand(self, words: Sequence[str], prefixes: Sequence[str]) -> tuple[emit.Expansion, emit.Expansion]:
+        """Vocabulary words near each typed word (with their edit distance), and completions."""
         query = emit.compile_expand(words, prefixes)
         if query is None:
             return {}, {}

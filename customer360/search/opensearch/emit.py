@@ -32,15 +32,16 @@ from customer360.search.protocol import MatchQuery, SearchRequest
 FUZZY = "AUTO"
 
 
-def _word(word: str, *, scale: float = 1.0, prefixes: bool = True) -> Query | None:
+def _word(word: str, *, scale: float = 1.0, prefixes: bool = True) -> Query:
+    """Street types and directions (``st``, ``w``) look up no address words (half the bank
+    has them), but they may still be names (``West``)."""
     street_word = canonical_street_word(word)
-    if is_stop_word(street_word):
-        return None
     options: list[Query] = [
         Match(names={"query": word, "fuzziness": FUZZY, "boost": 3.0 * scale}),
         Terms(first_nickname=sorted(nickname_keys(word)), boost=2.0 * scale),
-        Match(address_words={"query": street_word, "fuzziness": FUZZY, "boost": 1.0 * scale}),
     ]
+    if not is_stop_word(street_word):
+        options.append(Match(address_words={"query": street_word, "fuzziness": FUZZY, "boost": 1.0 * scale}))
     code = phonetic(word) if len(word) >= 3 else ""
     if code:
         options.append(Term(name_phonetic={"value": code, "boost": 1.5 * scale}))
@@ -60,9 +61,7 @@ def _dates(day: str, boost: float) -> list[Query]:
 def search_query(request: SearchRequest) -> Query:
     should: list[Query] = []
     for word in request.words:
-        query = _word(word)
-        if query is not None:
-            should.append(query)
+        should.append(_word(word))
     for number in request.numbers:
         if len(number) == 5:
             should.append(Term(zips={"value": number, "boost": 2.0}))
@@ -77,13 +76,9 @@ def search_query(request: SearchRequest) -> Query:
 def match_query(query: MatchQuery) -> Query:
     should: list[Query] = []
     for word in tokens(query.first_name or ""):
-        found = _word(word, scale=0.7, prefixes=False)
-        if found is not None:
-            should.append(found)
+        should.append(_word(word, scale=0.7, prefixes=False))
     for word in tokens(query.last_name or ""):
-        found = _word(word, prefixes=False)
-        if found is not None:
-            should.append(found)
+        should.append(_word(word, prefixes=False))
     if query.phones:
         should.append(Terms(phones=list(query.phones), boost=6.0))
     if query.date_of_birth:
