@@ -85,6 +85,12 @@ def nickname_keys(token: str) -> frozenset[str]:
     return frozenset({token, *(fold(name) for name in _nicknamer().canonicals_of(token))})
 
 
+@lru_cache(maxsize=65536)
+def formal_names(token: str) -> frozenset[str]:
+    """The names ``token`` is listed as a nickname of (``bob`` -> ``robert``...), without itself."""
+    return nickname_keys(token) - {token}
+
+
 def are_nicknames(a: str, b: str) -> bool:
     """One is listed as a nickname of the other (``bob`` / ``robert``). Two nicknames of the
     same name (``bob`` / ``rob``) share a key, so they meet as *candidates*, but they are not

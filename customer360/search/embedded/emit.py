@@ -19,7 +19,7 @@ from customer360.search.normalise import (
     canonical_street_word,
     date_variants,
     is_stop_word,
-    nickname_keys,
+    formal_names,
     phonetic,
     state_code,
     street_tokens,
@@ -43,18 +43,22 @@ def document_terms(doc: PersonDocument) -> set[str]:
     terms: set[str] = set()
     for token in first + last:
         terms.add(f"n:{token}")
-        code = phonetic(token)
-        if code:
-            terms.add(f"np:{code}")
     for token in first:
-        terms.update(f"nk:{key}" for key in nickname_keys(token))
+        terms.update(f"nk:{key}" for key in formal_names(token))
+    for a in first:  # the whole name as one key: a two-word search is then a few probes
+        for b in last:
+            terms.add(f"nn:{a}:{b}")
     for address in doc.addresses:
-        for position, word in enumerate(street_tokens(address.street)):
+        words = street_tokens(address.street)
+        house = words[0] if words and words[0].isdigit() else None
+        for position, word in enumerate(words):
             if word.isdigit():
                 if position == 0:
                     terms.add(f"h:{word}")
             elif not is_stop_word(word):
                 terms.add(f"a:{word}")
+                if house:  # house number and street word as one key, like the whole-name keys
+                    terms.add(f"sa:{house}:{word}")
         terms.update(f"a:{word}" for word in tokens(address.city))
         code = zip5(address.zip_code)
         if code:
@@ -116,6 +120,9 @@ _EXPAND_HEAD = """
 SELECT 'deletion', d.deletion, d.token, d.kind FROM search_vocab_deletion AS d
  WHERE d.deletion IN (SELECT value FROM json_each(:deletions))
 UNION ALL
+SELECT 'phonetic', p.code, p.token, p.kind FROM search_vocab_phonetic AS p
+ WHERE p.code IN (SELECT value FROM json_each(:codes)) AND p.kind = 'n'
+UNION ALL
 SELECT 'prefix', p.word, p.token, p.kind FROM (
     SELECT w.value AS word, v.token, v.kind,
            row_number() OVER (PARTITION BY w.value ORDER BY v.uses DESC, v.token) AS rank
@@ -133,13 +140,16 @@ SELECT 'trigram', NULL, t.padded, t.kind FROM (
 
 def compile_expand(words: Sequence[str], prefixes: Sequence[str]) -> CompiledQuery | None:
     """One statement finding, in the vocabulary, the words near each typed word (one
-    deletion apart, or sharing trigrams) and the words each prefix starts."""
+    deletion apart, or sharing trigrams), the words that sound like it, and the words each
+    prefix starts."""
     all_deletions = sorted({d for word in words for d in deletions(word)})
+    codes = sorted({phonetic(word) for word in words if len(word) >= 3 and phonetic(word)})
     expression = trigram_expression(words)
     if not all_deletions and not prefixes and expression is None:
         return None
     params: dict[str, object] = {
         "deletions": json.dumps(all_deletions),
+        "codes": json.dumps(codes),
         "prefixes": json.dumps(sorted(set(prefixes))),
         "prefix_words": PREFIX_WORDS,
     }
@@ -166,6 +176,18 @@ WITH wanted AS (
 )
 SELECT d.person_id, d.doc, scored.score FROM scored JOIN search_document AS d ON d.pid = scored.pid
  ORDER BY scored.score DESC, d.pid
+""".strip()
+
+NAME_PAIRS = """
+WITH pairs AS (SELECT key AS rank, value AS term FROM json_each(:pairs)),
+found AS (
+    SELECT t.pid AS pid, MIN(pairs.rank) AS best FROM pairs JOIN search_term AS t ON t.term = pairs.term
+     GROUP BY t.pid
+     ORDER BY best, t.pid
+     LIMIT :window
+)
+SELECT d.person_id, d.doc, found.best FROM found JOIN search_document AS d ON d.pid = found.pid
+ ORDER BY found.best, d.pid
 """.strip()
 
 CANDIDATES_BATCH = """
@@ -204,6 +226,80 @@ two words fuzzily beats one matching a single word under three kinds of key."""
 def compile_candidates(operation: str, terms: Terms, window: int) -> CompiledQuery:
     payload = json.dumps(sorted([part, term, weight] for (part, term), weight in terms.items()))
     return CompiledQuery(operation, CANDIDATES, {"terms": payload, "window": window})
+
+
+MAX_PAIR_WORDS = 3
+MAX_WORD_FORMS = 16
+MAX_PAIRS = 600
+
+
+def _word_forms(word: str, near: Expansion, starts: Expansion, sounds: dict[str, set[str]]) -> list[tuple[str, float]]:
+    """The name words a typed word may stand for, with how much each counts (strongest first)."""
+    forms: dict[str, float] = {word: 1.0}
+
+    def add(token: str, weight: float) -> None:
+        if weight > forms.get(token, 0.0):
+            forms[token] = weight
+
+    for formal in formal_names(word):
+        add(formal, 0.85)
+    for (token, kind), edits in near.get(word, {}).items():
+        if kind == NAME:
+            add(token, 0.8 if edits <= 1 else 0.6)
+    for token in sounds.get(word, ()):
+        add(token, 0.7)
+    for token, kind in sorted(starts.get(word, {})):
+        if kind == NAME:
+            add(token, 0.5)
+    return sorted(forms.items(), key=lambda item: (-item[1], item[0]))[:MAX_WORD_FORMS]
+
+
+def _street_forms(word: str, near: Expansion) -> list[tuple[str, float]]:
+    street_word = canonical_street_word(word)
+    if is_stop_word(street_word):
+        return []
+    forms = {street_word: 1.0}
+    for (token, kind), edits in near.get(word, {}).items():
+        if kind == ADDRESS:
+            forms.setdefault(token, 0.8 if edits <= 1 else 0.6)
+    return sorted(forms.items(), key=lambda item: (-item[1], item[0]))[:MAX_WORD_FORMS]
+
+
+def compile_name_pairs(request: SearchRequest, near: Expansion, starts: Expansion,
+                       sounds: dict[str, set[str]]) -> CompiledQuery | None:
+    """Pair keys for the two common shapes of search text. Two or three words only:
+    whole-name keys (``nn:first:last``) for every pair of words in either order and every form
+    of each word (typo, nickname, sound-alike, completion). Numbers and words (an address):
+    house-number-and-street-word keys (``sa:12:main``). Most likely first. The customers that
+    meet two parts are then found by a few hundred B-tree probes instead of by adding up every
+    customer sharing one word."""
+    words = request.words
+    if request.phones or request.dates or not words:
+        return None
+    if request.numbers:
+        pairs_by_weight: dict[str, float] = {}
+        for number in request.numbers:
+            for word in words:
+                for token, weight in _street_forms(word, near):
+                    pairs_by_weight[f"sa:{number}:{token}"] = max(pairs_by_weight.get(f"sa:{number}:{token}", 0.0), weight)
+        if not pairs_by_weight:
+            return None
+        ranked = [t for t, _ in sorted(pairs_by_weight.items(), key=lambda item: (-item[1], item[0]))[:MAX_PAIRS]]
+        return CompiledQuery("search.address_pairs", NAME_PAIRS, {"pairs": json.dumps(ranked), "window": request.window})
+    if not 2 <= len(words) <= MAX_PAIR_WORDS:
+        return None
+    forms = [_word_forms(word, near, starts, sounds) for word in words]
+    pairs: dict[str, float] = {}
+    for i in range(len(words)):
+        for j in range(len(words)):
+            if i == j:
+                continue
+            for a, wa in forms[i]:
+                for b, wb in forms[j]:
+                    term = f"nn:{a}:{b}"
+                    pairs[term] = max(pairs.get(term, 0.0), wa * wb)
+    ranked = [term for term, _ in sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[:MAX_PAIRS]]
+    return CompiledQuery("search.name_pairs", NAME_PAIRS, {"pairs": json.dumps(ranked), "window": request.window})
 
 
 def compile_candidates_batch(operation: str, terms: Sequence[Terms], window: int) -> CompiledQuery:
@@ -245,18 +341,19 @@ def _add(terms: Terms, part: str, term: str, weight: float) -> None:
 Expansion = dict[str, dict[tuple[str, str], int]]  # typed word -> {(vocabulary word, kind): edits}
 
 
-def word_terms(terms: Terms, part: str, word: str, near: Expansion, starts: Expansion, *, scale: float = 1.0) -> None:
-    """The terms one typed word looks up: itself, its nickname keys and phonetic code, and the
-    vocabulary words found near it (typos) and starting with it (prefixes). Street types and
+def word_terms(terms: Terms, part: str, word: str, near: Expansion, starts: Expansion,
+               sounds: dict[str, set[str]], *, scale: float = 1.0) -> None:
+    """The terms one typed word looks up: itself, its nicknames and formal names, and the
+    vocabulary words that sound like it, are near it (typos) or start with it (prefixes). Street types and
     directions (``st``, ``w``) look up no address words (half the bank has them), but they may
     still be names (``West``)."""
     street_word = canonical_street_word(word)
     _add(terms, part, f"n:{word}", W_NAME * scale)
-    for key in nickname_keys(word):
-        _add(terms, part, f"nk:{key}", W_NICKNAME * scale)
-    code = phonetic(word) if len(word) >= 3 else ""
-    if code:
-        _add(terms, part, f"np:{code}", W_PHONETIC * scale)
+    _add(terms, part, f"nk:{word}", W_NICKNAME * scale)  # customers filed under it (Bob for robert)
+    for formal in formal_names(word):  # the formal names it is a nickname of (robert for bob)
+        _add(terms, part, f"n:{formal}", W_NICKNAME * scale)
+    for token in sounds.get(word, ()):
+        _add(terms, part, f"n:{token}", W_PHONETIC * scale)
     address = not is_stop_word(street_word)
     if address:
         _add(terms, part, f"a:{street_word}", W_ADDRESS * scale)
@@ -269,10 +366,10 @@ def word_terms(terms: Terms, part: str, word: str, near: Expansion, starts: Expa
             _add(terms, part, f"{kind}:{token}", (W_NAME_PREFIX if kind == NAME else W_ADDRESS_PREFIX) * scale)
 
 
-def search_terms(request: SearchRequest, near: Expansion, starts: Expansion) -> Terms:
+def search_terms(request: SearchRequest, near: Expansion, starts: Expansion, sounds: dict[str, set[str]]) -> Terms:
     terms: Terms = {}
     for number, word in enumerate(request.words):
-        word_terms(terms, f"w{number}", word, near, starts)
+        word_terms(terms, f"w{number}", word, near, starts, sounds)
     for number, digits in enumerate(request.numbers):
         if len(digits) == 5:
             _add(terms, f"n{number}", f"z:{digits}", W_ZIP)
@@ -290,13 +387,13 @@ def match_words(query: MatchQuery) -> list[str]:
     return [*tokens(query.first_name or ""), *tokens(query.last_name or "")]
 
 
-def match_terms(query: MatchQuery, near: Expansion | None = None) -> Terms:
-    near = near or {}
+def match_terms(query: MatchQuery, near: Expansion | None = None, sounds: dict[str, set[str]] | None = None) -> Terms:
+    near, sounds = near or {}, sounds or {}
     terms: Terms = {}
     for number, word in enumerate(tokens(query.first_name or "")):
-        word_terms(terms, f"f{number}", word, near, {}, scale=0.7)
+        word_terms(terms, f"f{number}", word, near, {}, sounds, scale=0.7)
     for number, word in enumerate(tokens(query.last_name or "")):
-        word_terms(terms, f"l{number}", word, near, {})
+        word_terms(terms, f"l{number}", word, near, {}, sounds)
     for phone in query.phones:
         _add(terms, "phone", f"p:{phone}", W_PHONE)
     if query.date_of_birth:
@@ -334,6 +431,7 @@ RETURNING uses
 """.strip()
 INSERT_TRIGRAM = "INSERT INTO search_vocab_trigram (padded, kind) VALUES (?, ?)"
 INSERT_DELETION = "INSERT OR IGNORE INTO search_vocab_deletion (deletion, token, kind) VALUES (?, ?, ?)"
+INSERT_PHONETIC = "INSERT OR IGNORE INTO search_vocab_phonetic (code, token, kind) VALUES (?, ?, ?)"
 
 # rebuild (the _new generation)
 NEW_DOCUMENT = "INSERT INTO search_document_new (pid, person_id, doc) VALUES (?, ?, ?)"
@@ -345,6 +443,7 @@ SELECT term, pid FROM temp.search_term_staging ORDER BY term, pid
 NEW_WORD = "INSERT INTO search_vocab_new (token, kind, uses) VALUES (?, ?, ?)"
 NEW_TRIGRAM = "INSERT INTO search_vocab_trigram_new (padded, kind) VALUES (?, ?)"
 NEW_DELETION = "INSERT OR IGNORE INTO search_vocab_deletion_new (deletion, token, kind) VALUES (?, ?, ?)"
+NEW_PHONETIC = "INSERT OR IGNORE INTO search_vocab_phonetic_new (code, token, kind) VALUES (?, ?, ?)"
 SET_META = """
 INSERT INTO search_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
 """.strip()

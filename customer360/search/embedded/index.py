@@ -22,6 +22,7 @@ from pathlib import Path
 from customer360.backend_calls import CompiledQuery, recorded_call
 import customer360.search.scoring as scoring
 from customer360.search.documents import PersonDocument
+from customer360.search.normalise import phonetic
 import customer360.search.embedded.emit as emit
 import customer360.search.embedded.schema as schema
 from customer360.search.embedded.decode import decode_batch, decode_documents, decode_expansion
@@ -102,19 +103,30 @@ class EmbeddedSearchIndex:
 
     # ------------------------------------------------------------ reading
 
-    def _expand(self, words: Sequence[str], prefixes: Sequence[str]) -> tuple[emit.Expansion, emit.Expansion]:
-        """Vocabulary words near each typed word (with their edit distance), and completions."""
+    def _expand(
+        self, words: Sequence[str], prefixes: Sequence[str]
+    ) -> tuple[emit.Expansion, emit.Expansion, dict[str, set[str]]]:
+        """Vocabulary words near each typed word (with their edit distance), completions, and
+        sound-alikes."""
         query = emit.compile_expand(words, prefixes)
         if query is None:
-            return {}, {}
+            return {}, {}, {}
         return decode_expansion(self._run(query), words)
 
     def _search(self, request: SearchRequest, first: int, offset: int) -> SearchPage:
-        near, starts = self._expand(request.words, request.words)
-        terms = emit.search_terms(request, near, starts)
-        if not terms:
-            return SearchPage([], False)
-        docs = decode_documents(self._run(emit.compile_candidates("search.candidates", terms, request.window)))
+        """Vocabulary expansion, then candidates: for a text of two or three words, the
+        customers whose name meets two of them (whole-name keys); when there are none, or
+        the text has numbers, phones or dates, every customer meeting any part, best first."""
+        near, starts, sounds = self._expand(request.words, request.words)
+        docs: list[PersonDocument] = []
+        pairs = emit.compile_name_pairs(request, near, starts, sounds)
+        if pairs is not None:
+            docs = decode_documents(self._run(pairs))
+        if not docs:
+            terms = emit.search_terms(request, near, starts, sounds)
+            if not terms:
+                return SearchPage([], False)
+            docs = decode_documents(self._run(emit.compile_candidates("search.candidates", terms, request.window)))
         hits, more = scoring.page(scoring.rank_search(request, docs), first, offset)
         return SearchPage(hits, more)
 
@@ -125,8 +137,8 @@ class EmbeddedSearchIndex:
 
     def _match(self, query: MatchQuery, first: int) -> list[MatchResult]:
         words = emit.match_words(query)
-        near, _ = self._expand(words, ())
-        terms = emit.match_terms(query, near)
+        near, _, sounds = self._expand(words, ())
+        terms = emit.match_terms(query, near, sounds)
         if not terms:
             return []
         docs = decode_documents(self._run(emit.compile_candidates("search.match", terms, MATCH_WINDOW)))
@@ -208,6 +220,8 @@ class EmbeddedSearchIndex:
             if uses == 1:
                 connection.execute(emit.INSERT_TRIGRAM, (emit.padded(word), kind))
                 connection.executemany(emit.INSERT_DELETION, [(d, word, kind) for d in emit.deletions(word)])
+                if phonetic(word):
+                    connection.execute(emit.INSERT_PHONETIC, (phonetic(word), word, kind))
 
     async def upsert(self, documents: Sequence[PersonDocument]) -> None:
         if documents:
@@ -284,6 +298,9 @@ class EmbeddedSearchIndex:
             connection.executemany(emit.NEW_TRIGRAM, [(emit.padded(word), kind) for word, kind in sorted(words)])
             connection.executemany(
                 emit.NEW_DELETION, [(d, word, kind) for word, kind in sorted(words) for d in emit.deletions(word)]
+            )
+            connection.executemany(
+                emit.NEW_PHONETIC, [(phonetic(word), word, kind) for word, kind in sorted(words) if phonetic(word)]
             )
             connection.execute("COMMIT")
             connection.execute("BEGIN IMMEDIATE")

@@ -3,12 +3,16 @@
 * ``search_document``: one row per customer, the :class:`PersonDocument` as JSON; ``pid`` is
   a small integer so the term postings stay compact.
 * ``search_term``: the inverted index, ``(term, pid)``. A term is a kind prefix and a
-  normalised key: ``n:smith`` (a name word), ``np:SM0`` (its Metaphone code), ``nk:robert``
-  (a nickname key of a first name), ``a:main`` (street or city word), ``h:123`` (house
-  number), ``z:10001``, ``p:12125550100``, ``d:1985-03-07``. A lookup is one B-tree probe per
-  term: exact, phonetic, nickname, phone and date matches need nothing else.
+  normalised key: ``n:smith`` (a name word), ``nk:robert`` (a formal name this first name is
+  a nickname of: ``Bob`` is filed under it), ``a:main`` (street or city word), ``h:123``
+  (house number), ``z:10001``, ``p:12125550100``, ``d:1985-03-07``. A lookup is one B-tree
+  probe per term.
 * ``search_vocab``: every distinct name and address word with how many customers use it, for
-  prefixes (search-as-you-type: a range scan) and as the source of fuzzy candidates:
+  prefixes (search-as-you-type: a range scan) and as the source of fuzzy and phonetic
+  candidates:
+* ``search_vocab_phonetic``: each word under its Metaphone code, so a sound-alike spelling
+  finds the *words* that sound like it (then their customers through ``n:`` terms): no
+  per-customer phonetic postings, which would repeat the name postings.
 * ``search_vocab_trigram``: FTS5 with the trigram tokenizer over the words padded as
   ``^word$``, so a misspelt word finds the words sharing most trigrams with it (including its
   first and last letters); ``rapidfuzz`` then keeps those within the allowed edit distance.
@@ -28,7 +32,10 @@ made from input.
 
 from __future__ import annotations
 
-LIVE_TABLES = ("search_document", "search_term", "search_vocab", "search_vocab_trigram", "search_vocab_deletion")
+LIVE_TABLES = (
+    "search_document", "search_term", "search_vocab", "search_vocab_trigram", "search_vocab_deletion",
+    "search_vocab_phonetic",
+)
 
 
 def create_tables(suffix: str = "") -> str:
@@ -59,6 +66,12 @@ CREATE TABLE IF NOT EXISTS search_vocab_deletion{s} (
     token TEXT NOT NULL,
     kind TEXT NOT NULL,
     PRIMARY KEY (deletion, token, kind)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_vocab_phonetic{s} (
+    code TEXT NOT NULL,
+    token TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (code, token, kind)
 ) WITHOUT ROWID;
 """
 
