@@ -32,7 +32,7 @@ from customer360.graphstore.bulk_load import load_bank
 from customer360.graphstore.protocol import GraphStore
 from customer360.search import open_search_index
 from customer360.search.documents import AddressDoc, PersonDocument, PhoneDoc
-from customer360.search.indexing import index_after_load, persons_in, rebuild_from_store
+from customer360.search.indexing import index_after_load, persons_in
 from customer360.search.normalise import fold, phone_key
 from customer360.search.protocol import (
     Agreement,
@@ -218,10 +218,7 @@ async def test_match_explains_each_field_like_record_linkage(hand: SearchIndex) 
     assert evidence[SearchField.DATE_OF_BIRTH].level == "transposed"
     assert evidence[SearchField.PHONE].agreement is Agreement.AGREE
     assert evidence[SearchField.STREET].agreement is Agreement.AGREE
-    assert evidence[SearchField.LAST_NAME].weight > 0 > next(
-        e for e in (await hand.match(MatchQuery(first_name="Mary", last_name="Knight"), 5))[0].evidence
-        if e.field is SearchField.FIRST_NAME or e.field is SearchField.LAST_NAME
-    ).weight or True
+    assert evidence[SearchField.LAST_NAME].agreement is Agreement.AGREE and evidence[SearchField.LAST_NAME].weight > 0
     mary = next((r for r in results if r.person_id == "H002"), None)
     assert mary is None or mary.score < 0.5  # his wife shares the address and phone, not the person
 
@@ -442,9 +439,6 @@ async def test_graphql_match_refuses_an_unreadable_date_or_an_empty_input(api) -
     assert "matchCustomer: input.dateOfBirth '31/31/1990' is not a date" in bad_date["errors"][0]["message"]
     empty = await gql(api, MATCH, {"input": {"firstName": "  "}})
     assert "matchCustomer: input needs at least one of" in empty["errors"][0]["message"]
-
-
-DUPLICATES = """query ($ids: [ID!]!) { a: customer(id: $ids[0]) { id } }"""
 
 
 async def test_graphql_possible_duplicates_pair_the_labelled_records(api, labelled_bank) -> None:
