@@ -29,6 +29,8 @@ from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
+from customer360.search import open_search_index
+from customer360.search.protocol import SearchIndex
 
 EXPLAIN_HEADER = "x-c360-explain"
 log = logging.getLogger("customer360")
@@ -46,13 +48,14 @@ class Customer360GraphQL(GraphQL):
     The principal comes from :class:`AuthenticationMiddleware`; the access to personal data
     from the policy, the principal's roles and the declared purpose of access."""
 
-    def __init__(self, store: GraphStore, settings: Settings, policy: Policy) -> None:
+    def __init__(self, store: GraphStore, settings: Settings, policy: Policy, search: SearchIndex) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.feature("graphiql") else None,
             allow_queries_via_get=settings.feature("get_queries"),
         )
         self.store = store
+        self.search = search
         self.settings = settings
         self.policy = policy
 
@@ -61,7 +64,9 @@ class Customer360GraphQL(GraphQL):
         access = RequestAccess.decide(self.policy, principal, request.headers.get(PURPOSE_HEADER))
         asked = request.headers.get(EXPLAIN_HEADER, "").strip().lower() in {"1", "true", "yes"}
         explain = asked and self.settings.feature("explain") and access.grants.explain
-        return RequestContext(store=self.store, settings=self.settings, access=access, explain=explain)
+        return RequestContext(
+            store=self.store, settings=self.settings, access=access, search=self.search, explain=explain
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_response(request, LOCAL_IDENTITY_NOTICE if self.settings.local_identity else None)
@@ -87,7 +92,7 @@ def render_metrics() -> str:
     return "\n".join(lines) + "\n"
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette:
+def create_app(settings: Settings, store: GraphStore | None = None, search: SearchIndex | None = None) -> Starlette:
     """Build the app; the store is opened here unless a test passes one in."""
     policy = load_policy(settings.policy_file)
     authenticator = Authenticator(
@@ -97,12 +102,13 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
     if settings.local_identity:
         log.warning("%s", LOCAL_IDENTITY_NOTICE)
     owned = store is None
+    search_index = search if search is not None else open_search_index(settings.search_url, timeout_s=settings.backend_timeout_s)
     graph_store = store if store is not None else open_store(settings.graph, settings)
     try:
         ensure_insights_current(graph_store, graph_store.rules)
     except Exception as error:  # the backend may be down at start; /readyz and requests will say so
         log.warning("could not refresh the insight cache at start: %s", error)
-    graphql = Customer360GraphQL(graph_store, settings, policy)
+    graphql = Customer360GraphQL(graph_store, settings, policy, search_index)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -127,6 +133,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         finally:
             if owned:
                 graph_store.close()
+            if search is None:
+                await search_index.close()
 
     app = Starlette(
         routes=[
@@ -140,4 +148,5 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         lifespan=lifespan,
     )
     app.state.store = graph_store
+    app.state.search = search_index
     return app

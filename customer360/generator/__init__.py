@@ -30,6 +30,7 @@ from customer360.generator.bank import DEFAULT_START, GenerationSummary, generat
 from customer360.generator.csvfiles import (
     ACCOUNTS_FILE,
     ADDRESSES_FILE,
+    DUPLICATES_FILE,
     HEADERS,
     PERSONS_FILE,
     PHONES_FILE,
@@ -39,6 +40,7 @@ from customer360.generator.csvfiles import (
 __all__ = [
     "ACCOUNTS_FILE",
     "ADDRESSES_FILE",
+    "DUPLICATES_FILE",
     "DEFAULT_START",
     "HEADERS",
     "PERSONS_FILE",

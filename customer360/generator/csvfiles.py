@@ -20,6 +20,7 @@ ACCOUNTS_FILE = "aml_data_accounts.csv"
 ADDRESSES_FILE = "aml_data_addresses.csv"
 PHONES_FILE = "aml_data_phones.csv"
 TRANSACTIONS_FILE = "aml_data_transactions.csv"
+DUPLICATES_FILE = "duplicates.csv"  # labels of injected duplicates (see duplicates.py); loaders ignore it
 
 HEADERS: dict[str, tuple[str, ...]] = {
     PERSONS_FILE: ("person_id", "first_name", "last_name", "date_of_birth", "ssn", "email"),
@@ -34,6 +35,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ADDRESSES_FILE: ("address_id", "person_id", "street", "city", "state", "zip_code"),
     PHONES_FILE: ("phone_id", "person_id", "phone_number", "phone_type"),
     TRANSACTIONS_FILE: ("transaction_id", "from_account_id", "to_account_id", "amount", "timestamp"),
+    DUPLICATES_FILE: ("person_id", "duplicate_of", "kinds"),
 }
 
 _BUFFER_BYTES = 1 << 20

@@ -171,6 +171,15 @@ class CustomerPass:
         self._suspicious: list[_SuspiciousPhone] = []
         self._hub_candidates_seen = 0
 
+    @property
+    def next_address_number(self) -> int:
+        """The number the next new address id would get (duplicates continue from it)."""
+        return self._next_address
+
+    @property
+    def next_phone_number(self) -> int:
+        return self._next_phone
+
     def run(self, persons: int, on_progress=None) -> Ledger:
         ledger = Ledger(persons=persons)
         hub_slots = max(1, persons // _PERSONS_PER_HUB)

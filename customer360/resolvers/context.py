@@ -1,5 +1,5 @@
-"""What every resolver of one request shares: the store, the settings, the caller's access to
-personal data, and the batching loaders."""
+"""What every resolver of one request shares: the store, the search index, the settings, the
+caller's access to personal data, and the batching loaders."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from customer360.auth.access import RequestAccess
 from customer360.config import Settings
 from customer360.graphstore.protocol import GraphStore
 from customer360.resolvers.loaders import RequestLoaders
+from customer360.search.protocol import SearchIndex
 
 
 @dataclass
@@ -16,7 +17,9 @@ class RequestContext:
     store: GraphStore
     settings: Settings
     access: RequestAccess
+    search: SearchIndex
     explain: bool = False
+    search: SearchIndex | None = None
     loaders: RequestLoaders = field(init=False)
 
     def __post_init__(self) -> None:

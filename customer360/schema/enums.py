@@ -14,6 +14,7 @@ import strawberry
 
 from customer360 import insights, model
 from customer360.graphstore import network_plan, plan
+from customer360.search import protocol as search
 
 Inner = TypeVar("Inner", bound=enum.Enum)
 Public = TypeVar("Public", bound=enum.Enum)
@@ -134,6 +135,41 @@ class SortDirection(enum.Enum):
     DESC = "desc"
 
 
+@strawberry.enum(description=(
+    "How part of the search text met a field: EXACT, NICKNAME (Bob / Robert), FUZZY (a typo or two, "
+    "or a transposed date), PHONETIC (sounds alike), PREFIX (search-as-you-type)."
+))
+class MatchKind(enum.Enum):
+    EXACT = "exact"
+    NICKNAME = "nickname"
+    FUZZY = "fuzzy"
+    PHONETIC = "phonetic"
+    PREFIX = "prefix"
+
+
+@strawberry.enum(description="A searchable field of a customer.")
+class SearchField(enum.Enum):
+    FIRST_NAME = "first_name"
+    LAST_NAME = "last_name"
+    DATE_OF_BIRTH = "date_of_birth"
+    PHONE = "phone"
+    STREET = "street"
+    CITY = "city"
+    STATE = "state"
+    ZIP_CODE = "zip_code"
+
+
+@strawberry.enum(description=(
+    "AGREE, PARTIAL (a nickname, a typo, a transposed date, the same ZIP area), DISAGREE, or MISSING "
+    "(not given, or the customer has none: no evidence either way)."
+))
+class MatchAgreement(enum.Enum):
+    AGREE = "agree"
+    PARTIAL = "partial"
+    DISAGREE = "disagree"
+    MISSING = "missing"
+
+
 ACCOUNT_TYPES = EnumMap(model.AccountType, AccountType, {
     model.AccountType.CHECKING: AccountType.CHECKING, model.AccountType.SAVINGS: AccountType.SAVINGS,
     model.AccountType.INVESTMENT: AccountType.INVESTMENT, model.AccountType.CREDIT_CARD: AccountType.CREDIT_CARD,
@@ -180,7 +216,23 @@ RELATIONS = EnumMap(network_plan.Relation, Relation, {
     network_plan.Relation.SHARED_COUNTERPARTY: Relation.SHARED_COUNTERPARTY,
 })
 
+MATCH_KINDS = EnumMap(search.MatchKind, MatchKind, {
+    search.MatchKind.EXACT: MatchKind.EXACT, search.MatchKind.NICKNAME: MatchKind.NICKNAME,
+    search.MatchKind.FUZZY: MatchKind.FUZZY, search.MatchKind.PHONETIC: MatchKind.PHONETIC,
+    search.MatchKind.PREFIX: MatchKind.PREFIX,
+})
+SEARCH_FIELDS = EnumMap(search.SearchField, SearchField, {
+    search.SearchField.FIRST_NAME: SearchField.FIRST_NAME, search.SearchField.LAST_NAME: SearchField.LAST_NAME,
+    search.SearchField.DATE_OF_BIRTH: SearchField.DATE_OF_BIRTH, search.SearchField.PHONE: SearchField.PHONE,
+    search.SearchField.STREET: SearchField.STREET, search.SearchField.CITY: SearchField.CITY,
+    search.SearchField.STATE: SearchField.STATE, search.SearchField.ZIP_CODE: SearchField.ZIP_CODE,
+})
+AGREEMENTS = EnumMap(search.Agreement, MatchAgreement, {
+    search.Agreement.AGREE: MatchAgreement.AGREE, search.Agreement.PARTIAL: MatchAgreement.PARTIAL,
+    search.Agreement.DISAGREE: MatchAgreement.DISAGREE, search.Agreement.MISSING: MatchAgreement.MISSING,
+})
+
 ALL_MAPS: tuple[EnumMap, ...] = (
     ACCOUNT_TYPES, ACCOUNT_STATUSES, PHONE_TYPES, SEGMENT_TIERS, RISK_LEVELS, PRODUCTS,
-    VERTEX_LABELS, EDGE_LABELS, EDGE_DIRECTIONS, RELATIONS,
+    VERTEX_LABELS, EDGE_LABELS, EDGE_DIRECTIONS, RELATIONS, MATCH_KINDS, SEARCH_FIELDS, AGREEMENTS,
 )

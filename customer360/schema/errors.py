@@ -3,7 +3,7 @@
 Resolvers raise what they mean: :class:`~customer360.resolvers.errors.UserError` and its kin
 and :class:`~customer360.auth.access.AccessError` (denied field, missing or refused purpose)
 for the client, :class:`~customer360.graphstore.protocol.StoreUnavailable` for an outage,
-anything else for a bug. Here, once, an outage becomes ``BACKEND_UNAVAILABLE`` (retryable)
+:class:`~customer360.search.protocol.SearchUnavailable` likewise, anything else for a bug. Here, once, an outage becomes ``BACKEND_UNAVAILABLE`` (retryable)
 and anything unexpected ``internal server error``; neither carries the driver's text, only
 an error id that the server log carries beside the detail. graphql-core's own errors about
 the request (syntax, validation, coercion) pass as they are.
@@ -20,13 +20,17 @@ from strawberry.extensions import MaskErrors
 from customer360.auth.access import AccessError
 from customer360.graphstore.protocol import StoreUnavailable
 from customer360.resolvers.errors import UserError
+from customer360.search.protocol import SearchUnavailable
 
 INTERNAL_ERROR = "internal server error"
 log = logging.getLogger("customer360")
 
 
+OUTAGES = (StoreUnavailable, SearchUnavailable)
+
+
 def is_outage(error: GraphQLError) -> bool:
-    return isinstance(error.original_error, StoreUnavailable)
+    return isinstance(error.original_error, OUTAGES)
 
 
 def is_access(error: GraphQLError) -> bool:
@@ -36,7 +40,7 @@ def is_access(error: GraphQLError) -> bool:
 def is_internal(error: GraphQLError) -> bool:
     """An error the client must not see as it is: everything but ours and graphql-core's."""
     original = error.original_error
-    if original is None or isinstance(original, (UserError, GraphQLError, StoreUnavailable, AccessError)):
+    if original is None or isinstance(original, (UserError, GraphQLError, AccessError, *OUTAGES)):
         return False
     return not (isinstance(original, ValueError) and not error.path)  # scalar parse errors
 
@@ -55,7 +59,7 @@ class ClientErrors(MaskErrors):
         if isinstance(original, AccessError):
             return GraphQLError(original.message, extensions={"code": original.code}, **where)
         error_id = uuid.uuid4().hex[:12]
-        if isinstance(original, StoreUnavailable):
+        if isinstance(original, OUTAGES):
             log.warning("error %s: backend %s unavailable at %s: %s", error_id, original.backend, error.path,
                         original.reason)
             return GraphQLError(

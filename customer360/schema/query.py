@@ -24,6 +24,7 @@ from customer360.schema.inputs import CustomerFilter, CustomerOrder
 from customer360.schema.insights import Portfolio
 from customer360.schema.network import NetworkQuery
 from customer360.schema.relay import Connection, Node, connection_of
+from customer360.schema.search import SearchQuery
 from customer360.schema.types import (
     PAGE_SIZE_HELP,
     VERTEX_TYPES,
@@ -44,7 +45,7 @@ async def _one(info: Info, label: VertexLabel, key: str, field: str):
 
 
 @strawberry.type
-class Query(NetworkQuery):
+class Query(NetworkQuery, SearchQuery):
     @strawberry.field(description="One customer by id (e.g. P0000001).")
     async def customer(self, info: Info, id: strawberry.ID) -> Person:
         return await _one(info, VertexLabel.PERSON, id, "customer")

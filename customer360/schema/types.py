@@ -21,6 +21,7 @@ from customer360.model import from_cents
 from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
 from customer360.resolvers import network as network_resolvers
+from customer360.resolvers import search as search_resolvers
 from customer360.resolvers.graph import TransactionFilterArgs
 from customer360.resolvers.selection import selects
 from customer360.schema import insights as insight_types
@@ -35,6 +36,7 @@ from customer360.schema.enums import (
     Relation,
 )
 from customer360.schema.inputs import TransactionFilter
+from customer360.schema.matching import CustomerMatch
 from customer360.schema.relay import Connection, Node, connection_of
 
 PAGE_SIZE_HELP = "Page size (at most the server's maximum page size, 500 by default)."
@@ -304,6 +306,16 @@ class Person(Node):
     ) -> list[RelatedCustomer]:
         rows = await network_resolvers.related_customers(info.context, self.record.person_id, first)
         return [RelatedCustomer.of(row) for row in rows]
+
+    @strawberry.field(description=(
+        "Other customers that are probably this same person entered again (typos, a nickname, a "
+        "transposed date, another phone format), best first, with score and per-field evidence."
+    ))
+    async def possible_duplicates(
+        self, info: Info, first: Annotated[int, strawberry.argument(description="How many to return (1 to 50).")] = 5
+    ) -> list[CustomerMatch]:
+        matches = await search_resolvers.possible_duplicates(info.context, self.record.person_id, first)
+        return [CustomerMatch.of(match, Person.of(match.record)) for match in matches]
 
 
 VERTEX_TYPES: dict[Label, Any] = {

@@ -20,8 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from customer360.cli import DEMO_DUPLICATES
+
 STARTUP_LIMIT_S = 180
 SMALL_BANK_PERSONS = 300  # enough for every example to find something, quick to generate
+SMALL_BANK_CUSTOMERS = SMALL_BANK_PERSONS + round(SMALL_BANK_PERSONS * DEMO_DUPLICATES)
+"""The demo generator enters some persons twice (labelled duplicates for search): all are customers."""
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.artifacts import artifacts_dir
-from tests.end_to_end.live_service import SMALL_BANK_PERSONS
+from tests.end_to_end.live_service import SMALL_BANK_CUSTOMERS
 from tests.external_tools import tool_missing
 
 CHROMIUM = os.environ.get("C360_CHROMIUM", "/usr/bin/chromium")
@@ -115,10 +115,10 @@ def test_graphiql_works_offline_and_shows_the_result_and_the_explain(
                            timeout=WAIT_MS)
     response = json.loads(page.evaluate(RESULT_TEXT_JS))
     assert "errors" not in response, response["errors"]
-    assert response["data"]["customers"]["totalCount"] == SMALL_BANK_PERSONS
+    assert response["data"]["customers"]["totalCount"] == SMALL_BANK_CUSTOMERS
     assert len(response["data"]["customers"]["edges"]) == 5
     assert response["extensions"]["explain"]["totalCalls"] >= 1
-    assert f'"totalCount": {SMALL_BANK_PERSONS}' in page.inner_text(RESULT_PANE)  # on screen, not only in memory
+    assert f'"totalCount": {SMALL_BANK_CUSTOMERS}' in page.inner_text(RESULT_PANE)  # on screen, not only in memory
 
     folder = artifacts_dir()
     result_shot = folder / "graphiql-offline-result.png"

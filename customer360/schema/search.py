@@ -1,0 +1,102 @@
+"""GraphQL types and root fields for search and matching: ``searchCustomers`` and
+``matchCustomer`` (``Person.possibleDuplicates`` is in ``types.py``; the match types both
+share are in ``matching.py``). The work is in :mod:`customer360.resolvers.search`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from customer360.resolvers import search as resolve
+from customer360.schema.enums import MATCH_KINDS, SEARCH_FIELDS, MatchKind, SearchField
+from customer360.schema.matching import CustomerMatch
+from customer360.schema.relay import PageInfo
+from customer360.schema.types import Person
+
+
+@strawberry.type(description="One part of the search text that matched one field of the customer.")
+class SearchMatch:
+    field: SearchField
+    kind: MatchKind
+    query: str = strawberry.field(description="The part of the text (normalised: a word, a phone as digits, an ISO date).")
+    value: str | None = strawberry.field(description=(
+        "The customer's value it matched, as the caller's role and purpose allow (masked, or null when denied)."
+    ))
+    similarity: float = strawberry.field(description="0 to 1.")
+
+
+@strawberry.type
+class CustomerSearchEdge:
+    cursor: str
+    score: float = strawberry.field(description="0 to 1: how well the customer matches the whole text.")
+    matched: list[SearchMatch]
+    record: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer.")
+    def node(self) -> Person:
+        return Person.of(self.record)
+
+
+@strawberry.type(description="Customers matching a free-text search, best first.")
+class CustomerSearchConnection:
+    edges: list[CustomerSearchEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, data: resolve.SearchConnectionData) -> "CustomerSearchConnection":
+        return cls(
+            edges=[
+                CustomerSearchEdge(
+                    cursor=e.cursor, score=e.hit.score, record=e.record,
+                    matched=[SearchMatch(field=SEARCH_FIELDS.to_public(m.field), kind=MATCH_KINDS.to_public(m.kind),
+                                         query=m.query, value=m.value, similarity=m.similarity)
+                             for m in e.hit.matched],
+                )
+                for e in data.edges
+            ],
+            page_info=PageInfo(has_next_page=data.has_next, end_cursor=data.end_cursor),
+        )
+
+
+@strawberry.input(description="What an integration service knows about a person; any subset.")
+class CustomerMatchInput:
+    first_name: str | None = None
+    last_name: str | None = None
+    date_of_birth: str | None = strawberry.field(default=None, description="YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD.")
+    phone: str | None = strawberry.field(default=None, description="Any spelling: (212) 555-0100, +1 212 555 0100...")
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip_code: str | None = None
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(description=(
+        "Free-text search over names, addresses, phone numbers and dates of birth, tolerant of typos, "
+        "nicknames, phonetic spellings, reordered names, phone formats and street abbreviations; "
+        "prefixes from 2 characters (search-as-you-type). Best first."
+    ))
+    async def search_customers(
+        self, info: Info, text: str,
+        first: Annotated[int, strawberry.argument(description=f"Page size (0 to {resolve.MAX_SEARCH_FIRST}).")] = 10,
+        after: str | None = None,
+    ) -> CustomerSearchConnection:
+        return CustomerSearchConnection.of(await resolve.search_customers(info.context, text, first, after))
+
+    @strawberry.field(description=(
+        "Customers most likely to be the person described (for onboarding and KYC), each with a "
+        "probability and per-field evidence."
+    ))
+    async def match_customer(
+        self, info: Info, input: CustomerMatchInput,
+        first: Annotated[int, strawberry.argument(description=f"How many (0 to {resolve.MAX_MATCH_FIRST}).")] = 5,
+    ) -> list[CustomerMatch]:
+        given = resolve.MatchInput(
+            first_name=input.first_name, last_name=input.last_name, date_of_birth=input.date_of_birth,
+            phone=input.phone, street=input.street, city=input.city, state=input.state, zip_code=input.zip_code,
+        )
+        return [CustomerMatch.of(m, Person.of(m.record)) for m in await resolve.match_customer(info.context, given, first)]
