@@ -169,6 +169,7 @@ class SharedVertices:
     first: int = 20
     after: Keyset | None = None
     with_total: bool = False
+    reverse: bool = False  # fewest persons first, then by id descending: a backward page
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 
 from customer360.graphstore.plan import Keyset
 from customer360.resolvers.errors import UserError
@@ -20,7 +19,7 @@ def encode_cursor(ordering: str, keyset: Keyset) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def decode_cursor(field: str, ordering: str, cursor: str | None) -> Keyset | None:
+def decode_cursor(field: str, ordering: str, cursor: str | None, argument: str = "after") -> Keyset | None:
     if cursor is None:
         return None
     try:
@@ -28,22 +27,10 @@ def decode_cursor(field: str, ordering: str, cursor: str | None) -> Keyset | Non
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
         tag, value, key = payload["o"], payload["v"], payload["k"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise UserError(f"{field}: argument 'after' is not a cursor returned by this field") from None
+        raise UserError(f"{field}: argument '{argument}' is not a cursor returned by this field") from None
     if tag != ordering or not isinstance(key, str):
         raise UserError(
-            f"{field}: argument 'after' is a cursor from a different field or ordering; "
-            "pass an endCursor returned by this same field with the same arguments"
+            f"{field}: argument '{argument}' is a cursor from a different field or ordering; "
+            "pass a cursor returned by this same field with the same arguments"
         )
     return Keyset(value, key)
-
-
-@dataclass(frozen=True, slots=True)
-class PageArgs:
-    first: int
-    after: Keyset | None
-
-
-def page_args(field: str, ordering: str, first: int, after: str | None, max_page_size: int) -> PageArgs:
-    if first < 0 or first > max_page_size:
-        raise UserError(f"{field}: argument 'first' must be between 0 and {max_page_size}, got {first}")
-    return PageArgs(first, decode_cursor(field, ordering, after))

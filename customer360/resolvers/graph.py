@@ -1,7 +1,7 @@
 """Resolver logic: turn one field of one parent into a request on a batched plan step.
 
 Nothing here knows a backend; nothing here knows Strawberry types. Results are model records
-and :class:`ConnectionData`, which the schema wraps into GraphQL types.
+and :class:`~customer360.resolvers.paging.ConnectionData`, which the schema wraps into GraphQL types.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from customer360.graphstore.plan import (
     Hop,
     Op,
     Order,
-    Page,
     PersonFilter,
     PersonOrder,
     Predicate,
@@ -30,8 +29,14 @@ from customer360.graphstore.plan import (
 )
 from customer360.model import Person
 from customer360.resolvers.context import RequestContext
-from customer360.resolvers.cursors import encode_cursor, page_args
 from customer360.resolvers.errors import NotFound, UserError
+from customer360.resolvers.paging import (
+    ConnectionData,
+    PageArgs,
+    PageRequest,
+    connection_data,
+    page_request,
+)
 
 # The traversals behind each relationship field, named after the field.
 PERSON_ACCOUNTS = (Hop(EdgeLabel.OWNS, Direction.OUT),)
@@ -46,24 +51,20 @@ ACCOUNT_RECEIVED = (Hop(EdgeLabel.RECEIVED_BY, Direction.IN),)
 NEWEST_FIRST = Order("timestamp", descending=True)
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionData:
-    edges: list[tuple[str, Any]]  # (cursor, record)
-    has_next: bool
-    total: int | None
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.edges[-1][0] if self.edges else None
+OLDEST_FIRST = Order("timestamp", descending=False)  # NEWEST_FIRST read backward
 
 
-def _connection(ordering: str, page: Page) -> ConnectionData:
-    edges = [(encode_cursor(ordering, keyset), row) for keyset, row in zip(page.keysets, page.rows)]
-    return ConnectionData(edges, page.has_next, page.total)
+def _page(ctx: RequestContext, field: str, ordering: str, args: PageArgs) -> PageRequest:
+    return page_request(field, ordering, args, ctx.settings.max_page_size, ctx.settings.default_page_size)
 
 
 async def vertex(ctx: RequestContext, label: VertexLabel, key: str) -> Any | None:
     return await ctx.loaders.vertex(label, key)
+
+
+async def any_vertex(ctx: RequestContext, key: str) -> tuple[VertexLabel, Any] | None:
+    """(label, record) of whatever vertex has this business key; batched per level."""
+    return await ctx.loaders.locate(key)
 
 
 async def ssn(ctx: RequestContext, person: Person) -> str:
@@ -140,17 +141,18 @@ async def transactions(
     source: VertexLabel,
     key: str,
     path: tuple[Hop, ...],
-    first: int,
-    after: str | None,
+    args: PageArgs,
     flt: TransactionFilterArgs | None,
     want_total: bool,
 ) -> ConnectionData:
-    """Newest-first transaction pages, one batched traversal for every parent at this level."""
-    args = page_args(field, "timestamp:desc", first, after, ctx.settings.max_page_size)
+    """Newest-first transaction pages, one batched traversal for every parent at this level
+    (backward pages: the same traversal oldest-first)."""
+    request = _page(ctx, field, "timestamp:desc", args)
+    order = OLDEST_FIRST if request.backward else NEWEST_FIRST
     shape = Traverse(
-        source, (), path, transaction_predicates(field, flt), NEWEST_FIRST, args.first, args.after, want_total
+        source, (), path, transaction_predicates(field, flt), order, request.limit, request.keyset, want_total
     )
-    return _connection("timestamp:desc", await ctx.loaders.traverse(shape, key))
+    return connection_data("timestamp:desc", await ctx.loaders.traverse(shape, key), request)
 
 
 async def counterparties(ctx: RequestContext, field: str, key: str, first: int) -> list[CounterpartyRow]:
@@ -172,12 +174,10 @@ class CustomerQuery:
     descending: bool = False
 
 
-async def customers(
-    ctx: RequestContext, query: CustomerQuery, first: int, after: str | None, want_total: bool
-) -> ConnectionData:
+async def customers(ctx: RequestContext, query: CustomerQuery, args: PageArgs, want_total: bool) -> ConnectionData:
     field = "customers"
     ordering = f"{query.order.value}:{'desc' if query.descending else 'asc'}"
-    args = page_args(field, ordering, first, after, ctx.settings.max_page_size)
+    request = _page(ctx, field, ordering, args)
     state = query.state.strip().upper() if query.state else None
     if state is not None and (len(state) != 2 or not state.isalpha()):
         raise UserError(f"{field}: argument 'filter.state' must be a two-letter US state code, got {query.state!r}")
@@ -196,7 +196,8 @@ async def customers(
         segment_tier=query.segment_tier,
         risk_level=query.risk_level,
     )
-    step = FindPersons(flt, query.order, query.descending, args.first, args.after, want_total)
-    return _connection(ordering, await ctx.store.find_persons(step))
+    descending = query.descending != request.backward
+    step = FindPersons(flt, query.order, descending, request.limit, request.keyset, want_total)
+    return connection_data(ordering, await ctx.store.find_persons(step), request)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from customer360.graphstore.network_plan import Locate
 from customer360.graphstore.plan import (
     Counterparties,
     CounterpartyRow,
@@ -71,6 +72,15 @@ class RequestLoaders:
             return [found.get(k) for k in keys]
 
         return await self._loader("person_metrics", batch).load(key)
+
+    async def locate(self, key: str) -> tuple[VertexLabel, Any] | None:
+        """Any vertex by business key, whatever its label: one call for every key of the level."""
+
+        async def batch(keys: list[str]) -> list[tuple[VertexLabel, Any] | None]:
+            found = await self._store.locate(Locate(tuple(dict.fromkeys(keys))))
+            return [(found[k][0][0].label, found[k][0][1]) if k in found else None for k in keys]
+
+        return await self._loader("locate", batch).load(key)
 
     async def person_secret(self, key: str) -> str | None:
         """The SSN as stored (encrypted), for the persons whose SSN this level shows in clear."""

@@ -37,9 +37,13 @@ from customer360.graphstore.network_plan import (
 from customer360.graphstore.plan import Direction, EdgeLabel, VertexLabel
 from customer360.model import from_cents
 from customer360.resolvers.context import RequestContext
-from customer360.resolvers.cursors import encode_cursor, page_args
 from customer360.resolvers.errors import NotFound, UserError
-from customer360.resolvers.graph import ConnectionData
+from customer360.resolvers.paging import (
+    ConnectionData,
+    PageArgs,
+    connection_data,
+    page_request,
+)
 
 MAX_NEIGHBORHOOD_DEPTH = 4
 MAX_NEIGHBORHOOD_LIMIT = 1000
@@ -334,19 +338,21 @@ async def related_customers(ctx: RequestContext, person_key: str, first: int) ->
 
 
 async def shared_groups(
-    ctx: RequestContext, field: str, argument: str, kind: SharedKind, min_persons: int,
-    first: int, after: str | None, want_total: bool,
+    ctx: RequestContext, field: str, argument: str, kind: SharedKind, min_persons: int, args: PageArgs,
+    want_total: bool,
 ) -> ConnectionData:
     """A page of addresses (phones) shared by at least ``min_persons`` persons: ONE call."""
     ordering = f"shared_{kind.value}:persons_desc"
-    args = page_args(field, ordering, first, after, ctx.settings.max_page_size)
+    request = page_request(field, ordering, args, ctx.settings.max_page_size, ctx.settings.default_page_size)
     if min_persons < 1:
         raise UserError(f"{field}: argument '{argument}' must be at least 1, got {min_persons}")
-    if args.after is not None and (not isinstance(args.after.value, int) or isinstance(args.after.value, bool)):
-        raise UserError(f"{field}: argument 'after' is not a cursor returned by this field")
-    page = await ctx.store.shared_vertices(SharedVertices(kind, min_persons, args.first, args.after, want_total))
-    edges = [(encode_cursor(ordering, keyset), row) for keyset, row in zip(page.keysets, page.rows)]
-    return ConnectionData(edges, page.has_next, page.total)
+    if request.keyset is not None and (
+        not isinstance(request.keyset.value, int) or isinstance(request.keyset.value, bool)
+    ):
+        raise UserError(f"{field}: argument '{'before' if request.backward else 'after'}' is not a cursor "
+                        "returned by this field")
+    step = SharedVertices(kind, min_persons, request.limit, request.keyset, want_total, reverse=request.backward)
+    return connection_data(ordering, await ctx.store.shared_vertices(step), request)
 
 
 # ------------------------------------------------------------------ top counterparties

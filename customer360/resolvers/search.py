@@ -23,6 +23,7 @@ from customer360.graphstore.plan import Keyset, VertexLabel
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.cursors import decode_cursor, encode_cursor
 from customer360.resolvers.errors import UserError
+from customer360.resolvers.paging import PageArgs
 from customer360.search.normalise import parse_date, phone_key
 from customer360.search.protocol import (
     AddressQuery,
@@ -38,6 +39,7 @@ from customer360.search.protocol import (
 
 audit_log = logging.getLogger("customer360.audit")
 
+DEFAULT_SEARCH_FIRST = 10
 MAX_SEARCH_FIRST = 100
 MAX_SEARCH_DEPTH = 300
 """Results reachable by paging: the index re-ranks at most this many candidates."""
@@ -116,6 +118,11 @@ class SearchEdgeData:
 class SearchConnectionData:
     edges: list[SearchEdgeData]
     has_next: bool
+    has_previous: bool
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.edges[0].cursor if self.edges else None
 
     @property
     def end_cursor(self) -> str | None:
@@ -127,19 +134,38 @@ def _ordering(text: str) -> str:
     return "search:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-async def search_customers(ctx: RequestContext, text: str, first: int, after: str | None) -> SearchConnectionData:
+def _window(field: str, ordering: str, args: PageArgs) -> tuple[int, int, bool]:
+    """(offset, size, backward) in the ranked results; a cursor holds its edge's 1-based rank."""
+    if args.first is not None and args.last is not None:
+        raise UserError(f"{field}: pass 'first' (with 'after') or 'last' (with 'before'), not both")
+    backward = args.last is not None or args.before is not None
+    argument, size = ("last", args.last) if backward else ("first", args.first)
+    size = DEFAULT_SEARCH_FIRST if size is None else size
+    if size < 0 or size > MAX_SEARCH_FIRST:
+        raise UserError(f"{field}: argument '{argument}' must be between 0 and {MAX_SEARCH_FIRST}, got {size}")
+    if backward and args.after is not None:
+        raise UserError(f"{field}: argument 'after' goes with 'first'; page backward with 'last' and 'before'")
+    if backward and args.before is None:
+        raise UserError(f"{field}: results are ranked best first; page backward from a cursor ('before')")
+    cursor_argument = "before" if backward else "after"
+    keyset = decode_cursor(field, ordering, args.before if backward else args.after, cursor_argument)
+    rank = 0
+    if keyset is not None:
+        if not isinstance(keyset.value, int) or isinstance(keyset.value, bool) or not 1 <= keyset.value <= MAX_SEARCH_DEPTH:
+            raise UserError(f"{field}: argument '{cursor_argument}' is not a cursor returned by this field")
+        rank = keyset.value
+    if backward:
+        offset = max(0, rank - 1 - size)
+        return offset, rank - 1 - offset, True
+    return rank, size, False
+
+
+async def search_customers(ctx: RequestContext, text: str, args: PageArgs) -> SearchConnectionData:
     field = "searchCustomers"
-    if first < 0 or first > MAX_SEARCH_FIRST:
-        raise UserError(f"{field}: argument 'first' must be between 0 and {MAX_SEARCH_FIRST}, got {first}")
     if len(text) > MAX_TEXT_LENGTH:
         raise UserError(f"{field}: argument 'text' must be at most {MAX_TEXT_LENGTH} characters, got {len(text)}")
     ordering = _ordering(text.strip())
-    keyset = decode_cursor(field, ordering, after)
-    offset = 0
-    if keyset is not None:
-        if not isinstance(keyset.value, int) or keyset.value < 1:
-            raise UserError(f"{field}: argument 'after' is not a cursor returned by this field")
-        offset = keyset.value
+    offset, first, backward = _window(field, ordering, args)
     window = min(MAX_SEARCH_DEPTH, max(MIN_SEARCH_WINDOW, offset + first + 1))
     request = SearchRequest.parse(text, window)
     if request.empty:
@@ -148,7 +174,7 @@ async def search_customers(ctx: RequestContext, text: str, first: int, after: st
             f"or a date, got {text!r}"
         )
     if offset >= MAX_SEARCH_DEPTH or first == 0:
-        return SearchConnectionData([], False)
+        return SearchConnectionData([], has_next=backward, has_previous=offset > 0)
     first = min(first, MAX_SEARCH_DEPTH - offset)
     page = await _index(ctx).search(request, first, offset)
     persons = await _persons(ctx, [hit.person_id for hit in page.hits])
@@ -159,9 +185,9 @@ async def search_customers(ctx: RequestContext, text: str, first: int, after: st
             continue
         masked = SearchHit(hit.person_id, hit.score, tuple(_masked_match(ctx, m) for m in hit.matched))
         edges.append(SearchEdgeData(encode_cursor(ordering, Keyset(position, hit.person_id)), masked, record))
-    has_next = page.has_next and offset + len(page.hits) < MAX_SEARCH_DEPTH
+    has_next = backward or (page.has_next and offset + len(page.hits) < MAX_SEARCH_DEPTH)
     audit_search(ctx, field, text, [edge.hit.person_id for edge in edges])
-    return SearchConnectionData(edges, has_next)
+    return SearchConnectionData(edges, has_next=has_next, has_previous=offset > 0)
 
 
 # ------------------------------------------------------------------ matchCustomer

@@ -36,7 +36,16 @@ from customer360.schema.enums import (
     EdgeLabel,
     VertexLabel,
 )
-from customer360.schema.relay import Connection, Node, connection_of
+from customer360.schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection_of,
+    page_args,
+)
 from customer360.schema.types import Account, Address, Person, Phone, vertex_type
 
 
@@ -281,21 +290,23 @@ class NetworkQuery:
 
     @strawberry.field(description="Addresses where at least 'minResidents' customers live: most residents first.")
     async def shared_addresses(
-        self, info: Info, min_residents: int = 2, first: int = 20, after: str | None = None
+        self, info: Info, min_residents: int = 2, first: First = None, after: After = None, last: Last = None,
+        before: Before = None,
     ) -> Connection[SharedAddress]:
         data = await resolve.shared_groups(
             info.context, "sharedAddresses", "minResidents", net.SharedKind.ADDRESS, min_residents,
-            first, after, selects(info, "totalCount"),
+            page_args(first, after, last, before), selects(info, "totalCount"),
         )
         return connection_of(data, SharedAddress.of)
 
     @strawberry.field(description="Phones linked to at least 'minOwners' customers: most owners first.")
     async def shared_phones(
-        self, info: Info, min_owners: int = 2, first: int = 20, after: str | None = None
+        self, info: Info, min_owners: int = 2, first: First = None, after: After = None, last: Last = None,
+        before: Before = None,
     ) -> Connection[SharedPhone]:
         data = await resolve.shared_groups(
             info.context, "sharedPhones", "minOwners", net.SharedKind.PHONE, min_owners,
-            first, after, selects(info, "totalCount"),
+            page_args(first, after, last, before), selects(info, "totalCount"),
         )
         return connection_of(data, SharedPhone.of)
 

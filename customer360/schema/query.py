@@ -11,7 +11,7 @@ from strawberry.types import Info
 from customer360.graphstore.plan import PersonOrder, VertexLabel
 from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
-from customer360.resolvers.errors import NotFound
+from customer360.resolvers.errors import NotFound, UserError
 from customer360.resolvers.selection import selects
 from customer360.schema.enums import (
     ACCOUNT_TYPES,
@@ -23,11 +23,18 @@ from customer360.schema.enums import (
 from customer360.schema.inputs import CustomerFilter, CustomerOrder
 from customer360.schema.insights import Portfolio
 from customer360.schema.network import NetworkQuery
-from customer360.schema.relay import Connection, Node, connection_of
+from customer360.schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection_of,
+    page_args,
+)
 from customer360.schema.search import SearchQuery
 from customer360.schema.types import (
-    PAGE_SIZE_HELP,
-    VERTEX_TYPES,
     Account,
     Address,
     Person,
@@ -44,6 +51,9 @@ async def _one(info: Info, label: VertexLabel, key: str, field: str):
     return vertex_type(label, record)
 
 
+MAX_NODES = 500
+
+
 @strawberry.type
 class Query(NetworkQuery, SearchQuery):
     @strawberry.field(description="One customer by id (e.g. P0000001).")
@@ -54,8 +64,10 @@ class Query(NetworkQuery, SearchQuery):
     async def customers(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: CustomerFilter | None = None,
         order_by: CustomerOrder | None = None,
     ) -> Connection[Person]:
@@ -72,7 +84,7 @@ class Query(NetworkQuery, SearchQuery):
             order=PersonOrder.NAME if order.field is CustomerOrderField.NAME else PersonOrder.TOTAL_BALANCE,
             descending=order.direction is SortDirection.DESC,
         )
-        data = await graph.customers(info.context, query, first, after, selects(info, "totalCount"))
+        data = await graph.customers(info.context, query, page_args(first, after, last, before), selects(info, "totalCount"))
         return connection_of(data, Person.of)
 
     @strawberry.field(description="One account by id (e.g. ACC00000001).")
@@ -95,11 +107,24 @@ class Query(NetworkQuery, SearchQuery):
     async def portfolio(self, info: Info) -> Portfolio:
         return Portfolio.of(await insight_resolvers.portfolio(info.context))
 
-    @strawberry.field(description="Any vertex by its business key, whatever its type.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node:
-        labels = list(VERTEX_TYPES)
-        found = await asyncio.gather(*(graph.vertex(info.context, label, id) for label in labels))
-        for label, record in zip(labels, found):
-            if record is not None:
-                return vertex_type(label, record)
-        raise NotFound(f"node: nothing has id {id!r}")
+    @strawberry.field(description=(
+        "Any vertex by its business key, whatever its type (Relay's refetch entry point); null when "
+        "nothing has that id."
+    ))
+    async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description=(
+        "A business key: P0000001, ACC00000001, TX0000000001, an address or phone id."
+    ))]) -> Node | None:
+        found = await graph.any_vertex(info.context, id)
+        return None if found is None else vertex_type(*found)
+
+    @strawberry.field(description=(
+        f"Several vertices by business key in one call, in the order asked; null for an id nothing has "
+        f"(at most {MAX_NODES} ids)."
+    ))
+    async def nodes(self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(description=(
+        "Business keys, as for node(id:)."
+    ))]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise UserError(f"nodes: argument 'ids' holds at most {MAX_NODES} ids, got {len(ids)}")
+        found = await asyncio.gather(*(graph.any_vertex(info.context, key) for key in ids))
+        return [None if item is None else vertex_type(*item) for item in found]

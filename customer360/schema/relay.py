@@ -8,11 +8,11 @@ interface is here too: anything with an ``id`` that ``node(id:)`` can fetch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from customer360.resolvers.graph import ConnectionData
+from customer360.resolvers.paging import ConnectionData, PageArgs
 
 T = TypeVar("T")
 
@@ -22,14 +22,38 @@ class Node:
     id: strawberry.ID = strawberry.field(description="The business key, e.g. P0000001 or ACC00000001.")
 
 
-@strawberry.type(description="Where a page ends and whether another follows.")
+@strawberry.type(description="Where a page starts and ends, and whether pages lie before and after it.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_previous_page: bool = strawberry.field(description=(
+        "Paging backward: more items lie before this page. Paging forward: true when the page "
+        "started after a cursor."
+    ))
+    has_next_page: bool = strawberry.field(description=(
+        "Paging forward: more items lie after this page. Paging backward: true when the page "
+        "ended before a cursor."
+    ))
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor: pass it as 'before'.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor: pass it as 'after'.")
 
     @classmethod
     def of(cls, data: ConnectionData) -> "PageInfo":
-        return cls(has_next_page=data.has_next, end_cursor=data.end_cursor)
+        return cls(has_previous_page=data.has_previous, has_next_page=data.has_next,
+                   start_cursor=data.start_cursor, end_cursor=data.end_cursor)
+
+
+First = Annotated[int | None, strawberry.argument(description=(
+    "Page forward: this many items after 'after' (default 20; at most the server's maximum page "
+    "size, 500 by default)."
+))]
+After = Annotated[str | None, strawberry.argument(description="Start after this cursor (an edge's cursor or pageInfo.endCursor).")]
+Last = Annotated[int | None, strawberry.argument(description=(
+    "Page backward: this many items before 'before' (at most the server's maximum page size)."
+))]
+Before = Annotated[str | None, strawberry.argument(description="End before this cursor (pageInfo.startCursor).")]
+
+
+def page_args(first: int | None, after: str | None, last: int | None, before: str | None) -> PageArgs:
+    return PageArgs(first=first, after=after, last=last, before=before)
 
 
 @strawberry.type(description="One item of a page, with the cursor to continue after it.")

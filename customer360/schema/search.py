@@ -13,7 +13,7 @@ from strawberry.types import Info
 from customer360.resolvers import search as resolve
 from customer360.schema.enums import MATCH_KINDS, SEARCH_FIELDS, MatchKind, SearchField
 from customer360.schema.matching import CustomerMatch
-from customer360.schema.relay import PageInfo
+from customer360.schema.relay import After, Before, PageInfo, page_args
 from customer360.schema.types import Person
 
 
@@ -57,7 +57,8 @@ class CustomerSearchConnection:
                 )
                 for e in data.edges
             ],
-            page_info=PageInfo(has_next_page=data.has_next, end_cursor=data.end_cursor),
+            page_info=PageInfo(has_previous_page=data.has_previous, has_next_page=data.has_next,
+                               start_cursor=data.start_cursor, end_cursor=data.end_cursor),
         )
 
 
@@ -81,11 +82,22 @@ class SearchQuery:
         "prefixes from 2 characters (search-as-you-type). Best first."
     ))
     async def search_customers(
-        self, info: Info, text: str,
-        first: Annotated[int, strawberry.argument(description=f"Page size (0 to {resolve.MAX_SEARCH_FIRST}).")] = 10,
-        after: str | None = None,
+        self, info: Info, text: Annotated[str, strawberry.argument(description=(
+            f"Names, an address, a phone number or a date of birth, in any order and spelling (at most "
+            f"{resolve.MAX_TEXT_LENGTH} characters)."
+        ))],
+        first: Annotated[int | None, strawberry.argument(description=(
+            f"Page forward: this many hits after 'after' (default {resolve.DEFAULT_SEARCH_FIRST}, at most "
+            f"{resolve.MAX_SEARCH_FIRST})."
+        ))] = None,
+        after: After = None,
+        last: Annotated[int | None, strawberry.argument(description=(
+            f"Page backward: this many hits before 'before' (at most {resolve.MAX_SEARCH_FIRST})."
+        ))] = None,
+        before: Before = None,
     ) -> CustomerSearchConnection:
-        return CustomerSearchConnection.of(await resolve.search_customers(info.context, text, first, after))
+        data = await resolve.search_customers(info.context, text, page_args(first, after, last, before))
+        return CustomerSearchConnection.of(data)
 
     @strawberry.field(description=(
         "Customers most likely to be the person described (for onboarding and KYC), each with a "

@@ -37,9 +37,17 @@ from customer360.schema.enums import (
 )
 from customer360.schema.inputs import TransactionFilter
 from customer360.schema.matching import CustomerMatch
-from customer360.schema.relay import Connection, Node, connection_of
+from customer360.schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection_of,
+    page_args,
+)
 
-PAGE_SIZE_HELP = "Page size (at most the server's maximum page size, 500 by default)."
 PERSONAL = (
     "Personal data: needs an X-Purpose-Of-Access header; clear, masked or denied (FORBIDDEN) by the "
     "caller's role and purpose."
@@ -105,23 +113,23 @@ class Account(Node):
 
     @strawberry.field(description="Payments this account sent, newest first.")
     async def sent(
-        self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
-        after: str | None = None, filter: TransactionFilter | None = None,
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        filter: TransactionFilter | None = None,
     ) -> Connection[Transaction]:
         data = await graph.transactions(
             info.context, "Account.sent", Label.ACCOUNT, self.record.account_id, graph.ACCOUNT_SENT,
-            first, after, _filter_args(filter), selects(info, "totalCount"),
+            page_args(first, after, last, before), _filter_args(filter), selects(info, "totalCount"),
         )
         return connection_of(data, Transaction.of)
 
     @strawberry.field(description="Payments this account received, newest first.")
     async def received(
-        self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
-        after: str | None = None, filter: TransactionFilter | None = None,
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        filter: TransactionFilter | None = None,
     ) -> Connection[Transaction]:
         data = await graph.transactions(
             info.context, "Account.received", Label.ACCOUNT, self.record.account_id, graph.ACCOUNT_RECEIVED,
-            first, after, _filter_args(filter), selects(info, "totalCount"),
+            page_args(first, after, last, before), _filter_args(filter), selects(info, "totalCount"),
         )
         return connection_of(data, Transaction.of)
 
@@ -288,12 +296,12 @@ class Person(Node):
 
     @strawberry.field(description="Payments sent from any of this person's accounts, newest first.")
     async def transactions(
-        self, info: Info, first: Annotated[int, strawberry.argument(description=PAGE_SIZE_HELP)] = 20,
-        after: str | None = None, filter: TransactionFilter | None = None,
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        filter: TransactionFilter | None = None,
     ) -> Connection[Transaction]:
         data = await graph.transactions(
             info.context, "Person.transactions", Label.PERSON, self.record.person_id, graph.PERSON_TRANSACTIONS,
-            first, after, _filter_args(filter), selects(info, "totalCount"),
+            page_args(first, after, last, before), _filter_args(filter), selects(info, "totalCount"),
         )
         return connection_of(data, Transaction.of)
 

@@ -21,7 +21,6 @@ def only_error(body: dict) -> dict:
     [
         ('{ customer(id: "NOPE") { id } }', {}, "customer: no person with id 'NOPE'"),
         ('{ account(id: "NOPE") { id } }', {}, "account: no account with id 'NOPE'"),
-        ('{ node(id: "NOPE") { id } }', {}, "node: nothing has id 'NOPE'"),
         ("{ customers(first: 501) { totalCount } }", {}, "customers: argument 'first' must be between 0 and 500, got 501"),
         ("{ customers(first: -1) { totalCount } }", {}, "customers: argument 'first' must be between 0 and 500"),
         ('{ customers(after: "garbage") { totalCount } }', {}, "customers: argument 'after' is not a cursor returned by this field"),

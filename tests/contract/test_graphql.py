@@ -296,6 +296,20 @@ async def test_every_type_is_reachable_by_id_and_by_node(client, bank):
     assert body["data"]["transaction"] == {
         "amount": f"{row.amount_d:.2f}", "from": {"id": row.from_account_id}, "to": {"id": row.to_account_id},
     }
+    # nodes(ids:): every type at once, unknown ids as null, in the order asked, in one backend call
+    asked = [*ids.values(), "NOPE"]
+    body = await run_query(client, "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": asked},
+                           explain=True)
+    assert "errors" not in body
+    assert body["data"]["nodes"] == [{"__typename": t, "id": k} for t, k in ids.items()] + [None]
+    assert body["extensions"]["explain"]["totalCalls"] == 1
+
+
+async def test_an_unknown_node_id_is_null_not_an_error(client):
+    """Relay refetches by node(id:); one id gone must not null a whole screen's response."""
+    body = await run_query(client, '{ node(id: "NOPE") { id } customers(first: 1) { totalCount } }')
+    assert "errors" not in body
+    assert body["data"]["node"] is None and body["data"]["customers"]["totalCount"] > 0
 
 
 # ------------------------------------------------------------------ operations endpoints

@@ -1,15 +1,12 @@
-"""HARNESS for issue 10 items 1 and 2: the front-end teams' own tools, run against the live service.
-
-This proves the tools run here and against ``c360 serve``; it does not yet hold the service
-to them, because the schema is not conformant today. The lead tightens it when items 1 and 2
-land (see the TIGHTEN notes):
+"""The front-end teams' own tools, run against the live service (``c360 serve``):
 
 - ``graphql-http``'s server audit (``tests/js/audit-graphql-http.mjs``): its report is kept as
-  an artifact and printed; every MUST must pass (as today), and no SHOULD may fail beyond the
-  eight known today, so nothing gets worse while the list shrinks to nothing.
-- ``relay-compiler`` 21: compiles and ``--validate``s a Relay document against the schema the
-  service serves (introspected over HTTP), refuses a wrong field, and reports what it says about
-  ``@connection`` on ``customers`` (today: no ``hasPreviousPage``/``startCursor``).
+  an artifact and printed; every MUST must pass, and no SHOULD may fail beyond the known list
+  (see its TIGHTEN note) while the GraphQL-over-HTTP work shrinks it to nothing.
+- ``relay-compiler`` 21: compiles and ``--validate``s the repository's Relay documents
+  (``tests/js/relay``: ``@connection`` both ways, ``@refetchable`` fragments, ``node`` and
+  ``nodes`` lookups) against the schema the service serves (introspected over HTTP), and
+  refuses a document with a wrong field.
 
 The tools come from ``tests/js`` (``make js-tools``, i.e. ``npm ci``); without Node.js or
 those packages the tests skip, and fail under ``C360_REQUIRE_SERVICES=1`` as in CI.
@@ -46,6 +43,9 @@ KNOWN_SHOULD_WARNINGS = {
     "5E5B",  # no data entry on document validation failure
     "86EE",  # 400 on variable coercion failure
 }
+
+
+RELAY_DOCUMENTS = Path(__file__).resolve().parents[1] / "js" / "relay"
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +107,7 @@ def relay_project(folder: Path, sdl: str, documents: dict[str, str]) -> Path:
 
 
 def test_relay_compiler_checks_documents_against_the_served_schema(
-    node_bin: Path, small_service: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    node_bin: Path, small_service: str, tmp_path: Path
 ) -> None:
     relay = str(node_bin / "relay-compiler")
     sdl = served_sdl(small_service)
@@ -127,19 +127,15 @@ def test_relay_compiler_checks_documents_against_the_served_schema(
     refused = run_tool([relay], cwd=wrong)
     assert refused.returncode != 0 and "nickname" in refused.stdout + refused.stderr
 
-    # TIGHTEN (item 1): keep Relay documents with @connection, @refetchable and node lookups in
-    # the repository and assert `relay-compiler --validate` passes on them. Today it reports:
-    connection = relay_project(tmp_path / "connection", sdl, {
-        "CustomerList": """fragment CustomerList_query on Query
-          @argumentDefinitions(first: {type: "Int", defaultValue: 10}, after: {type: "String"}) {
-          customers(first: $first, after: $after) @connection(key: "CustomerList_customers") {
-            edges { node { id name } }
-          }
-        }""",
-    })
-    probe = run_tool([relay], cwd=connection)
-    errors = [line for line in (probe.stdout + probe.stderr).splitlines() if "Error:" in line]
-    with capsys.disabled():
-        print(f"\nrelay-compiler on @connection(customers): exit {probe.returncode}")
-        for line in errors:
-            print("  " + line.split("Error:", 1)[1].strip())
+    # The repository's Relay documents (tests/js/relay: @connection both ways, @refetchable
+    # fragments refetched through node(id:), node and nodes lookups) against the served schema.
+    project = tmp_path / "repository-documents"
+    shutil.copytree(RELAY_DOCUMENTS, project, ignore=shutil.ignore_patterns("__generated__", "schema.graphql"))
+    (project / "schema.graphql").write_text(sdl, encoding="utf-8")
+    compiled = run_tool([relay], cwd=project)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    documents = run_tool([relay, "--validate"], cwd=project)
+    assert documents.returncode == 0, documents.stdout + documents.stderr
+    generated = {path.name for path in (project / "src" / "__generated__").iterdir()}
+    assert {"CustomerListPaginationQuery.graphql.js", "CustomerPaymentsPaginationQuery.graphql.js",
+            "NodeLookupQuery.graphql.js"} <= generated

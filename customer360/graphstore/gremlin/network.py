@@ -264,15 +264,17 @@ def _shared_traversal(step: SharedVertices, g: GraphTraversalSource, p: Params) 
         .by(__.in_(edge).values("person_id").dedup().fold())
         .where(__.select("n").is_(P.gte(minimum)))
     )
+    fewer, later = (P.lt, P.gt) if not step.reverse else (P.gt, P.lt)
+    by_count, by_key = (GOrder.desc, GOrder.asc) if not step.reverse else (GOrder.asc, GOrder.desc)
     rows = __.unfold()
     if step.after is not None:
         after_n, after_key = p("after_n", step.after.value), p("after_key", step.after.key)
         rows = rows.where(__.or_(
-            __.select("n").is_(P.lt(after_n)),
-            __.and_(__.select("n").is_(P.eq(after_n)), __.select("k").is_(P.gt(after_key))),
+            __.select("n").is_(fewer(after_n)),
+            __.and_(__.select("n").is_(P.eq(after_n)), __.select("k").is_(later(after_key))),
         ))
     rows = (
-        rows.order().by(__.select("n"), GOrder.desc).by(__.select("k"), GOrder.asc)
+        rows.order().by(__.select("n"), by_count).by(__.select("k"), by_key)
         .limit(p("limit", step.first + 1)).fold()
     )
     return groups.fold().project("total", "rows").by(__.count(Scope.local)).by(rows)

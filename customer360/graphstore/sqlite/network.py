@@ -255,19 +255,20 @@ def shared_vertices(step: SharedVertices) -> Compiled[CompiledQuery, Page]:
     edge = EDGE_TABLES[step.kind.edge]
     link, key = edge.name, edge.in_column
     params: dict[str, Any] = {"min_persons": step.min_persons, "limit": step.first + 1}
+    fewer, later, order = ("<", ">", "n DESC, k ASC") if not step.reverse else (">", "<", "n ASC, k DESC")
     after = ""
     if step.after is not None:
         params["after_n"] = step.after.value
         params["after_key"] = step.after.key
-        after = "WHERE n < :after_n OR (n = :after_n AND k > :after_key)"
+        after = f"WHERE n {fewer} :after_n OR (n = :after_n AND k {later} :after_key)"
     total = "(SELECT COUNT(*) FROM groups)" if step.with_total else "NULL"
     text = (
         f"WITH groups AS MATERIALIZED (SELECT {key} AS k, COUNT(DISTINCT person_id) AS n, "
         f"json_group_array(DISTINCT person_id) AS persons FROM {link} GROUP BY {key} "
         f"HAVING COUNT(DISTINCT person_id) >= :min_persons), "
-        f"page AS (SELECT k, n, persons FROM groups {after} ORDER BY n DESC, k ASC LIMIT :limit) "
+        f"page AS (SELECT k, n, persons FROM groups {after} ORDER BY {order} LIMIT :limit) "
         f"SELECT page.k AS k, page.n AS n, page.persons AS persons, {total} AS total "
-        f"FROM (SELECT 1) LEFT JOIN page ON 1 ORDER BY page.n DESC, page.k ASC"
+        f"FROM (SELECT 1) LEFT JOIN page ON 1 ORDER BY {order}"  # the output columns n and k
     )
     return Compiled(CompiledQuery(step.kind.operation, text, params), partial(decode_shared_vertices, step))
 
