@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -67,6 +68,10 @@ class Customer360GraphQL(GraphQL):
         return RequestContext(
             store=self.store, settings=self.settings, access=access, search=self.search, explain=explain
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: the response's JSON in a fraction of the standard library's time."""
+        return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_response(request, LOCAL_IDENTITY_NOTICE if self.settings.local_identity else None)

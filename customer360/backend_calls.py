@@ -49,6 +49,11 @@ class CallLog:
 _current: contextvars.ContextVar[CallLog | None] = contextvars.ContextVar("c360_call_log", default=None)
 
 
+def current_log() -> CallLog | None:
+    """The call log of the request being served (None outside one)."""
+    return _current.get()
+
+
 @contextlib.contextmanager
 def capture_calls() -> Iterator[CallLog]:
     """Record every backend call made inside the block (and tasks started from it)."""

@@ -147,6 +147,7 @@ class Settings:
     backend_timeout_s: float = 10.0
     gremlin_connections: int = 8  # pooled WebSocket connections; also JanusGraph load chunks in flight
     batching: bool = True  # False only for the benchmarks' naive baseline
+    execution: str = "compiled"  # or "general": the compiled path answers the operations it covers
     # search (issue 12): None means "beside the graph" (see search_url)
     search: SearchUrl | None = None
     min_duplicate_score: float = 0.9
@@ -183,6 +184,7 @@ class Settings:
             rules_file=Path(rules) if rules else None,
             backend_timeout_s=float(env.get("C360_BACKEND_TIMEOUT", "10")),
             gremlin_connections=_int(env, "C360_GREMLIN_CONNECTIONS", 8, minimum=1),
+            execution=_choice(env, "C360_EXECUTION", ("compiled", "general"), "compiled"),
             **_access_settings(env),
             search=SearchUrl.parse(env["C360_SEARCH"]) if env.get("C360_SEARCH") else None,
             min_duplicate_score=_probability(env, "C360_SEARCH_MIN_DUPLICATE_SCORE", 0.9),
@@ -226,6 +228,13 @@ class Settings:
 
 KEY_FILE_NAME = "customer360.key"
 PROFILES = ("development", "production")
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool | None:

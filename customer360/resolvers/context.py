@@ -3,7 +3,9 @@ caller's access to personal data, and the batching loaders."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from customer360.auth.access import RequestAccess
 from customer360.config import Settings
@@ -19,8 +21,9 @@ class RequestContext:
     access: RequestAccess
     search: SearchIndex
     explain: bool = False
-    search: SearchIndex | None = None
+    execution_path: str = "general"  # or "compiled": which executor answered (explain shows it)
     loaders: RequestLoaders = field(init=False)
+    shared: dict[Any, asyncio.Future] = field(default_factory=dict)  # compiled path: one call, several fields
 
     def __post_init__(self) -> None:
         self.loaders = RequestLoaders(self.store, batching=self.settings.batching)

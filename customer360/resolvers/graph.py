@@ -6,6 +6,7 @@ and :class:`~customer360.resolvers.paging.ConnectionData`, which the schema wrap
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -62,9 +63,19 @@ async def vertex(ctx: RequestContext, label: VertexLabel, key: str) -> Any | Non
     return await ctx.loaders.vertex(label, key)
 
 
+MAX_NODES = 500
+
+
 async def any_vertex(ctx: RequestContext, key: str) -> tuple[VertexLabel, Any] | None:
     """(label, record) of whatever vertex has this business key; batched per level."""
     return await ctx.loaders.locate(key)
+
+
+async def any_vertices(ctx: RequestContext, keys: list[str]) -> list[tuple[VertexLabel, Any] | None]:
+    """``nodes(ids:)``: every key in one batched call, in the order asked."""
+    if len(keys) > MAX_NODES:
+        raise UserError(f"nodes: argument 'ids' holds at most {MAX_NODES} ids, got {len(keys)}")
+    return list(await asyncio.gather(*(ctx.loaders.locate(key) for key in keys)))
 
 
 async def ssn(ctx: RequestContext, person: Person) -> str:

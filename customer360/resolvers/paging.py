@@ -25,22 +25,35 @@ class PageRequest:
     backward: bool = False
 
 
+@dataclass(slots=True)
+class EdgeData:
+    """One item of a page; its cursor is only encoded if a client asks for it."""
+
+    ordering: str
+    keyset: Keyset
+    node: Any
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self.ordering, self.keyset)
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionData:
     """A page as Relay shows it: edges in the connection's own order, and where it ends."""
 
-    edges: list[tuple[str, Any]]  # (cursor, record)
+    edges: list[EdgeData]
     has_next: bool
     has_previous: bool
     total: int | None
 
     @property
     def start_cursor(self) -> str | None:
-        return self.edges[0][0] if self.edges else None
+        return self.edges[0].cursor if self.edges else None
 
     @property
     def end_cursor(self) -> str | None:
-        return self.edges[-1][0] if self.edges else None
+        return self.edges[-1].cursor if self.edges else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +89,7 @@ def _check_size(field: str, argument: str, size: int, max_page_size: int) -> Non
 
 def connection_data(ordering: str, page: Page, request: PageRequest) -> ConnectionData:
     """The store's page as a connection: backward pages are read back to front."""
-    edges = [(encode_cursor(ordering, keyset), row) for keyset, row in zip(page.keysets, page.rows)]
+    edges = [EdgeData(ordering, keyset, row) for keyset, row in zip(page.keysets, page.rows)]
     if request.backward:
         edges.reverse()
         # rows beyond 'last' lie before this page; the 'before' cursor's own row lies after it

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, QueryDepthLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    ParserCache,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from customer360.config import Settings
+from customer360.execution.extension import CompiledExecution
 from customer360.schema.access import PurposeOfAccess
 from customer360.schema.errors import ClientErrors
 from customer360.schema.explain import ExplainExtension
 from customer360.schema.query import Query
 from customer360.schema.scalars import SCALAR_MAP
 from customer360.schema.types import Account, Address, Person, Phone, Transaction
+from customer360.schema.validation_cache import ValidationByText
 
 
 class Customer360Schema(strawberry.Schema):
@@ -30,6 +36,8 @@ class Customer360Schema(strawberry.Schema):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list = [
+        lambda: ParserCache(maxsize=1000),
+        ValidationByText,
         lambda: QueryDepthLimiter(max_depth=settings.max_depth),
         PurposeOfAccess,
         ExplainExtension,
@@ -37,6 +45,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.feature("introspection"):
         extensions.append(DisableIntrospection)
+    extensions.append(lambda: CompiledExecution(enabled=settings.execution == "compiled"))  # last: innermost
     return Customer360Schema(
         query=Query,
         types=[Person, Account, Address, Phone, Transaction],

@@ -29,6 +29,7 @@ class ExplainExtension(SchemaExtension):
             return {}
         return {
             "explain": {
+                "path": getattr(context, "execution_path", "general"),
                 "totalCalls": self.log.total,
                 "calls": [asdict(call) for call in self.log.calls],
             }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import strawberry
@@ -11,7 +10,7 @@ from strawberry.types import Info
 from customer360.graphstore.plan import PersonOrder, VertexLabel
 from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
-from customer360.resolvers.errors import NotFound, UserError
+from customer360.resolvers.errors import NotFound
 from customer360.resolvers.selection import selects
 from customer360.schema.enums import (
     ACCOUNT_TYPES,
@@ -51,7 +50,7 @@ async def _one(info: Info, label: VertexLabel, key: str, field: str):
     return vertex_type(label, record)
 
 
-MAX_NODES = 500
+MAX_NODES = graph.MAX_NODES
 
 
 @strawberry.type
@@ -124,7 +123,5 @@ class Query(NetworkQuery, SearchQuery):
     async def nodes(self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(description=(
         "Business keys, as for node(id:)."
     ))]) -> list[Node | None]:
-        if len(ids) > MAX_NODES:
-            raise UserError(f"nodes: argument 'ids' holds at most {MAX_NODES} ids, got {len(ids)}")
-        found = await asyncio.gather(*(graph.any_vertex(info.context, key) for key in ids))
+        found = await graph.any_vertices(info.context, ids)
         return [None if item is None else vertex_type(*item) for item in found]

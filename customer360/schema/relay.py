@@ -12,7 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from customer360.resolvers.paging import ConnectionData, PageArgs
+from customer360.resolvers.paging import ConnectionData, EdgeData, PageArgs
 
 T = TypeVar("T")
 
@@ -58,8 +58,12 @@ def page_args(first: int | None, after: str | None, last: int | None, before: st
 
 @strawberry.type(description="One item of a page, with the cursor to continue after it.")
 class Edge(Generic[T]):
-    cursor: str
     node: T
+    data: strawberry.Private[EdgeData]
+
+    @strawberry.field(description="Where this item sits: pass it as 'after' (or 'before') to page from here.")
+    def cursor(self) -> str:
+        return self.data.cursor
 
 
 @strawberry.type(description="A page of items (Relay connection): pass pageInfo.endCursor as 'after' for the next.")
@@ -72,7 +76,7 @@ class Connection(Generic[T]):
 def connection_of(data: ConnectionData, node: Callable[[Any], T]) -> Connection[T]:
     """A connection whose nodes are ``node(record)`` for each record of the page."""
     return Connection(
-        edges=[Edge(cursor=cursor, node=node(record)) for cursor, record in data.edges],
+        edges=[Edge(node=node(edge.node), data=edge) for edge in data.edges],
         page_info=PageInfo.of(data),
         total_count=data.total,
     )
