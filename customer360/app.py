@@ -24,6 +24,7 @@ from customer360.auth.policy import Policy, load_policy
 from customer360.auth.principal import LOCAL_DEVELOPER, Principal
 from customer360.backend_calls import TOTALS
 from customer360.config import Settings
+from customer360.execution.extension import COMPILED, GENERAL, PATHS, CompiledExecution
 from customer360.graphiql.page import graphiql_response, static_route
 from customer360.graphstore.backends import open_store
 from customer360.graphstore.insight_cache import ensure_insights_current
@@ -50,8 +51,9 @@ class Customer360GraphQL(GraphQL):
     from the policy, the principal's roles and the declared purpose of access."""
 
     def __init__(self, store: GraphStore, settings: Settings, policy: Policy, search: SearchIndex) -> None:
+        compiled = settings.execution == "compiled"
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, executors=[lambda: CompiledExecution(enabled=compiled)]),
             graphql_ide="graphiql" if settings.feature("graphiql") else None,
             allow_queries_via_get=settings.feature("get_queries"),
         )
@@ -94,6 +96,12 @@ def render_metrics() -> str:
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
         for (backend, operation), totals in series:
             lines.append(f'{name}{{backend="{backend}",operation="{operation}"}} {getattr(totals, attribute)}')
+    lines += [
+        "# HELP c360_operations_total GraphQL operations answered, by the executor that answered them.",
+        "# TYPE c360_operations_total counter",
+    ]
+    for path in (COMPILED, GENERAL):
+        lines.append(f'c360_operations_total{{path="{path}"}} {PATHS[path]}')
     return "\n".join(lines) + "\n"
 
 
@@ -155,3 +163,8 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
     app.state.store = graph_store
     app.state.search = search_index
     return app
+
+
+def create_app_from_env() -> Starlette:
+    """The app of one worker process (``c360 serve --workers N``): settings from the environment."""
+    return create_app(Settings.from_env())

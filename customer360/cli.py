@@ -27,6 +27,7 @@ from customer360.graphstore.backends import open_store
 from customer360.graphstore.plan import FindPersons
 from customer360.graphstore.protocol import GraphStore
 from customer360.ingest.load import LoadRejected, load_bank
+from customer360.serving import default_workers, serve_workers
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -210,13 +211,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.graph.scheme == "sqlite" and not args.no_demo and _is_empty(store):
         _load_demo(store, settings.demo_persons)
     _ensure_demo_index(store, settings)  # search (issue 12)
-    app = create_app(settings, store=store)
-    print(f"c360: serving {settings.graph} on http://{settings.host}:{settings.port}/graphql", file=sys.stderr)
-    try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
-    finally:
-        store.close()
+    workers = args.workers or default_workers()
+    where = f"http://{settings.host}:{settings.port}/graphql"
+    if workers == 1:
+        app = create_app(settings, store=store)
+        print(f"c360: serving {settings.graph} on {where}", file=sys.stderr)
+        try:
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+        finally:
+            store.close()
+        return 0
+    store.close()
+    os.environ.update(settings_environment(args))  # each worker builds its app from these
+    print(f"c360: serving {settings.graph} on {where} with {workers} worker processes", file=sys.stderr)
+    serve_workers(settings.host, settings.port, workers, args.log_level)
     return 0
+
+
+def settings_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The serve flags as the settings' environment variables, for worker processes."""
+    flags = {"C360_GRAPH": args.graph, "C360_SEARCH": getattr(args, "search", None), "C360_HOST": args.host,
+             "C360_PORT": args.port, "C360_MAX_DEPTH": args.max_depth, "C360_MAX_PAGE_SIZE": args.max_page_size}
+    return {name: str(value) for name, value in flags.items() if value is not None}
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -489,6 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-depth", type=int, help="deepest query accepted (default 12, $C360_MAX_DEPTH)")
     serve.add_argument("--max-page-size", type=int, help="largest `first` accepted (default 500, $C360_MAX_PAGE_SIZE)")
     serve.add_argument("--no-demo", action="store_true", help="do not create demo data when the graph is empty")
+    serve.add_argument("--workers", type=int, help="worker processes sharing the port (default: the machine's cores)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(run=cmd_serve)
 

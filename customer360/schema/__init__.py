@@ -6,17 +6,19 @@ customer360.schema:schema``); the app builds its own with the configured limits.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
 
 from customer360.config import Settings
-from customer360.execution.extension import CompiledExecution
 from customer360.schema.access import PurposeOfAccess
 from customer360.schema.errors import ClientErrors
 from customer360.schema.explain import ExplainExtension
@@ -34,7 +36,9 @@ class Customer360Schema(strawberry.Schema):
         return None
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, executors: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
+    """The schema with the configured limits; ``executors`` run last, innermost around
+    execution (the app passes the compiled path's extension)."""
     extensions: list = [
         lambda: ParserCache(maxsize=1000),
         ValidationByText,
@@ -45,7 +49,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.feature("introspection"):
         extensions.append(DisableIntrospection)
-    extensions.append(lambda: CompiledExecution(enabled=settings.execution == "compiled"))  # last: innermost
+    extensions.extend(executors)
     return Customer360Schema(
         query=Query,
         types=[Person, Account, Address, Phone, Transaction],

@@ -35,14 +35,22 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(folder: Path, persons: int) -> Iterator[str]:
+def running_service(folder: Path, persons: int, *extra_args: str) -> Iterator[str]:
     """Start ``c360 serve`` in ``folder`` on a demo bank of ``persons``; yield its base URL."""
+    with running_process(folder, persons, *extra_args) as (base, _process):
+        yield base
+
+
+@contextlib.contextmanager
+def running_process(folder: Path, persons: int, *extra_args: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As :func:`running_service`, also yielding the ``c360 serve`` process."""
     port = free_port()
     log_path = folder / "serve.log"
     env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}", "C360_DEMO_PERSONS": str(persons)}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning",
+             *extra_args],
             cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
@@ -59,7 +67,7 @@ def running_service(folder: Path, persons: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail(f"c360 serve not ready after {STARTUP_LIMIT_S}s:\n{log_path.read_text()}")
             time.sleep(0.5)
-        yield base
+        yield base, process
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -89,13 +89,22 @@ def _under(module: str, *prefixes: str) -> bool:
 
 
 def _internal_graph() -> dict[str, set[str]]:
+    """Module -> the modules it makes Python run: the target, and every package ``__init__``
+    above the target that the importer is not itself inside (importing ``a.b.c`` from outside
+    ``a.b`` runs ``a/b/__init__.py`` first, so a cycle through it fails at import time)."""
     graph: dict[str, set[str]] = {name: set() for name in MODULES}
     for imp in IMPORTS:
         target = imp.target
         while target and target not in MODULES:
             target = target.rpartition(".")[0]
-        if target and target != imp.source:
-            graph[imp.source].add(target)
+        if not target or target == imp.source:
+            continue
+        graph[imp.source].add(target)
+        package = target.rpartition(".")[0] if not _is_package_init(target) else target
+        while package and package in MODULES:
+            if not imp.source.startswith(package + ".") and package != imp.source:
+                graph[imp.source].add(package)
+            package = package.rpartition(".")[0]
     return graph
 
 
