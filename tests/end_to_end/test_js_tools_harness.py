@@ -1,12 +1,8 @@
 """HARNESS for issue 10 items 1 and 2: the front-end teams' own tools, run against the live service.
 
-This proves the tools run here and against ``c360 serve``; it does not yet hold the service
-to them, because the schema is not conformant today. The lead tightens it when items 1 and 2
-land (see the TIGHTEN notes):
-
 - ``graphql-http``'s server audit (``tests/js/audit-graphql-http.mjs``): its report is kept as
-  an artifact and printed; every MUST must pass (as today), and no SHOULD may fail beyond the
-  eight known today, so nothing gets worse while the list shrinks to nothing.
+  an artifact and printed; every MUST and every SHOULD passes (item 2: the service speaks
+  ``application/graphql-response+json``, with 4xx and no ``data`` for request errors).
 - ``relay-compiler`` 21: compiles and ``--validate``s a Relay document against the schema the
   service serves (introspected over HTTP), refuses a wrong field, and reports what it says about
   ``@connection`` on ``customers`` (today: no ``hasPreviousPage``/``startCursor``).
@@ -33,20 +29,6 @@ from tests.external_tools import tool_missing
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 TOOL_LIMIT_S = 300  # an upper bound so a hung tool fails the run, not a performance claim
 
-# TIGHTEN (item 2): today's SHOULD warnings of the audit, by graphql-http's audit id. When the
-# service speaks application/graphql-response+json, replace the subset check below with
-# `assert not should_warnings`.
-KNOWN_SHOULD_WARNINGS = {
-    "22EB",  # accept application/graphql-response+json and match the content-type
-    "865D",  # 4xx or 5xx on document parsing failure
-    "556A",  # 400 on document parsing failure
-    "D586",  # no data entry on document parsing failure
-    "51FE",  # 4xx or 5xx on document validation failure
-    "74FF",  # 400 on document validation failure
-    "5E5B",  # no data entry on document validation failure
-    "86EE",  # 400 on variable coercion failure
-}
-
 
 @pytest.fixture(scope="session")
 def node_bin() -> Path:
@@ -63,7 +45,7 @@ def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=TOOL_LIMIT_S, check=False)
 
 
-def test_graphql_http_audit_runs_and_nothing_gets_worse(
+def test_graphql_http_audit_passes_every_must_and_every_should(
     node_bin: Path, small_service: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     audit = run_tool(["node", "audit-graphql-http.mjs", f"{small_service}/graphql"], cwd=JS_DIR)
@@ -83,8 +65,8 @@ def test_graphql_http_audit_runs_and_nothing_gets_worse(
     assert len(report) >= 50, "the audit did not run its checks"
     must_failures = [item for item in report if item["requirement"] == "MUST" and item["status"] != "ok"]
     assert not must_failures, must_failures
-    should_warnings = {item["id"] for item in report if item["requirement"] == "SHOULD" and item["status"] != "ok"}
-    assert should_warnings <= KNOWN_SHOULD_WARNINGS, [i for i in failing if i["id"] not in KNOWN_SHOULD_WARNINGS]
+    should_warnings = [item for item in report if item["requirement"] == "SHOULD" and item["status"] != "ok"]
+    assert not should_warnings, should_warnings
 
 
 def served_sdl(base: str) -> str:
