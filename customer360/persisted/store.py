@@ -34,8 +34,8 @@ CREATE TABLE IF NOT EXISTS operation (
     registered INTEGER NOT NULL,         -- 1: registered ahead of time (trusted); 0: learnt by APQ
     source TEXT NOT NULL DEFAULT '',
     bytes INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    used_at INTEGER NOT NULL
+    created_at REAL NOT NULL,            -- seconds since the epoch
+    used_at REAL NOT NULL                -- least recently used learnt documents go first
 );
 CREATE INDEX IF NOT EXISTS operation_by_canonical ON operation (canonical_sha256, registered);
 CREATE INDEX IF NOT EXISTS operation_learnt_by_use ON operation (registered, used_at);
@@ -80,8 +80,8 @@ class StoredOperation:
     registered: bool
     source: str
     bytes: int
-    created_at: int
-    used_at: int
+    created_at: float
+    used_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ class OperationStore:
         if row is None:
             return None
         found = StoredOperation(*row[:5], bool(row[5]), *row[6:])
-        now = int(time.time())
+        now = time.time()
         if found.used_at < now - TOUCH_EVERY_S:
             self._write(TOUCH, (now, document_id, now - TOUCH_EVERY_S))
         return found
@@ -153,7 +153,7 @@ class OperationStore:
             return False
         connection = self._connection(create=True)
         assert connection is not None
-        now = int(time.time())
+        now = time.time()
         with recorded_call("sqlite", CompiledQuery("persisted_operation_learn", LEARN, (document_id,))):
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -185,7 +185,7 @@ class OperationStore:
         of them, or none when an id is already registered with another text."""
         connection = self._connection(create=True)
         assert connection is not None
-        now = int(time.time())
+        now = time.time()
         report = RegisterReport([], [], [])
         connection.execute("BEGIN IMMEDIATE")
         try:
