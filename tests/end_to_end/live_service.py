@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -35,11 +35,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(folder: Path, persons: int) -> Iterator[str]:
-    """Start ``c360 serve`` in ``folder`` on a demo bank of ``persons``; yield its base URL."""
+def running_service(folder: Path, persons: int, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Start ``c360 serve`` in ``folder`` on a demo bank of ``persons`` (with ``env`` added to
+    the environment); yield its base URL."""
     port = free_port()
     log_path = folder / "serve.log"
-    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}", "C360_DEMO_PERSONS": str(persons)}
+    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}", "C360_DEMO_PERSONS": str(persons),
+           **(env or {})}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning"],
