@@ -130,7 +130,8 @@ def _persisted_operations(settings: Settings, operations: OperationSettings) -> 
         log.warning("production profile without C360_TRUSTED_DOCUMENTS=on: clients may run any operation; "
                     "register the front-ends' operations (c360 operations register) and turn it on")
     store = OperationStore(operations.store_path(settings), max_learnt_bytes=operations.apq_max_bytes)
-    return PersistedOperations(store, trusted_only=operations.trusted_documents)
+    return PersistedOperations(store, trusted_only=operations.trusted_documents,
+                               introspection=settings.feature("introspection"))
 
 
 def create_app(settings: Settings, store: GraphStore | None = None, search: SearchIndex | None = None,

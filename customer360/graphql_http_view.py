@@ -121,7 +121,7 @@ class GraphQLOverHTTP(GraphQL):
         try:
             request_data = await self.resolve_document(request, context, request_data)
             if not request_data.query:
-                raise HTTPRefusal(400, "no GraphQL document in the request: send `query` (or the id of a persisted one)")
+                raise HTTPRefusal(400, "no GraphQL document in the request: send `query` (or a persisted one's id)")
             result = await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                   request_data)
         except RequestError as error:
@@ -133,7 +133,8 @@ class GraphQLOverHTTP(GraphQL):
                                   headers={"Allow": "POST"}) from error
             if not isinstance(cause, CannotGetOperationTypeError):
                 raise
-            result = ExecutionResult(data=None, errors=[GraphQLError(error.reason)])  # no such operation in the document
+            # the document has no such operation (or several, and no operationName): a request error
+            result = ExecutionResult(data=None, errors=[GraphQLError(error.reason)])
         await self.after_execution(request, request_data, result)
         status = response_status(result, media_type_of(request))
         if status != 200:

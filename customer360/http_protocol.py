@@ -153,7 +153,8 @@ def negotiate(accept: str | None) -> str | None:
 
 def not_acceptable(accept: str | None) -> HTTPRefusal:
     return HTTPRefusal(
-        406, f"cannot answer in any media type of Accept: {accept!r}; accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}"
+        406, f"cannot answer in any media type of Accept: {accept!r}; "
+             f"accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}"
     )
 
 

@@ -17,7 +17,9 @@ Trusted-documents mode (``C360_TRUSTED_DOCUMENTS=on``) runs only registered docu
 that is not registered, a full text whose printed form is not registered, and any attempt to
 teach the store a new document are refused with ``OPERATION_NOT_TRUSTED``, naming the
 setting. The caller decides who is exempt (the local development identity, so GraphiQL keeps
-working on a developer's machine: see ``customer360/app.py``).
+working on a developer's machine: see ``customer360/app.py``). While introspection is on
+(development), a document that only introspects passes too, so GraphiQL's schema and Docs
+load for any caller; in production introspection is off and such documents are refused here.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, parse, print_ast
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, parse, print_ast
 
-from customer360.persisted.documents import canonical_hash, describe, sha256_hex
+from customer360.persisted.documents import describe, sha256_hex
 from customer360.persisted.store import OperationStore, StoredOperation
 
 TRUSTED_SETTING = "C360_TRUSTED_DOCUMENTS=on"
 REGISTER_HINT = "register it with `c360 operations register FILE` and send its id"
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type", "__typename"})
 
 
 class OperationRefused(Exception):
@@ -82,15 +85,25 @@ def _apq_hash(extension: Any) -> str:
     return digest.lower()
 
 
+def introspection_only(document: DocumentNode) -> bool:
+    """Every operation asks only for ``__schema``, ``__type`` or ``__typename`` at its root."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and len(operations) == len(document.definitions) and all(
+        isinstance(selection, FieldNode) and selection.name.value in INTROSPECTION_FIELDS
+        for operation in operations for selection in operation.selection_set.selections
+    )
+
+
 def _bare_id(document_id: str) -> str:
     prefix, _, rest = document_id.strip().partition(":")
     return rest if prefix == "sha256" and rest else document_id.strip()
 
 
 class PersistedOperations:
-    def __init__(self, store: OperationStore, *, trusted_only: bool) -> None:
+    def __init__(self, store: OperationStore, *, trusted_only: bool, introspection: bool = False) -> None:
         self.store = store
         self.trusted_only = trusted_only
+        self.introspection = introspection  # introspection-only documents pass trusted mode while it is on
 
     def resolve(self, query: str | None, extensions: dict[str, Any] | None, document_id: str | None, *,
                 exempt: bool) -> Resolved:
@@ -132,10 +145,12 @@ class PersistedOperations:
 
     def _trusted_text(self, query: str) -> None:
         try:
-            digest: str | None = canonical_hash(query)
+            document = parse(query, no_location=True)
         except GraphQLError:
-            digest = None
-        if digest is None or self.store.registered_by_canonical(digest) is None:
+            document = None
+        if document is not None and self.introspection and introspection_only(document):
+            return  # the schema itself, which introspection already shows: GraphiQL's Docs pane
+        if document is None or self.store.registered_by_canonical(sha256_hex(print_ast(document))) is None:
             raise NotTrusted(
                 "this document is not a registered operation, and this service runs registered operations only "
                 f"({TRUSTED_SETTING}): {REGISTER_HINT}"

@@ -57,7 +57,8 @@ def _apollo(data: dict[str, Any], source: str) -> list[Document]:
         body, document_id = operation["body"], operation["id"]
         if sha256_hex(body) != document_id:
             raise ManifestError(
-                f"{source}: operations[{position}] ({operation.get('name')}): id {document_id} is not the SHA-256 of its body"
+                f"{source}: operations[{position}] ({operation.get('name')}): "
+                f"id {document_id} is not the SHA-256 of its body"
             )
         names, types = describe(parse(body, no_location=True))
         documents.append(Document(document_id, body, str(operation.get("name") or names),

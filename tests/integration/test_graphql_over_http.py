@@ -62,7 +62,9 @@ async def test_the_new_media_type_when_asked_for_by_name(api) -> None:
     assert _media(apollo4) == GRAPHQL_RESPONSE
 
 
-@pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/json, application/graphql-response+json;q=0.1"])
+@pytest.mark.parametrize("accept", [
+    None, "*/*", "application/json", "application/json, application/graphql-response+json;q=0.1",
+])
 async def test_older_clients_keep_application_json(api, accept: str | None) -> None:
     headers = {"accept": accept} if accept is not None else {}
     response = await api.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
@@ -109,7 +111,8 @@ async def test_a_field_error_is_a_partial_response_with_200(api) -> None:
     ({"json": {"query": "{ __typename }", "variables": "string"}}, 400, "`variables` must be an object"),
     ({"json": {"query": "{ __typename }", "operationName": {"obj": "ect"}}}, 400, "`operationName` must be a string"),
     ({"json": {"query": "{ __typename }", "extensions": ["array"]}}, 400, "`extensions` must be an object"),
-    ({"content": b'{"query": "{ __typename }"}', "headers": {"content-type": "text/plain"}}, 415, "Content-Type: application/json"),
+    ({"content": b'{"query": "{ __typename }"}', "headers": {"content-type": "text/plain"}}, 415,
+     "Content-Type: application/json"),
     ({"content": b"query=%7B__typename%7D", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 415,
      "Content-Type: application/json"),
 ])

@@ -209,8 +209,8 @@ async def test_trusted_mode_refuses_what_was_not_registered_naming_the_setting(s
     async with _http(app) as http:
         old = await http.post("/graphql", json={"query": SCREEN, "variables": {"id": "P1"}}, headers=headers)
         new = await http.post("/graphql", json={"query": SCREEN, "variables": {"id": "P1"}}, headers={**headers, **NEW})
-        learn = await http.post("/graphql", json={"query": SCREEN, "variables": {"id": "P1"}, "extensions": _apq(SCREEN)},
-                                headers=headers)
+        learn = await http.post("/graphql", headers=headers,
+                                json={"query": SCREEN, "variables": {"id": "P1"}, "extensions": _apq(SCREEN)})
     [error] = old.json()["errors"]
     assert old.status_code == 200 and old.json()["data"] is None
     assert error["extensions"]["code"] == "OPERATION_NOT_TRUSTED" and "C360_TRUSTED_DOCUMENTS=on" in error["message"]
@@ -268,3 +268,20 @@ async def test_gql_prints_documents_as_the_registry_does(tmp_path, trusted) -> N
     """The id of a registered .graphql operation is what gql (and graphql-js clients) hash."""
     [document] = _register(trusted, tmp_path, {"screen.graphql": "# comment\n" + SCREEN})
     assert document.id == hashlib.sha256(_request(SCREEN).payload["query"].encode()).hexdigest()
+
+
+async def test_graphiql_loads_the_schema_in_trusted_mode_while_introspection_is_on(store, trusted, tmp_path) -> None:
+    """GraphiQL's introspection query is not registered, but it only shows the schema, which
+    introspection already does; with introspection off (production) it is refused like any other."""
+    keys = ApiKeyStore(tmp_path / "keys.db")
+    _, secret = keys.create("analyst", "analyst")
+    introspection = {"query": "query IntrospectionQuery { __schema { queryType { name } } }"}
+    statuses = {}
+    for enabled in (True, False):
+        app = _app(store, trusted, auth_required=True, api_keys_file=tmp_path / "keys.db",
+                   introspection_enabled=enabled)
+        async with _http(app) as http:
+            statuses[enabled] = await http.post("/graphql", json=introspection, headers={"X-API-Key": secret, **NEW})
+    assert statuses[True].json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    assert statuses[False].status_code == 403
+    assert statuses[False].json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_TRUSTED"
