@@ -285,3 +285,15 @@ async def test_graphiql_loads_the_schema_in_trusted_mode_while_introspection_is_
     assert statuses[True].json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
     assert statuses[False].status_code == 403
     assert statuses[False].json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_TRUSTED"
+
+
+async def test_an_anonymous_browser_may_load_graphiql_but_not_run_a_persisted_query(store, operations, tmp_path) -> None:
+    """Without credentials a browser gets the GraphiQL page (it holds no data); a GET that
+    names a persisted query is an operation, and needs credentials like any other."""
+    app = _app(store, operations, auth_required=True, api_keys_file=tmp_path / "keys.db")
+    async with _http(app) as http:
+        page = await http.get("/graphql", headers={"accept": "text/html"})
+        persisted = await http.get("/graphql", params={"extensions": json.dumps(_apq("{ __typename }"))},
+                                   headers={"accept": "text/html"})
+    assert page.status_code == 200 and "GraphiQL" in page.text
+    assert persisted.status_code == 401 and "data" not in persisted.json()
