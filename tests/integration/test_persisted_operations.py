@@ -291,9 +291,10 @@ async def test_an_anonymous_browser_may_load_graphiql_but_not_run_a_persisted_qu
     """Without credentials a browser gets the GraphiQL page (it holds no data); a GET that
     names a persisted query is an operation, and needs credentials like any other."""
     app = _app(store, operations, auth_required=True, api_keys_file=tmp_path / "keys.db")
+    browser = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
     async with _http(app) as http:
-        page = await http.get("/graphql", headers={"accept": "text/html"})
+        page = await http.get("/graphql", headers=browser)
         persisted = await http.get("/graphql", params={"extensions": json.dumps(_apq("{ __typename }"))},
-                                   headers={"accept": "text/html"})
+                                   headers=browser)
     assert page.status_code == 200 and "GraphiQL" in page.text
     assert persisted.status_code == 401 and "data" not in persisted.json()
