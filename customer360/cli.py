@@ -27,6 +27,7 @@ from customer360.graphstore.backends import open_store
 from customer360.graphstore.plan import FindPersons
 from customer360.graphstore.protocol import GraphStore
 from customer360.ingest.load import LoadRejected, load_bank
+from customer360.persisted.store import OperationStore
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -474,11 +475,10 @@ def _add_audit_commands(commands: "argparse._SubParsersAction") -> None:
 # ---------------------------------------------------------------- persisted operations (issue 10, item 3)
 
 
-def _operation_store(args: argparse.Namespace):
+def _operation_store(args: argparse.Namespace) -> OperationStore:
     from dataclasses import replace
 
     from customer360.config import OperationSettings
-    from customer360.persisted.store import OperationStore
 
     settings = _settings(args)
     operations = OperationSettings.from_env()
