@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
 from customer360.auth.access import PURPOSE_HEADER, RequestAccess
 from customer360.auth.api_keys import ApiKeyStore
@@ -23,12 +23,16 @@ from customer360.auth.jwt_tokens import JwtVerifier
 from customer360.auth.policy import Policy, load_policy
 from customer360.auth.principal import LOCAL_DEVELOPER, Principal
 from customer360.backend_calls import TOTALS
-from customer360.config import Settings
+from customer360.config import OperationSettings, Settings
 from customer360.execution.extension import COMPILED, GENERAL, PATHS, CompiledExecution
 from customer360.graphiql.page import graphiql_response, static_route
+from customer360.graphql_http_view import GraphQLOverHTTP
 from customer360.graphstore.backends import open_store
 from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore, StoreUnavailable
+from customer360.http_protocol import HTTPRefusal, RequestError, is_request_error
+from customer360.persisted.gate import OperationRefused, PersistedOperations, Resolved
+from customer360.persisted.store import OperationStore
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
 from customer360.search import open_search_index
@@ -44,13 +48,15 @@ LOCAL_IDENTITY_NOTICE = (
 )
 
 
-class Customer360GraphQL(GraphQL):
-    """Strawberry's ASGI view with our per-request context and our offline GraphiQL page.
+class Customer360GraphQL(GraphQLOverHTTP):
+    """Strawberry's ASGI view (speaking GraphQL over HTTP, ``graphql_http_view``) with our
+    per-request context, our offline GraphiQL page and persisted operations.
 
     The principal comes from :class:`AuthenticationMiddleware`; the access to personal data
     from the policy, the principal's roles and the declared purpose of access."""
 
-    def __init__(self, store: GraphStore, settings: Settings, policy: Policy, search: SearchIndex) -> None:
+    def __init__(self, store: GraphStore, settings: Settings, policy: Policy, search: SearchIndex,
+                 operations: PersistedOperations) -> None:
         compiled = settings.execution == "compiled"
         super().__init__(
             build_schema(settings, executors=[lambda: CompiledExecution(enabled=compiled)]),
@@ -61,6 +67,7 @@ class Customer360GraphQL(GraphQL):
         self.search = search
         self.settings = settings
         self.policy = policy
+        self.operations = operations
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
         principal: Principal = request.state.principal
@@ -77,6 +84,31 @@ class Customer360GraphQL(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_response(request, LOCAL_IDENTITY_NOTICE if self.settings.local_identity else None)
+
+    # -- persisted operations (issue 10, item 3) ------------------------------------------
+    async def resolve_document(self, request: Request, context: Any, data: GraphQLRequestData) -> GraphQLRequestData:
+        """APQ, ``documentId`` and trusted-documents mode. The local development identity is
+        exempt from trusted mode: it exists only in development, with no authentication
+        configured, for loopback clients, and it is who GraphiQL's full documents come from."""
+        principal = context.access.principal
+        if principal.kind == "none":  # the GraphiQL page's anonymous visitor may load the page, not run operations
+            raise HTTPRefusal(401, "authentication required: send 'Authorization: Bearer <JWT>' or 'X-API-Key: <key>'")
+        try:
+            resolved = self.operations.resolve(data.query, data.extensions, getattr(data, "document_id", None),
+                                               exempt=principal.is_local_developer)
+        except OperationRefused as refusal:
+            if refusal.malformed:
+                raise HTTPRefusal(400, refusal.message) from None
+            raise RequestError(refusal.message, refusal.code) from None
+        request.state.persisted = resolved
+        data.query = resolved.query
+        return data
+
+    async def after_execution(self, request: Request, data: GraphQLRequestData, result: Any) -> None:
+        resolved: Resolved | None = getattr(request.state, "persisted", None)
+        if resolved is not None and resolved.learn_as and not is_request_error(result):
+            self.operations.learn(resolved)  # APQ: only a document that parsed and validated is kept
+    # -- end of persisted operations ------------------------------------------------------
 
 
 def render_metrics() -> str:
@@ -105,7 +137,18 @@ def render_metrics() -> str:
     return "\n".join(lines) + "\n"
 
 
-def create_app(settings: Settings, store: GraphStore | None = None, search: SearchIndex | None = None) -> Starlette:
+def _persisted_operations(settings: Settings, operations: OperationSettings) -> PersistedOperations:
+    """The persisted-operation store and gate (issue 10, item 3); the file is created on first use."""
+    if settings.production and not operations.trusted_documents:
+        log.warning("production profile without C360_TRUSTED_DOCUMENTS=on: clients may run any operation; "
+                    "register the front-ends' operations (c360 operations register) and turn it on")
+    store = OperationStore(operations.store_path(settings), max_learnt_bytes=operations.apq_max_bytes)
+    return PersistedOperations(store, trusted_only=operations.trusted_documents,
+                               introspection=settings.feature("introspection"))
+
+
+def create_app(settings: Settings, store: GraphStore | None = None, search: SearchIndex | None = None,
+               operations: OperationSettings | None = None) -> Starlette:
     """Build the app; the store is opened here unless a test passes one in."""
     policy = load_policy(settings.policy_file)
     authenticator = Authenticator(
@@ -121,7 +164,8 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
         ensure_insights_current(graph_store, graph_store.rules)
     except Exception as error:  # the backend may be down at start; /readyz and requests will say so
         log.warning("could not refresh the insight cache at start: %s", error)
-    graphql = Customer360GraphQL(graph_store, settings, policy, search_index)
+    persisted = _persisted_operations(settings, operations or OperationSettings.from_env())
+    graphql = Customer360GraphQL(graph_store, settings, policy, search_index, persisted)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -148,6 +192,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
                 graph_store.close()
             if search is None:
                 await search_index.close()
+            persisted.store.close()
 
     app = Starlette(
         routes=[

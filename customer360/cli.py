@@ -27,6 +27,7 @@ from customer360.graphstore.backends import open_store
 from customer360.graphstore.plan import FindPersons
 from customer360.graphstore.protocol import GraphStore
 from customer360.ingest.load import LoadRejected, load_bank
+from customer360.persisted.store import OperationStore
 from customer360.serving import default_workers, serve_workers
 
 if TYPE_CHECKING:
@@ -487,6 +488,88 @@ def _add_audit_commands(commands: "argparse._SubParsersAction") -> None:
 
 
 
+# ---------------------------------------------------------------- persisted operations (issue 10, item 3)
+
+
+def _operation_store(args: argparse.Namespace) -> OperationStore:
+    from dataclasses import replace
+
+    from customer360.config import OperationSettings
+
+    settings = _settings(args)
+    operations = OperationSettings.from_env()
+    if getattr(args, "operations", None):
+        operations = replace(operations, path=Path(args.operations))
+    return OperationStore(operations.store_path(settings), max_learnt_bytes=operations.apq_max_bytes)
+
+
+def cmd_operations_register(args: argparse.Namespace) -> int:
+    from customer360.persisted.manifests import ManifestError
+    from customer360.persisted.register import register_documents
+    from customer360.persisted.store import OperationConflict
+    from customer360.schema import build_schema
+
+    store = _operation_store(args)
+    schema = None if args.no_validate else build_schema(_settings(args))._schema
+    try:
+        documents, report = register_documents(store, [Path(f) for f in args.files],
+                                               graphiql_examples=args.graphiql_examples, schema=schema)
+    except (ManifestError, OperationConflict) as error:
+        print(f"c360 operations register: nothing registered:\n{error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    status = {**{i: "added" for i in report.added}, **{i: "promoted from APQ" for i in report.promoted},
+              **{i: "already registered" for i in report.unchanged}}
+    for document in documents:
+        print(f"{document.id}  {document.name or '(anonymous)'}  [{status[document.id]}]  {document.source}")
+    print(f"c360 operations register: {len(report.added)} added, {len(report.promoted)} promoted, "
+          f"{len(report.unchanged)} already registered, in {store.path}", file=sys.stderr)
+    return 0
+
+
+def cmd_operations_list(args: argparse.Namespace) -> int:
+    store = _operation_store(args)
+    try:
+        operations = store.list()
+    finally:
+        store.close()
+    if not args.all:
+        operations = [operation for operation in operations if operation.registered]
+    print(f"{'id':<64}  {'kind':<10}  {'type':<8}  {'bytes':>7}  {'last used (UTC)':<16}  name")
+    for operation in operations:
+        used = datetime.fromtimestamp(operation.used_at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+        kind = "registered" if operation.registered else "apq"
+        print(f"{operation.id:<64}  {kind:<10}  {operation.operation_type:<8}  {operation.bytes:>7}  {used:<16}  "
+              f"{operation.name or '(anonymous)'}")
+    print(f"c360 operations list: {len(operations)} operation(s) in {store.path}", file=sys.stderr)
+    return 0
+
+
+def _add_operations_commands(commands: "argparse._SubParsersAction", graph_help: str) -> None:
+    operations_help = "the persisted-operation store (default: $C360_OPERATIONS or operations.db beside the graph)"
+    operations = commands.add_parser("operations", help="persisted operations: register trusted documents, list them")
+    actions = operations.add_subparsers(dest="operations_command", required=True, metavar="ACTION")
+    register = actions.add_parser(
+        "register", help="register the operations of .graphql files, Relay persisted-queries.json or Apollo manifests"
+    )
+    register.add_argument("files", nargs="*", metavar="FILE", help=".graphql / .gql files, or JSON manifests")
+    register.add_argument("--graphiql-examples", action="store_true",
+                          help="also register GraphiQL's example tabs (as GraphiQL sends them)")
+    register.add_argument("--no-validate", action="store_true", help="do not check the documents against the schema")
+    register.add_argument("--operations", help=operations_help)
+    register.add_argument("--graph", help=graph_help)
+    register.set_defaults(run=cmd_operations_register)
+    listing = actions.add_parser("list", help="list registered operations (--all: with those APQ learnt)")
+    listing.add_argument("--all", action="store_true", help="include the documents APQ learnt")
+    listing.add_argument("--operations", help=operations_help)
+    listing.add_argument("--graph", help=graph_help)
+    listing.set_defaults(run=cmd_operations_list)
+
+
+# ---------------------------------------------------------------- end of persisted operations
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="c360", description="Customer 360 graph service.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -546,6 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(run=cmd_graph_init)
 
     _add_audit_commands(commands)
+    _add_operations_commands(commands, graph_help)  # persisted operations (issue 10, item 3)
 
     search = commands.add_parser("search", help="search index administration and queries")
     search_commands = search.add_subparsers(dest="search_command", required=True, metavar="ACTION")

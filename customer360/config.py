@@ -286,6 +286,44 @@ def _access_settings(env: Mapping[str, str]) -> dict[str, object]:
     }
 
 # ---------------------------------------------------------------------------------------
+# Persisted operations (issue 10, item 3): automatic persisted queries and trusted documents.
+# Kept apart from ``Settings`` like the audit block: ``OperationSettings.from_env()``.
+#
+# C360_OPERATIONS         the SQLite file of persisted operations (default: operations.db
+#                         beside the SQLite graph file, or data/operations.db); mode 0600.
+# C360_TRUSTED_DOCUMENTS  on: only operations registered with `c360 operations register` run
+#                         (recommended in production); off (default): any document runs, and
+#                         APQ learns new ones. The local development identity (development
+#                         profile, no authentication, loopback only) is exempt, so GraphiQL
+#                         keeps working on a developer's machine.
+# C360_APQ_MAX_BYTES      how much query text APQ may keep (default 4 MiB); past it the least
+#                         recently used learnt documents go. Registered ones never count or go.
+# ---------------------------------------------------------------------------------------
+
+OPERATIONS_FILE_NAME = "operations.db"
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSettings:
+    path: Path | None = None  # None: OPERATIONS_FILE_NAME in Settings.data_dir
+    trusted_documents: bool = False
+    apq_max_bytes: int = 4 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "OperationSettings":
+        env = os.environ if env is None else env
+        return cls(
+            path=Path(env["C360_OPERATIONS"]) if env.get("C360_OPERATIONS") else None,
+            trusted_documents=bool(_flag(env, "C360_TRUSTED_DOCUMENTS")),
+            apq_max_bytes=_int(env, "C360_APQ_MAX_BYTES", 4 * 1024 * 1024, minimum=0),
+        )
+
+    def store_path(self, settings: Settings) -> Path:
+        return self.path or settings.data_dir / OPERATIONS_FILE_NAME
+
+# ---------------------------------------------------------------- end of persisted operations
+
+# ---------------------------------------------------------------------------------------
 # Audit record (issue 9): where the record goes, the local spool, and how it is drained.
 # Kept apart from ``Settings`` so the audit pieces read only what they need:
 # ``AuditSettings.from_env()``.

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -35,18 +35,22 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(folder: Path, persons: int, *extra_args: str) -> Iterator[str]:
-    """Start ``c360 serve`` in ``folder`` on a demo bank of ``persons``; yield its base URL."""
-    with running_process(folder, persons, *extra_args) as (base, _process):
+def running_service(folder: Path, persons: int, *extra_args: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Start ``c360 serve`` in ``folder`` on a demo bank of ``persons`` (with ``env`` added to
+    the environment, and ``extra_args`` to the command line); yield its base URL."""
+    with running_process(folder, persons, *extra_args, env=env) as (base, _process):
         yield base
 
 
 @contextlib.contextmanager
-def running_process(folder: Path, persons: int, *extra_args: str) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_process(
+    folder: Path, persons: int, *extra_args: str, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """As :func:`running_service`, also yielding the ``c360 serve`` process."""
     port = free_port()
     log_path = folder / "serve.log"
-    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}", "C360_DEMO_PERSONS": str(persons)}
+    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}", "C360_DEMO_PERSONS": str(persons),
+           **(env or {})}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning",
