@@ -40,57 +40,57 @@ class EnumMap(Generic[Inner, Public]):
 
 @strawberry.enum(description="An account product.")
 class AccountType(enum.Enum):
-    CHECKING = "checking"
-    SAVINGS = "savings"
-    INVESTMENT = "investment"
-    CREDIT_CARD = "credit_card"
-    LOAN = "loan"
+    CHECKING = strawberry.enum_value("checking", description='A current account for everyday payments.')
+    SAVINGS = strawberry.enum_value("savings", description='A savings account.')
+    INVESTMENT = strawberry.enum_value("investment", description='An investment (brokerage) account.')
+    CREDIT_CARD = strawberry.enum_value("credit_card", description='A credit card; its balance is negative when money is owed.')
+    LOAN = strawberry.enum_value("loan", description='A loan; its balance is negative: the amount owed.')
 
 
 @strawberry.enum(description="Whether an account can be used.")
 class AccountStatus(enum.Enum):
-    ACTIVE = "active"
-    DORMANT = "dormant"
-    FROZEN = "frozen"
-    CLOSED = "closed"
+    ACTIVE = strawberry.enum_value("active", description='In use.')
+    DORMANT = strawberry.enum_value("dormant", description='No activity for a long time; still open.')
+    FROZEN = strawberry.enum_value("frozen", description='Blocked: no payments in or out.')
+    CLOSED = strawberry.enum_value("closed", description='Closed; kept for history.')
 
 
 @strawberry.enum(description="What kind of line a phone number is.")
 class PhoneType(enum.Enum):
-    MOBILE = "mobile"
-    HOME = "home"
-    WORK = "work"
+    MOBILE = strawberry.enum_value("mobile", description='A mobile number.')
+    HOME = strawberry.enum_value("home", description='A landline at home.')
+    WORK = strawberry.enum_value("work", description='A work number.')
 
 
 @strawberry.enum(description="Customer value tier.")
 class SegmentTier(enum.Enum):
-    PREMIUM = "premium"
-    GOLD = "gold"
-    SILVER = "silver"
-    BRONZE = "bronze"
+    PREMIUM = strawberry.enum_value("premium", description='Balance > 100,000 and more than 50 sent transactions (default rules).')
+    GOLD = strawberry.enum_value("gold", description='Not premium; balance > 50,000 or more than 30 sent transactions (default rules).')
+    SILVER = strawberry.enum_value("silver", description='Not gold; balance > 10,000 or more than 10 sent transactions (default rules).')
+    BRONZE = strawberry.enum_value("bronze", description='Everyone else.')
 
 
 @strawberry.enum(description="Risk level from the risk score.")
 class RiskLevel(enum.Enum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
+    HIGH = strawberry.enum_value("high", description='Risk score of 40 or more (default rules).')
+    MEDIUM = strawberry.enum_value("medium", description='Risk score of 20 to 39 (default rules).')
+    LOW = strawberry.enum_value("low", description='Risk score under 20 (default rules).')
 
 
 @strawberry.enum(description="A product to offer.")
 class Product(enum.Enum):
-    INVESTMENT_ACCOUNT = "investment_account"
-    CREDIT_CARD = "credit_card"
-    SAVINGS_ACCOUNT = "savings_account"
+    INVESTMENT_ACCOUNT = strawberry.enum_value("investment_account", description='Offered when the balance is over 50,000 and there is no investment account (default rules).')
+    CREDIT_CARD = strawberry.enum_value("credit_card", description='Offered after more than 30 sent transactions without a credit card (default rules).')
+    SAVINGS_ACCOUNT = strawberry.enum_value("savings_account", description='Offered when every account is a checking account.')
 
 
 @strawberry.enum(description="A kind of vertex.")
 class VertexLabel(enum.Enum):
-    PERSON = "person"
-    ACCOUNT = "account"
-    ADDRESS = "address"
-    PHONE = "phone"
-    TRANSACTION = "transaction"
+    PERSON = strawberry.enum_value("person", description='A customer.')
+    ACCOUNT = strawberry.enum_value("account", description='A bank account.')
+    ADDRESS = strawberry.enum_value("address", description='A postal address.')
+    PHONE = strawberry.enum_value("phone", description='A phone number.')
+    TRANSACTION = strawberry.enum_value("transaction", description='A payment from one account to another.')
 
 
 @strawberry.enum(description=(
@@ -98,17 +98,17 @@ class VertexLabel(enum.Enum):
     "account SENT transaction, transaction RECEIVED_BY account."
 ))
 class EdgeLabel(enum.Enum):
-    OWNS = "OWNS"
-    LIVES_AT = "LIVES_AT"
-    HAS_PHONE = "HAS_PHONE"
-    SENT = "SENT"
-    RECEIVED_BY = "RECEIVED_BY"
+    OWNS = strawberry.enum_value("OWNS", description='person -> account: the person owns the account.')
+    LIVES_AT = strawberry.enum_value("LIVES_AT", description='person -> address: the person lives there.')
+    HAS_PHONE = strawberry.enum_value("HAS_PHONE", description='person -> phone: the person uses the number.')
+    SENT = strawberry.enum_value("SENT", description='account -> transaction: the account paid.')
+    RECEIVED_BY = strawberry.enum_value("RECEIVED_BY", description='transaction -> account: the account was paid.')
 
 
 @strawberry.enum(description="OUT: the edge was followed as stored (previous -edge-> this vertex); IN: against it.")
 class EdgeDirection(enum.Enum):
-    OUT = "out"
-    IN = "in"
+    OUT = strawberry.enum_value("out", description='Followed as stored: previous -edge-> this vertex.')
+    IN = strawberry.enum_value("in", description='Followed against the stored direction: this -edge-> previous.')
 
 
 @strawberry.enum(description=(
@@ -117,22 +117,22 @@ class EdgeDirection(enum.Enum):
     f"{network_plan.MAX_COUNTERPARTY_SENDERS} distinct senders do not count)."
 ))
 class Relation(enum.Enum):
-    SHARED_ADDRESS = "SHARED_ADDRESS"
-    SHARED_PHONE = "SHARED_PHONE"
-    TRANSFERS = "TRANSFERS"
-    SHARED_COUNTERPARTY = "SHARED_COUNTERPARTY"
+    SHARED_ADDRESS = strawberry.enum_value("SHARED_ADDRESS", description='They live at the same address.')
+    SHARED_PHONE = strawberry.enum_value("SHARED_PHONE", description='They are linked to the same phone number.')
+    TRANSFERS = strawberry.enum_value("TRANSFERS", description='Money moved between their accounts (either way).')
+    SHARED_COUNTERPARTY = strawberry.enum_value("SHARED_COUNTERPARTY", description='Both paid the same account, owned by neither of them (hub accounts excluded).')
 
 
 @strawberry.enum(description="What to sort customers by.")
 class CustomerOrderField(enum.Enum):
-    NAME = "name"
-    TOTAL_BALANCE = "total_balance"
+    NAME = strawberry.enum_value("name", description='Last name, then first name, then id.')
+    TOTAL_BALANCE = strawberry.enum_value("total_balance", description='Total balance over all accounts, then id.')
 
 
 @strawberry.enum(description="Ascending or descending.")
 class SortDirection(enum.Enum):
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description='Smallest (or A) first.')
+    DESC = strawberry.enum_value("desc", description='Largest (or Z) first.')
 
 
 @strawberry.enum(description=(
@@ -140,23 +140,23 @@ class SortDirection(enum.Enum):
     "or a transposed date), PHONETIC (sounds alike), PREFIX (search-as-you-type)."
 ))
 class MatchKind(enum.Enum):
-    EXACT = "exact"
-    NICKNAME = "nickname"
-    FUZZY = "fuzzy"
-    PHONETIC = "phonetic"
-    PREFIX = "prefix"
+    EXACT = strawberry.enum_value("exact", description='The same value (after normalising case, accents, phone and date formats).')
+    NICKNAME = strawberry.enum_value("nickname", description='A nickname of the name, or the name of a nickname (Bob / Robert).')
+    FUZZY = strawberry.enum_value("fuzzy", description='A typo or two, or a transposed date.')
+    PHONETIC = strawberry.enum_value("phonetic", description='Sounds alike (Metaphone).')
+    PREFIX = strawberry.enum_value("prefix", description='The start of the value (search-as-you-type, from 2 characters).')
 
 
 @strawberry.enum(description="A searchable field of a customer.")
 class SearchField(enum.Enum):
-    FIRST_NAME = "first_name"
-    LAST_NAME = "last_name"
-    DATE_OF_BIRTH = "date_of_birth"
-    PHONE = "phone"
-    STREET = "street"
-    CITY = "city"
-    STATE = "state"
-    ZIP_CODE = "zip_code"
+    FIRST_NAME = strawberry.enum_value("first_name", description='Given name.')
+    LAST_NAME = strawberry.enum_value("last_name", description='Family name.')
+    DATE_OF_BIRTH = strawberry.enum_value("date_of_birth", description='Date of birth.')
+    PHONE = strawberry.enum_value("phone", description='A phone number, compared as digits.')
+    STREET = strawberry.enum_value("street", description='Street and number (abbreviations expanded).')
+    CITY = strawberry.enum_value("city", description='City.')
+    STATE = strawberry.enum_value("state", description='Two-letter US state.')
+    ZIP_CODE = strawberry.enum_value("zip_code", description='ZIP code.')
 
 
 @strawberry.enum(description=(
@@ -164,10 +164,10 @@ class SearchField(enum.Enum):
     "(not given, or the customer has none: no evidence either way)."
 ))
 class MatchAgreement(enum.Enum):
-    AGREE = "agree"
-    PARTIAL = "partial"
-    DISAGREE = "disagree"
-    MISSING = "missing"
+    AGREE = strawberry.enum_value("agree", description='The values are the same.')
+    PARTIAL = strawberry.enum_value("partial", description='Close: a nickname, a typo, a transposed date, the same ZIP area.')
+    DISAGREE = strawberry.enum_value("disagree", description='The values differ.')
+    MISSING = strawberry.enum_value("missing", description='Not given, or the customer has none: no evidence either way.')
 
 
 ACCOUNT_TYPES = EnumMap(model.AccountType, AccountType, {

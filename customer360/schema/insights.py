@@ -30,30 +30,36 @@ class Reason:
 
 @strawberry.type(description="Sent transactions are those sent from the customer's accounts.")
 class CustomerMetrics:
-    num_accounts: int
-    total_balance: Decimal
-    num_transactions: int
-    total_volume: Decimal
-    avg_transaction: Decimal
+    num_accounts: int = strawberry.field(description="Accounts the customer owns.")
+    total_balance: Decimal = strawberry.field(description=(
+        "Sum of the balances of all their accounts (negative balances of loans and cards count), a decimal string."
+    ))
+    num_transactions: int = strawberry.field(description="Transactions sent from any of their accounts.")
+    total_volume: Decimal = strawberry.field(description="Sum of the amounts of those transactions, a decimal string.")
+    avg_transaction: Decimal = strawberry.field(description=(
+        "total volume / number of transactions, rounded to the cent (half to even); 0.00 when none."
+    ))
 
 
-@strawberry.type
+@strawberry.type(description="The customer's value tier and the rule lines that placed them there.")
 class Segment:
-    tier: SegmentTier
-    reasons: list[Reason]
+    tier: SegmentTier = strawberry.field(description="The tier (thresholds from the rules file, C360_RULES).")
+    reasons: list[Reason] = strawberry.field(description="The rule that decided the tier, with the figures compared.")
 
 
-@strawberry.type
+@strawberry.type(description="The customer's risk score and level, and every rule that added points.")
 class Risk:
-    score: int
-    level: RiskLevel
-    reasons: list[Reason]
+    score: int = strawberry.field(description="The points of every rule that fired, added up (0 to 55 with the default rules).")
+    level: RiskLevel = strawberry.field(description="HIGH, MEDIUM or LOW from the score.")
+    reasons: list[Reason] = strawberry.field(description=(
+        "One line per rule that added points, then the line that set the level."
+    ))
 
 
-@strawberry.type
+@strawberry.type(description="A product worth offering this customer, and why.")
 class Recommendation:
-    product: Product
-    reason: Reason
+    product: Product = strawberry.field(description="The product.")
+    reason: Reason = strawberry.field(description="The cross-sell rule that suggests it, with the figures.")
 
 
 def metrics_of(result: CustomerInsights) -> CustomerMetrics:
@@ -78,30 +84,30 @@ def recommendations_of(result: CustomerInsights) -> list[Recommendation]:
     ]
 
 
-@strawberry.type
+@strawberry.type(description="One tier of the bank's customers.")
 class SegmentSummary:
-    tier: SegmentTier
-    customers: int
-    total_balance: Decimal
+    tier: SegmentTier = strawberry.field(description="The tier.")
+    customers: int = strawberry.field(description="Customers in the tier.")
+    total_balance: Decimal = strawberry.field(description="Their balances added up, a decimal string.")
 
 
-@strawberry.type
+@strawberry.type(description="One risk level of the bank's customers.")
 class RiskLevelSummary:
-    level: RiskLevel
-    customers: int
+    level: RiskLevel = strawberry.field(description="The level.")
+    customers: int = strawberry.field(description="Customers at that level.")
 
 
 @strawberry.type(description="The bank at a glance; maintained at load time, never computed per request.")
 class Portfolio:
-    customers: int
-    accounts: int
-    total_balance: Decimal
-    avg_balance_per_customer: Decimal
-    transactions: int
-    total_volume: Decimal
-    avg_transaction: Decimal
-    segments: list[SegmentSummary]
-    risk_levels: list[RiskLevelSummary]
+    customers: int = strawberry.field(description="Customers (persons) in the graph.")
+    accounts: int = strawberry.field(description="Accounts in the graph.")
+    total_balance: Decimal = strawberry.field(description="All balances added up, a decimal string.")
+    avg_balance_per_customer: Decimal = strawberry.field(description="total balance / customers, to the cent.")
+    transactions: int = strawberry.field(description="Transactions in the graph.")
+    total_volume: Decimal = strawberry.field(description="All transaction amounts added up, a decimal string.")
+    avg_transaction: Decimal = strawberry.field(description="total volume / transactions, to the cent.")
+    segments: list[SegmentSummary] = strawberry.field(description="Customers and balance per value tier.")
+    risk_levels: list[RiskLevelSummary] = strawberry.field(description="Customers per risk level.")
     cross_sell_opportunities: int = strawberry.field(description="Customers with at least one recommendation.")
     shared_addresses: int = strawberry.field(description="Addresses with more than one resident.")
     shared_phones: int = strawberry.field(description="Phones linked to more than one person.")

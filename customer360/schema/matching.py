@@ -19,13 +19,13 @@ from customer360.schema.enums import (
 
 @strawberry.type(description="One field compared, the way record-linkage tools explain a link.")
 class MatchEvidence:
-    field: SearchField
+    field: SearchField = strawberry.field(description="The field compared.")
     input: str | None = strawberry.field(description="The value given (or the other customer's).")
     candidate: str | None = strawberry.field(description=(
         "This customer's value, as the caller's role and purpose allow (masked, or null when denied)."
     ))
     similarity: float = strawberry.field(description="0 to 1.")
-    agreement: MatchAgreement
+    agreement: MatchAgreement = strawberry.field(description="Whether the two values agree.")
     level: str = strawberry.field(description=(
         "The comparison level: exact, nickname, typo, phonetic, transposed, similar, prefix, swapped, "
         "different or missing."
@@ -38,7 +38,7 @@ class MatchEvidence:
 @strawberry.type(description="A customer who may be the person described, with the evidence.")
 class CustomerMatch:
     score: float = strawberry.field(description="Probability of being the same person, 0 to 1.")
-    evidence: list[MatchEvidence]
+    evidence: list[MatchEvidence] = strawberry.field(description="One comparison per field.")
     person: Annotated["Person", strawberry.lazy("customer360.schema.types")] = strawberry.field(  # noqa: F821
         description="The customer."
     )

@@ -99,7 +99,7 @@ def vertex_properties(record: Any, access: RequestAccess) -> dict[str, Any]:
 @strawberry.type(description="A vertex of a neighbourhood.")
 class NetworkNode:
     id: strawberry.ID = strawberry.field(description="Its business key.")
-    label: VertexLabel
+    label: VertexLabel = strawberry.field(description="What kind of vertex it is.")
     level: int = strawberry.field(description="Hops from the start vertex (0 for the start).")
     properties: JSON = strawberry.field(description=(
         "Its properties, named as the GraphQL fields are: money as decimal strings, timestamps in "
@@ -115,9 +115,9 @@ class NetworkNode:
 
 @strawberry.type(description="An edge, in its stored direction: source -label-> target.")
 class NetworkEdge:
-    source: strawberry.ID
-    target: strawberry.ID
-    label: EdgeLabel
+    source: strawberry.ID = strawberry.field(description="The business key of the vertex the edge leaves.")
+    target: strawberry.ID = strawberry.field(description="The business key of the vertex it reaches.")
+    label: EdgeLabel = strawberry.field(description="What kind of edge it is.")
 
 
 @strawberry.type(description="Vertices and edges within some hops of a vertex.")
@@ -148,8 +148,8 @@ class Neighborhood:
 
 @strawberry.type(description="One vertex on a path, with the edge that led to it.")
 class PathStep:
-    id: strawberry.ID
-    label: VertexLabel
+    id: strawberry.ID = strawberry.field(description="The vertex's business key.")
+    label: VertexLabel = strawberry.field(description="What kind of vertex it is.")
     edge: EdgeLabel | None = strawberry.field(description="The edge from the previous step (null on the first).")
     direction: EdgeDirection | None = strawberry.field(
         description="OUT when previous -edge-> this, IN when this -edge-> previous (null on the first)."
@@ -163,7 +163,7 @@ class PathStep:
 
 @strawberry.type(description="Shortest paths between two customers over every kind of edge.")
 class PathResult:
-    found: bool
+    found: bool = strawberry.field(description="Whether a path of at most maxDepth edges joins the two customers.")
     length: int | None = strawberry.field(description="Edges on each shortest path (null when not found).")
     paths: list[list[PathStep]] = strawberry.field(
         description=f"Shortest paths, from 'from' to 'to' (at most {resolve.MAX_PATHS})."
@@ -199,13 +199,13 @@ class PathResult:
 class SharedAddress:
     resident_ids: strawberry.Private[tuple[str, ...]]
     address_id: strawberry.Private[str]
-    resident_count: int
+    resident_count: int = strawberry.field(description="How many customers live there.")
 
     @classmethod
     def of(cls, row: net.SharedRow) -> "SharedAddress":
         return cls(resident_ids=row.person_ids, address_id=row.key, resident_count=row.count)
 
-    @strawberry.field
+    @strawberry.field(description="The address.")
     async def address(self, info: Info) -> Address:
         return Address.of(await graph.vertex(info.context, Label.ADDRESS, self.address_id))
 
@@ -219,13 +219,13 @@ class SharedAddress:
 class SharedPhone:
     owner_ids: strawberry.Private[tuple[str, ...]]
     phone_id: strawberry.Private[str]
-    owner_count: int
+    owner_count: int = strawberry.field(description="How many customers are linked to it.")
 
     @classmethod
     def of(cls, row: net.SharedRow) -> "SharedPhone":
         return cls(owner_ids=row.person_ids, phone_id=row.key, owner_count=row.count)
 
-    @strawberry.field
+    @strawberry.field(description="The phone.")
     async def phone(self, info: Info) -> Phone:
         return Phone.of(await graph.vertex(info.context, Label.PHONE, self.phone_id))
 
@@ -245,7 +245,7 @@ class TopCounterparty:
     volume: Decimal = strawberry.field(description="Exact total received.")
     distinct_senders: int = strawberry.field(description="Distinct accounts that paid it.")
 
-    @strawberry.field
+    @strawberry.field(description="The account.")
     async def account(self, info: Info) -> Account:
         return Account.of(await graph.vertex(info.context, Label.ACCOUNT, self.account_id))
 
@@ -262,7 +262,7 @@ class NetworkQuery:
     async def neighborhood(
         self,
         info: Info,
-        id: strawberry.ID,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Any business key: a person, account, address, phone or transaction.")],
         depth: Annotated[int, strawberry.argument(
             description=f"Hops, 0 to {resolve.MAX_NEIGHBORHOOD_DEPTH}.")] = 2,
         edge_labels: Annotated[list[EdgeLabel] | None, strawberry.argument(
@@ -290,7 +290,8 @@ class NetworkQuery:
 
     @strawberry.field(description="Addresses where at least 'minResidents' customers live: most residents first.")
     async def shared_addresses(
-        self, info: Info, min_residents: int = 2, first: First = None, after: After = None, last: Last = None,
+        self, info: Info,
+        min_residents: Annotated[int, strawberry.argument(description="Only addresses with at least this many residents (1 or more).")] = 2, first: First = None, after: After = None, last: Last = None,
         before: Before = None,
     ) -> Connection[SharedAddress]:
         data = await resolve.shared_groups(
@@ -301,7 +302,8 @@ class NetworkQuery:
 
     @strawberry.field(description="Phones linked to at least 'minOwners' customers: most owners first.")
     async def shared_phones(
-        self, info: Info, min_owners: int = 2, first: First = None, after: After = None, last: Last = None,
+        self, info: Info,
+        min_owners: Annotated[int, strawberry.argument(description="Only phones with at least this many owners (1 or more).")] = 2, first: First = None, after: After = None, last: Last = None,
         before: Before = None,
     ) -> Connection[SharedPhone]:
         data = await resolve.shared_groups(
@@ -311,7 +313,9 @@ class NetworkQuery:
         return connection_of(data, SharedPhone.of)
 
     @strawberry.field(description="Accounts that received the most transactions (then most volume, then id).")
-    async def top_counterparties(self, info: Info, first: int = 10) -> list[TopCounterparty]:
+    async def top_counterparties(
+        self, info: Info, first: Annotated[int, strawberry.argument(description="How many (0 to the maximum page size).")] = 10,
+    ) -> list[TopCounterparty]:
         rows = await resolve.top_counterparties(info.context, first)
         return [
             TopCounterparty(account_id=r.account_id, transaction_count=r.transaction_count,

@@ -53,10 +53,14 @@ async def _one(info: Info, label: VertexLabel, key: str, field: str):
 MAX_NODES = graph.MAX_NODES
 
 
-@strawberry.type
+@strawberry.type(description=(
+    "Entry points into the bank's graph: customers, accounts, payments, the dashboard, the network "
+    "and search. Personal data needs an X-Purpose-Of-Access header; money is a decimal string; times "
+    "are UTC; pages are Relay connections of at most 500 items."
+))
 class Query(NetworkQuery, SearchQuery):
     @strawberry.field(description="One customer by id (e.g. P0000001).")
-    async def customer(self, info: Info, id: strawberry.ID) -> Person:
+    async def customer(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A person id, e.g. P0000001.")]) -> Person:
         return await _one(info, VertexLabel.PERSON, id, "customer")
 
     @strawberry.field(description="Customers, filtered and ordered, as a Relay connection.")
@@ -67,8 +71,8 @@ class Query(NetworkQuery, SearchQuery):
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: CustomerFilter | None = None,
-        order_by: CustomerOrder | None = None,
+        filter: Annotated[CustomerFilter | None, strawberry.argument(description="Keep only customers matching every filter given.")] = None,
+        order_by: Annotated[CustomerOrder | None, strawberry.argument(description="Sort order (default: by name, ascending).")] = None,
     ) -> Connection[Person]:
         flt = filter or CustomerFilter()
         order = order_by or CustomerOrder()
@@ -87,19 +91,19 @@ class Query(NetworkQuery, SearchQuery):
         return connection_of(data, Person.of)
 
     @strawberry.field(description="One account by id (e.g. ACC00000001).")
-    async def account(self, info: Info, id: strawberry.ID) -> Account:
+    async def account(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="An account id, e.g. ACC00000001.")]) -> Account:
         return await _one(info, VertexLabel.ACCOUNT, id, "account")
 
     @strawberry.field(description="One transaction by id.")
-    async def transaction(self, info: Info, id: strawberry.ID) -> Transaction:
+    async def transaction(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A transaction id, e.g. TX0000000001.")]) -> Transaction:
         return await _one(info, VertexLabel.TRANSACTION, id, "transaction")
 
     @strawberry.field(description="One address by id.")
-    async def address(self, info: Info, id: strawberry.ID) -> Address:
+    async def address(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="An address id.")]) -> Address:
         return await _one(info, VertexLabel.ADDRESS, id, "address")
 
     @strawberry.field(description="One phone by id.")
-    async def phone(self, info: Info, id: strawberry.ID) -> Phone:
+    async def phone(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A phone id.")]) -> Phone:
         return await _one(info, VertexLabel.PHONE, id, "phone")
 
     @strawberry.field(description="The bank at a glance: totals, segments, risk levels, relationships.")

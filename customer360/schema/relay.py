@@ -58,7 +58,7 @@ def page_args(first: int | None, after: str | None, last: int | None, before: st
 
 @strawberry.type(description="One item of a page, with the cursor to continue after it.")
 class Edge(Generic[T]):
-    node: T
+    node: T = strawberry.field(description="The item.")
     data: strawberry.Private[EdgeData]
 
     @strawberry.field(description="Where this item sits: pass it as 'after' (or 'before') to page from here.")
@@ -68,8 +68,8 @@ class Edge(Generic[T]):
 
 @strawberry.type(description="A page of items (Relay connection): pass pageInfo.endCursor as 'after' for the next.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items, each with its cursor.")
+    page_info: PageInfo = strawberry.field(description="Where the page sits: cursors, and whether more lie either side.")
     total_count: int | None = strawberry.field(description="All matching items, ignoring the page.")
 
 

@@ -19,8 +19,8 @@ from customer360.schema.types import Person
 
 @strawberry.type(description="One part of the search text that matched one field of the customer.")
 class SearchMatch:
-    field: SearchField
-    kind: MatchKind
+    field: SearchField = strawberry.field(description="The customer's field it matched.")
+    kind: MatchKind = strawberry.field(description="How it matched.")
     query: str = strawberry.field(description="The part of the text (normalised: a word, a phone as digits, an ISO date).")
     value: str | None = strawberry.field(description=(
         "The customer's value it matched, as the caller's role and purpose allow (masked, or null when denied)."
@@ -28,11 +28,11 @@ class SearchMatch:
     similarity: float = strawberry.field(description="0 to 1.")
 
 
-@strawberry.type
+@strawberry.type(description="One customer found, with how well and where the text matched.")
 class CustomerSearchEdge:
-    cursor: str
+    cursor: str = strawberry.field(description="Pass it as 'after' (or 'before') to page from here.")
     score: float = strawberry.field(description="0 to 1: how well the customer matches the whole text.")
-    matched: list[SearchMatch]
+    matched: list[SearchMatch] = strawberry.field(description="Which parts of the text matched which fields, and how.")
     record: strawberry.Private[Any]
 
     @strawberry.field(description="The customer.")
@@ -42,8 +42,8 @@ class CustomerSearchEdge:
 
 @strawberry.type(description="Customers matching a free-text search, best first.")
 class CustomerSearchConnection:
-    edges: list[CustomerSearchEdge]
-    page_info: PageInfo
+    edges: list[CustomerSearchEdge] = strawberry.field(description="The hits of this page, best first.")
+    page_info: PageInfo = strawberry.field(description="Where the page sits among the ranked hits.")
 
     @classmethod
     def of(cls, data: resolve.SearchConnectionData) -> "CustomerSearchConnection":
@@ -64,14 +64,14 @@ class CustomerSearchConnection:
 
 @strawberry.input(description="What an integration service knows about a person; any subset.")
 class CustomerMatchInput:
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: str | None = strawberry.field(default=None, description="Given name (nicknames and typos are tolerated).")
+    last_name: str | None = strawberry.field(default=None, description="Family name.")
     date_of_birth: str | None = strawberry.field(default=None, description="YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD.")
     phone: str | None = strawberry.field(default=None, description="Any spelling: (212) 555-0100, +1 212 555 0100...")
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip_code: str | None = None
+    street: str | None = strawberry.field(default=None, description="Street and number (St / Street alike).")
+    city: str | None = strawberry.field(default=None, description="City.")
+    state: str | None = strawberry.field(default=None, description="Two-letter US state.")
+    zip_code: str | None = strawberry.field(default=None, description="ZIP code.")
 
 
 @strawberry.type
@@ -104,7 +104,8 @@ class SearchQuery:
         "probability and per-field evidence."
     ))
     async def match_customer(
-        self, info: Info, input: CustomerMatchInput,
+        self, info: Info,
+        input: Annotated[CustomerMatchInput, strawberry.argument(description="What is known about the person: any subset.")],
         first: Annotated[int, strawberry.argument(description=f"How many (0 to {resolve.MAX_MATCH_FIRST}).")] = 5,
     ) -> list[CustomerMatch]:
         given = resolve.MatchInput(

@@ -48,6 +48,7 @@ from customer360.schema.relay import (
     page_args,
 )
 
+DEFAULT_MAX_PAGE = 500
 PERSONAL = (
     "Personal data: needs an X-Purpose-Of-Access header; clear, masked or denied (FORBIDDEN) by the "
     "caller's role and purpose."
@@ -85,19 +86,19 @@ class Transaction(Node):
 @strawberry.type(description="An account on the other side of this account's payments.")
 class Counterparty:
     account_id: strawberry.Private[str]
-    transaction_count: int
-    volume: Decimal
+    transaction_count: int = strawberry.field(description="Payments this account sent to it.")
+    volume: Decimal = strawberry.field(description="Their amounts added up, a decimal string.")
 
-    @strawberry.field
+    @strawberry.field(description="The account paid.")
     async def account(self, info: Info) -> Annotated["Account", strawberry.lazy("customer360.schema.types")]:
         return Account.of(await graph.vertex(info.context, Label.ACCOUNT, self.account_id))
 
 
 @strawberry.type(description="A bank account owned by one customer.")
 class Account(Node):
-    type: AccountType
+    type: AccountType = strawberry.field(description="The product.")
     balance: Decimal = strawberry.field(description="Exact balance; negative for loans and cards (amount owed).")
-    status: AccountStatus
+    status: AccountStatus = strawberry.field(description="Whether it can be used.")
     record: strawberry.Private[model.Account]
 
     @classmethod
@@ -107,14 +108,14 @@ class Account(Node):
             balance=record.balance, status=ACCOUNT_STATUSES.to_public(record.status), record=record,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The customer who owns it.")
     async def owner(self, info: Info) -> Annotated["Person", strawberry.lazy("customer360.schema.types")]:
         return Person.of(await graph.vertex(info.context, Label.PERSON, self.record.owner_person_id))
 
     @strawberry.field(description="Payments this account sent, newest first.")
     async def sent(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
-        filter: TransactionFilter | None = None,
+        filter: Annotated[TransactionFilter | None, strawberry.argument(description="Keep only payments in a time and/or amount range.")] = None,
     ) -> Connection[Transaction]:
         data = await graph.transactions(
             info.context, "Account.sent", Label.ACCOUNT, self.record.account_id, graph.ACCOUNT_SENT,
@@ -125,7 +126,7 @@ class Account(Node):
     @strawberry.field(description="Payments this account received, newest first.")
     async def received(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
-        filter: TransactionFilter | None = None,
+        filter: Annotated[TransactionFilter | None, strawberry.argument(description="Keep only payments in a time and/or amount range.")] = None,
     ) -> Connection[Transaction]:
         data = await graph.transactions(
             info.context, "Account.received", Label.ACCOUNT, self.record.account_id, graph.ACCOUNT_RECEIVED,
@@ -134,7 +135,9 @@ class Account(Node):
         return connection_of(data, Transaction.of)
 
     @strawberry.field(description="Accounts this account paid, most transactions first.")
-    async def counterparties(self, info: Info, first: int = 10) -> list[Counterparty]:
+    async def counterparties(
+        self, info: Info, first: Annotated[int, strawberry.argument(description="How many (0 to the maximum page size).")] = 10,
+    ) -> list[Counterparty]:
         rows = await graph.counterparties(info.context, "Account.counterparties", self.record.account_id, first)
         return [
             Counterparty(account_id=r.account_id, transaction_count=r.transaction_count, volume=from_cents(r.volume_cents))
@@ -174,7 +177,7 @@ class Address(Node):
 
 @strawberry.type(description="A phone number; several customers may share one.")
 class Phone(Node):
-    type: PhoneType
+    type: PhoneType = strawberry.field(description="Mobile, home or work.")
     record: strawberry.Private[model.Phone]
 
     @classmethod
@@ -193,7 +196,7 @@ class Phone(Node):
 
 @strawberry.type(description="The evidence for one kind of relation.")
 class RelationEvidence:
-    relation: Relation
+    relation: Relation = strawberry.field(description="The kind of relation.")
     total: int = strawberry.field(description=(
         "Shared addresses / phones / counterparties, or transfers (both ways), in all."
     ))
@@ -205,12 +208,12 @@ class RelationEvidence:
 @strawberry.type(description="Another customer related to this one, and why.")
 class RelatedCustomer:
     person_id: strawberry.Private[str]
-    via: list[Relation]
+    via: list[Relation] = strawberry.field(description="The kinds of relation found, in a fixed order.")
     evidence: list[str] = strawberry.field(description=(
         f"Readable evidence, at most {EVIDENCE_CAP} items per relation plus how many more."
     ))
     evidence_count: int = strawberry.field(description="All evidence items (the 'total' of every relation).")
-    relations: list[RelationEvidence]
+    relations: list[RelationEvidence] = strawberry.field(description="The evidence, one entry per kind of relation.")
 
     @classmethod
     def of(cls, data: network_resolvers.RelatedData) -> "RelatedCustomer":
@@ -223,7 +226,7 @@ class RelatedCustomer:
             ],
         )
 
-    @strawberry.field
+    @strawberry.field(description="The other customer.")
     async def person(self, info: Info) -> Annotated["Person", strawberry.lazy("customer360.schema.types")]:
         return Person.of(await graph.vertex(info.context, Label.PERSON, self.person_id))
 
@@ -262,17 +265,17 @@ class Person(Node):
     async def ssn(self, info: Info) -> str | None:
         return await graph.ssn(info.context, self.record)
 
-    @strawberry.field
+    @strawberry.field(description=f"Their accounts (at most the maximum page size, {DEFAULT_MAX_PAGE} by default).")
     async def accounts(self, info: Info) -> list[Account]:
         rows = await graph.neighbours(info.context, Label.PERSON, self.record.person_id, graph.PERSON_ACCOUNTS)
         return [Account.of(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Where they live (usually one or two addresses).")
     async def addresses(self, info: Info) -> list[Address]:
         rows = await graph.neighbours(info.context, Label.PERSON, self.record.person_id, graph.PERSON_ADDRESSES)
         return [Address.of(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Their phone numbers.")
     async def phones(self, info: Info) -> list[Phone]:
         rows = await graph.neighbours(info.context, Label.PERSON, self.record.person_id, graph.PERSON_PHONES)
         return [Phone.of(r) for r in rows]
@@ -297,7 +300,7 @@ class Person(Node):
     @strawberry.field(description="Payments sent from any of this person's accounts, newest first.")
     async def transactions(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
-        filter: TransactionFilter | None = None,
+        filter: Annotated[TransactionFilter | None, strawberry.argument(description="Keep only payments in a time and/or amount range.")] = None,
     ) -> Connection[Transaction]:
         data = await graph.transactions(
             info.context, "Person.transactions", Label.PERSON, self.record.person_id, graph.PERSON_TRANSACTIONS,
