@@ -19,6 +19,16 @@ from customer360.encryption import FieldCipher
 DEFAULT_GRAPH = "sqlite:///data/customer360.db"
 
 
+def sqlite_file(setting: str, text: str) -> Path | None:
+    """The file of a ``sqlite:///relative/or/absolute.db`` URL; None for any other scheme."""
+    if not text.startswith("sqlite:///"):
+        return None
+    raw = text[len("sqlite:///"):]
+    if not raw:
+        raise ValueError(f"{setting}={text!r}: no database file after sqlite:///")
+    return Path(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class GraphUrl:
     """``sqlite:///relative/or/absolute.db`` or ``gremlin://host:port/traversal_source``."""
@@ -31,11 +41,9 @@ class GraphUrl:
 
     @classmethod
     def parse(cls, text: str) -> "GraphUrl":
-        if text.startswith("sqlite:///"):
-            raw = text[len("sqlite:///"):]
-            if not raw:
-                raise ValueError(f"C360_GRAPH={text!r}: no database file after sqlite:///")
-            return cls("sqlite", path=Path(raw))
+        path = sqlite_file("C360_GRAPH", text)
+        if path is not None:
+            return cls("sqlite", path=path)
         parts = urlsplit(text)
         if parts.scheme == "gremlin":
             return cls(
@@ -76,11 +84,9 @@ class SearchUrl:
 
     @classmethod
     def parse(cls, text: str) -> "SearchUrl":
-        if text.startswith("sqlite:///"):
-            raw = text[len("sqlite:///"):]
-            if not raw:
-                raise ValueError(f"C360_SEARCH={text!r}: no index file after sqlite:///")
-            return cls("sqlite", path=Path(raw))
+        path = sqlite_file("C360_SEARCH", text)
+        if path is not None:
+            return cls("sqlite", path=path)
         parts = urlsplit(text)
         if parts.scheme in ("opensearch", "opensearchs"):
             index = parts.path.strip("/") or "c360-persons"
@@ -349,11 +355,9 @@ class AuditUrl:
 
     @classmethod
     def parse(cls, text: str) -> "AuditUrl":
-        if text.startswith("sqlite:///"):
-            raw = text[len("sqlite:///"):]
-            if not raw:
-                raise ValueError(f"C360_AUDIT={text!r}: no database file after sqlite:///")
-            return cls("sqlite", path=Path(raw))
+        path = sqlite_file("C360_AUDIT", text)
+        if path is not None:
+            return cls("sqlite", path=path)
         parts = urlsplit(text)
         if parts.scheme == "cassandra":
             hosts_part, _, port_part = parts.netloc.rpartition(":") if ":" in parts.netloc else (parts.netloc, "", "")

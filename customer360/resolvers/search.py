@@ -21,9 +21,9 @@ from typing import Any
 
 from customer360.graphstore.plan import Keyset, VertexLabel
 from customer360.resolvers.context import RequestContext
-from customer360.resolvers.cursors import decode_cursor, encode_cursor
+from customer360.resolvers.cursors import encode_cursor
 from customer360.resolvers.errors import UserError
-from customer360.resolvers.paging import PageArgs
+from customer360.resolvers.paging import PageArgs, page_request
 from customer360.search.normalise import parse_date, phone_key
 from customer360.search.protocol import (
     AddressQuery,
@@ -136,28 +136,20 @@ def _ordering(text: str) -> str:
 
 def _window(field: str, ordering: str, args: PageArgs) -> tuple[int, int, bool]:
     """(offset, size, backward) in the ranked results; a cursor holds its edge's 1-based rank."""
-    if args.first is not None and args.last is not None:
-        raise UserError(f"{field}: pass 'first' (with 'after') or 'last' (with 'before'), not both")
-    backward = args.last is not None or args.before is not None
-    argument, size = ("last", args.last) if backward else ("first", args.first)
-    size = DEFAULT_SEARCH_FIRST if size is None else size
-    if size < 0 or size > MAX_SEARCH_FIRST:
-        raise UserError(f"{field}: argument '{argument}' must be between 0 and {MAX_SEARCH_FIRST}, got {size}")
-    if backward and args.after is not None:
-        raise UserError(f"{field}: argument 'after' goes with 'first'; page backward with 'last' and 'before'")
-    if backward and args.before is None:
+    request = page_request(field, ordering, args, MAX_SEARCH_FIRST, DEFAULT_SEARCH_FIRST)
+    argument = "before" if request.backward else "after"
+    if request.backward and request.keyset is None:
         raise UserError(f"{field}: results are ranked best first; page backward from a cursor ('before')")
-    cursor_argument = "before" if backward else "after"
-    keyset = decode_cursor(field, ordering, args.before if backward else args.after, cursor_argument)
     rank = 0
-    if keyset is not None:
-        if not isinstance(keyset.value, int) or isinstance(keyset.value, bool) or not 1 <= keyset.value <= MAX_SEARCH_DEPTH:
-            raise UserError(f"{field}: argument '{cursor_argument}' is not a cursor returned by this field")
-        rank = keyset.value
-    if backward:
-        offset = max(0, rank - 1 - size)
+    if request.keyset is not None:
+        value = request.keyset.value
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SEARCH_DEPTH:
+            raise UserError(f"{field}: argument '{argument}' is not a cursor returned by this field")
+        rank = value
+    if request.backward:
+        offset = max(0, rank - 1 - request.limit)
         return offset, rank - 1 - offset, True
-    return rank, size, False
+    return rank, request.limit, False
 
 
 async def search_customers(ctx: RequestContext, text: str, args: PageArgs) -> SearchConnectionData:

@@ -395,6 +395,16 @@ async def test_graphql_search_pages_with_cursors(api, labelled_bank) -> None:
     other = await gql(api, SEARCH, {"text": "somebody else", "first": 3, "after": first["pageInfo"]["endCursor"]})
     assert other["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "different field or ordering" in other["errors"][0]["message"]
+    # backward from the second page's first hit: the first page again, in the same order
+    back = await gql(api, BACKWARD, {"text": text, "last": 3, "before": second["edges"][0]["cursor"]})
+    page = back["data"]["searchCustomers"]
+    assert [e["node"]["id"] for e in page["edges"]] == ids[:3]
+    assert page["pageInfo"] == {"hasPreviousPage": False, "hasNextPage": True}
+
+
+BACKWARD = """query ($text: String!, $last: Int, $before: String) {
+  searchCustomers(text: $text, last: $last, before: $before) {
+    pageInfo { hasPreviousPage hasNextPage } edges { node { id } } } }"""
 
 
 @pytest.mark.parametrize(("variables", "message"), [

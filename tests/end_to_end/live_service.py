@@ -44,13 +44,18 @@ def running_service(folder: Path, persons: int, *extra_args: str, env: Mapping[s
 
 @contextlib.contextmanager
 def running_process(
-    folder: Path, persons: int, *extra_args: str, env: Mapping[str, str] | None = None
+    folder: Path, persons: int | None, *extra_args: str, env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """As :func:`running_service`, also yielding the ``c360 serve`` process."""
+    """As :func:`running_service`, also yielding the ``c360 serve`` process. ``persons=None``
+    is the default demo bank, as a user's first ``make serve`` creates it. The process's output
+    is in ``folder / "serve.log"``."""
     port = free_port()
     log_path = folder / "serve.log"
-    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}", "C360_DEMO_PERSONS": str(persons),
-           **(env or {})}
+    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}", **(env or {})}
+    if persons is None:
+        env.pop("C360_DEMO_PERSONS", None)
+    else:
+        env["C360_DEMO_PERSONS"] = str(persons)
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning",

@@ -9,27 +9,16 @@ this fails; the process is stopped by its own pid whatever happens.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.end_to_end.live_service import running_process
+
 README = Path(__file__).resolve().parents[2] / "README.md"
-STARTUP_LIMIT_S = 180
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def graphql_blocks(markdown: str) -> list[str]:
@@ -38,39 +27,11 @@ def graphql_blocks(markdown: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """A running ``c360 serve`` on an empty store; yields its base URL and what it logged."""
+    """A running ``c360 serve`` on an empty store (the default demo bank, as the README's answers
+    are about it); yields its base URL and what it logged while starting."""
     folder = tmp_path_factory.mktemp("quick-start")
-    port = free_port()
-    log_path = folder / "serve.log"
-    env = {**os.environ, "C360_GRAPH": f"sqlite:///{folder / 'customer360.db'}"}
-    env.pop("C360_DEMO_PERSONS", None)  # the README's answers are about the default demo bank
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning"],
-            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"c360 serve exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"c360 serve not ready after {STARTUP_LIMIT_S}s:\n{log_path.read_text()}")
-            time.sleep(0.5)
-        yield base, log_path.read_text()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with running_process(folder, None) as (base, _process):
+        yield base, (folder / "serve.log").read_text()
 
 
 def post(base: str, query: str, variables: dict | None = None, *, explain: bool = False) -> dict:
