@@ -22,6 +22,7 @@ from customer360.auth.authenticate import AuthenticationMiddleware, Authenticato
 from customer360.auth.jwt_tokens import JwtVerifier
 from customer360.auth.policy import Policy, load_policy
 from customer360.auth.principal import LOCAL_DEVELOPER, Principal
+from customer360.auth.request_guards import request_guards
 from customer360.backend_calls import TOTALS
 from customer360.config import OperationSettings, Settings
 from customer360.execution.extension import COMPILED, GENERAL, PATHS, CompiledExecution
@@ -59,7 +60,11 @@ class Customer360GraphQL(GraphQLOverHTTP):
                  operations: PersistedOperations) -> None:
         compiled = settings.execution == "compiled"
         super().__init__(
-            build_schema(settings, executors=[lambda: CompiledExecution(enabled=compiled)]),
+            build_schema(
+                settings,
+                executors=[lambda: CompiledExecution(enabled=compiled)],
+                budget_for=lambda context: context.access.cost_budget(settings.limits.max_cost),
+            ),
             graphql_ide="graphiql" if settings.feature("graphiql") else None,
             allow_queries_via_get=settings.feature("get_queries"),
         )
@@ -202,7 +207,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
             Route("/graphql", graphql, methods=["GET", "POST"]),
             static_route(),
         ],
-        middleware=[Middleware(AuthenticationMiddleware, authenticator=authenticator)],
+        middleware=[Middleware(AuthenticationMiddleware, authenticator=authenticator), *request_guards(settings.limits)],
         lifespan=lifespan,
     )
     app.state.store = graph_store

@@ -272,6 +272,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     print(f"c360 load: {report} into {settings.graph}")
     for problem in report.skipped:
         print(f"  skipped: {problem}", file=sys.stderr)
+    if report.unlisted_problems:
+        print(f"  ... and {report.unlisted_problems:,} more problems in skipped rows", file=sys.stderr)
     try:
         indexed = _index_after_load(store, settings, Path(args.dir), args.quiet)
     finally:

@@ -127,17 +127,60 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int | None = 
     return value
 
 
-def _probability(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r}: expected a number between 0 and 1") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name}={raw!r}: expected a number between 0 and 1")
+        raise ValueError(f"{name}={raw!r}: expected a number") from None
+    if not value >= minimum:  # also refuses nan
+        raise ValueError(f"{name}={raw!r}: expected a number of at least {minimum:g}")
     return value
+
+
+def _probability(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value > 1.0:
+        raise ValueError(f"{name}={env.get(name)!r}: expected a number between 0 and 1")
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Limits: what one request may cost, so that no request can take the service down.
+# docs/security.md says what each one guards against and the error a client gets; the
+# defaults keep every README tour query and every GraphiQL example well inside them.
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_tokens: int = 1000  # C360_MAX_TOKENS: lexical tokens (comments too) per document
+    max_aliases: int = 30  # C360_MAX_ALIASES: aliased fields in the operation, fragments expanded
+    max_cost: int = 100_000  # C360_MAX_COST: estimated field resolutions (the default role budget)
+    max_argument_length: int = 1000  # C360_MAX_ARGUMENT_LENGTH: characters in a string argument
+    max_list_argument: int = 100  # C360_MAX_LIST_ARGUMENT: items in a list argument
+    max_body_bytes: int = 262_144  # C360_MAX_BODY_BYTES: request body
+    max_response_bytes: int = 10_000_000  # C360_MAX_RESPONSE_BYTES: /graphql response body
+    request_timeout_s: float = 10.0  # C360_REQUEST_TIMEOUT: seconds per GraphQL operation
+    rate_per_second: float = 50.0  # C360_RATE_LIMIT: sustained /graphql requests per principal (0: off)
+    rate_burst: int = 100  # C360_RATE_BURST: requests a principal may send at once
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Limits":
+        default = cls()
+        return cls(
+            max_tokens=_int(env, "C360_MAX_TOKENS", default.max_tokens, minimum=1),
+            max_aliases=_int(env, "C360_MAX_ALIASES", default.max_aliases, minimum=0),
+            max_cost=_int(env, "C360_MAX_COST", default.max_cost, minimum=1),
+            max_argument_length=_int(env, "C360_MAX_ARGUMENT_LENGTH", default.max_argument_length, minimum=1),
+            max_list_argument=_int(env, "C360_MAX_LIST_ARGUMENT", default.max_list_argument, minimum=1),
+            max_body_bytes=_int(env, "C360_MAX_BODY_BYTES", default.max_body_bytes, minimum=1),
+            max_response_bytes=_int(env, "C360_MAX_RESPONSE_BYTES", default.max_response_bytes, minimum=1),
+            request_timeout_s=_float(env, "C360_REQUEST_TIMEOUT", default.request_timeout_s, minimum=0.001),
+            rate_per_second=_float(env, "C360_RATE_LIMIT", default.rate_per_second),
+            rate_burst=_int(env, "C360_RATE_BURST", default.rate_burst, minimum=1),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +217,7 @@ class Settings:
     introspection_enabled: bool | None = None
     graphiql_enabled: bool | None = None
     get_queries_enabled: bool | None = None
+    limits: Limits = field(default_factory=Limits)  # see Limits above
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -194,6 +238,7 @@ class Settings:
             **_access_settings(env),
             search=SearchUrl.parse(env["C360_SEARCH"]) if env.get("C360_SEARCH") else None,
             min_duplicate_score=_probability(env, "C360_SEARCH_MIN_DUPLICATE_SCORE", 0.9),
+            limits=Limits.from_env(env),
         )
 
     def with_overrides(self, **changes: object) -> "Settings":
@@ -397,19 +442,6 @@ def parse_replication(text: str) -> dict[str, str | int]:
             )
         replication[dc] = int(factor)
     return replication
-
-
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name}={raw!r}: expected a number") from None
-    if not value >= minimum:
-        raise ValueError(f"{name}={raw!r}: expected a number of at least {minimum:g}")
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,6 +225,10 @@ def read_post(content_type: str | None, body: bytes) -> RequestParameters:
         raise HTTPRefusal(400, "the request body is not UTF-8") from None
     except json.JSONDecodeError as error:
         raise HTTPRefusal(400, f"the request body is not JSON: {error}") from None
+    except RecursionError:
+        raise HTTPRefusal(400, "the request body is nested too deeply to read") from None
+    except ValueError:  # a number with more digits than Python reads (sys.get_int_max_str_digits)
+        raise HTTPRefusal(400, "the request body holds a number too long to be read") from None
     if isinstance(data, list):
         raise HTTPRefusal(400, "batched requests (a JSON array) are not supported: send one operation per request")
     if not isinstance(data, dict):
@@ -244,6 +248,8 @@ def read_get(query_params: Mapping[str, Any]) -> RequestParameters:
                 params[key] = json.loads(raw)
             except json.JSONDecodeError as error:
                 raise HTTPRefusal(400, f"`{key}` must be a URL-encoded JSON object: {error}") from None
+            except (RecursionError, ValueError):
+                raise HTTPRefusal(400, f"`{key}` cannot be read: nested too deeply, or a number too long to be read") from None
     return _typed(params)
 
 

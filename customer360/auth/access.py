@@ -61,6 +61,12 @@ class RequestAccess:
             )
         return cls(principal, purpose, grants, refusal)
 
+    def cost_budget(self, server_budget: int) -> int:
+        """The estimated cost this request may have: the most generous of the principal's
+        roles' ``cost_budget`` in the policy, or the server's (``C360_MAX_COST``) where no role
+        sets one (``cost_budget = 0``)."""
+        return self.grants.cost_budget or server_budget
+
     def access(self, field_name: str) -> Access:
         """Clear, masked or denied; raises when the field needs a purpose that was not given."""
         if field_name in self.grants.personal_data and self.purpose is None and not self.principal.purpose_exempt:

@@ -1,7 +1,9 @@
 """One row's values -> a model record, or the problems that keep it from being one.
 
 Every check a cell gets (dates, SSNs, amounts with at most two decimals, timestamps, enum
-spellings) lives here, so the loader and its tests agree on what a valid row is.
+spellings) lives here, so the loader and its tests agree on what a valid row is. A problem
+says what is wrong and what was expected, never the value itself: the file, row and column
+find it, and seed files hold personal data that has no place in a load's output or logs.
 """
 
 from __future__ import annotations
@@ -59,16 +61,16 @@ def _decimal(values: Mapping[str, str], column: str, problems: list[Problem], *,
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
-        problems.append((column, f"{raw!r} is not a decimal amount"))
+        problems.append((column, "is not a decimal amount"))
         return None
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        problems.append((column, f"{raw!r} has more than 2 decimal places"))
+        problems.append((column, "has more than 2 decimal places"))
         return None
     if amount.adjusted() >= _MAX_AMOUNT_DIGITS:
-        problems.append((column, f"{raw!r} is too large (at most {_MAX_AMOUNT_DIGITS} digits before the point)"))
+        problems.append((column, f"is too large (at most {_MAX_AMOUNT_DIGITS} digits before the point)"))
         return None
     if positive and amount <= 0:
-        problems.append((column, f"{raw!r} must be greater than 0"))
+        problems.append((column, "must be greater than 0"))
         return None
     return amount.quantize(_CENT)
 
@@ -79,8 +81,9 @@ def _enum(values: Mapping[str, str], column: str, enum_type: Any, problems: list
         return None
     try:
         return parse_enum(enum_type, raw)
-    except ValueError as exc:
-        problems.append((column, str(exc)))
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_type)
+        problems.append((column, f"is not a known {column.replace('_', ' ')} (expected one of {allowed})"))
         return None
 
 
@@ -90,15 +93,15 @@ def _date_of_birth(values: Mapping[str, str], problems: list[Problem]) -> str | 
     if not raw:
         return None
     if not _DATE.fullmatch(raw):
-        problems.append((column, f"{raw!r} is not a date (expected YYYY-MM-DD)"))
+        problems.append((column, "is not a date (expected YYYY-MM-DD)"))
         return None
     try:
         born = date.fromisoformat(raw)
     except ValueError:
-        problems.append((column, f"{raw!r} is not a real date"))
+        problems.append((column, "is not a real date"))
         return None
     if born > date.today():
-        problems.append((column, f"{raw!r} is in the future"))
+        problems.append((column, "is in the future"))
         return None
     return raw
 
@@ -128,18 +131,18 @@ def _timestamp(values: Mapping[str, str], problems: list[Problem]) -> int | None
             moment = datetime.fromisoformat(raw)
         except ValueError:
             problems.append(
-                (column, f"{raw!r} is not a timestamp (expected epoch seconds or an ISO-8601 date-time with a timezone)")
+                (column, "is not a timestamp (expected epoch seconds or an ISO-8601 date-time with a timezone)")
             )
             return None
         if moment.tzinfo is None:
-            problems.append((column, f"{raw!r} has no timezone (add Z or an offset such as +00:00)"))
+            problems.append((column, "has no timezone (add Z or an offset such as +00:00)"))
             return None
         seconds = int(moment.timestamp() // 1)
     if seconds < 0:
-        problems.append((column, f"{raw!r} is before 1970-01-01"))
+        problems.append((column, "is before 1970-01-01"))
         return None
     if seconds > _MAX_EPOCH:
-        problems.append((column, f"{raw!r} is after the year 9999"))
+        problems.append((column, "is after the year 9999"))
         return None
     return seconds
 
@@ -200,7 +203,7 @@ def parse_transaction(values: Mapping[str, str]) -> tuple[Transaction | None, li
     amount = _decimal(values, "amount", problems, positive=True)
     timestamp = _timestamp(values, problems)
     if source and source == target:
-        problems.append(("to_account_id", f"{target!r} is the same account as from_account_id"))
+        problems.append(("to_account_id", "is the same account as from_account_id"))
     if problems:
         return None, problems
     return Transaction(transaction_id, source, target, amount, timestamp), problems  # type: ignore[arg-type]

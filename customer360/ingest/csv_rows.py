@@ -1,16 +1,20 @@
 """Reading a seed file as rows of named, stripped values, with the line each row starts on.
 
-Everything here streams: a file is never held in memory.
+Everything here streams: a file is never held in memory. Only regular files are read, and
+no message quotes what a file holds (see :func:`open_regular_file` and the header check).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from customer360.ingest.seed_files import (
     Problem,
@@ -24,9 +28,45 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def file_stamp(path: Path) -> tuple[int, int]:
-    """(size, mtime): how a load notices a file changing between its two passes."""
-    st = os.stat(path)
+    """(size, mtime) of the entry itself, a link not followed: how a load notices a file
+    changing between its two passes."""
+    st = os.lstat(path)
     return st.st_size, st.st_mtime_ns
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def open_regular_file(path: Path, name: str) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, else :class:`SeedFileUnreadable`.
+
+    A seed file must be a regular file in the directory: a symbolic link is refused without
+    following it (it could lead to any file the loader may read), and so are devices and
+    pipes (``/dev/zero`` never ends, a pipe blocks). The check is made on the opened file
+    (``O_NOFOLLOW``, then ``fstat``), so the file cannot be swapped between check and read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise SeedFileUnreadable(RowError(name, None, None, f"file not found in {path.parent}")) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            reason = "is a symbolic link; seed files must be regular files (copy the file into the folder)"
+        else:
+            reason = f"cannot be read: {exc.strerror}"
+        raise SeedFileUnreadable(RowError(name, None, None, reason)) from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = next((label for test, label in _KINDS if test(mode)), "not a regular file")
+        raise SeedFileUnreadable(RowError(name, None, None, f"is {kind}; seed files must be regular files"))
+    if flags & getattr(os, "O_NONBLOCK", 0):
+        os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
 
 
 def _normalise_header(name: str | None) -> str:
@@ -50,12 +90,7 @@ class CsvRows:
     def __init__(self, path: Path, spec: SeedFile) -> None:
         self.path = path
         self.spec = spec
-        try:
-            self._binary = open(path, "rb")  # noqa: SIM115 (closed by close())
-        except FileNotFoundError:
-            raise SeedFileUnreadable(RowError(spec.name, None, None, f"file not found in {path.parent}")) from None
-        except OSError as exc:
-            raise SeedFileUnreadable(RowError(spec.name, None, None, f"cannot be read: {exc.strerror}")) from None
+        self._binary = open_regular_file(path, spec.name)
         # surrogateescape: a bad byte becomes a marker reported on its exact row and column,
         # instead of a decode error somewhere in an 8 KiB chunk.
         self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -94,11 +129,14 @@ class CsvRows:
                 raise SeedFileUnreadable(RowError(name, line, column, "column appears more than once in the header"))
         absent = [c for c in self.spec.required if c not in header]
         if absent:
-            found = ", ".join(h for h in header if h) or "none"
-            plural = "s" if len(absent) > 1 else ""
-            raise SeedFileUnreadable(
-                RowError(name, line, None, f"missing required column{plural} {', '.join(absent)} (found: {found})")
-            )
+            # What the header does hold is not repeated: the file may be no seed file at all.
+            required = ", ".join(self.spec.required)
+            if len(absent) == len(self.spec.required):
+                reason = f"the first row is not a header naming the required columns {required}"
+            else:
+                plural = "s" if len(absent) > 1 else ""
+                reason = f"missing required column{plural} {', '.join(absent)} (the header row must name {required})"
+            raise SeedFileUnreadable(RowError(name, line, None, reason))
         self.header = tuple(header)
         self.width = len(header)
         self._index = tuple((c, header.index(c)) for c in self.spec.columns if c in header)

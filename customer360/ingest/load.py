@@ -36,6 +36,7 @@ from customer360.ingest.progress import advance_bar, progress_bar
 from customer360.ingest.seed_files import (
     ACCOUNTS,
     ADDRESSES,
+    MAX_LISTED_PROBLEMS,
     PERSONS,
     PHONES,
     SEED_FILES,
@@ -51,24 +52,26 @@ log = logging.getLogger(__name__)
 
 #: At most this many keys per ``store.existing_keys`` call.
 STORE_LOOKUP_BATCH = 5000
-#: How many errors the message of :class:`LoadRejected` lists (``errors`` holds them all).
-SHOWN_ERRORS = 50
+#: How many problems a load lists; the rest are counted (``validate`` keeps no more).
+SHOWN_ERRORS = MAX_LISTED_PROBLEMS
 
 
 class LoadRejected(Exception):
-    """The load was refused and nothing was written; ``errors`` holds every problem found."""
+    """The load was refused and nothing was written; ``errors`` lists the first problems
+    found (at most :data:`SHOWN_ERRORS`), ``total`` counts them all."""
 
-    def __init__(self, errors: Sequence[RowError]) -> None:
+    def __init__(self, errors: Sequence[RowError], total: int | None = None) -> None:
         self.errors = list(errors)
+        self.total = max(total if total is not None else 0, len(self.errors))
         super().__init__(self._render())
 
     def _render(self) -> str:
-        total = len(self.errors)
+        total = self.total
         noun = "problem" if total == 1 else "problems"
-        lines = [f"load refused, nothing was written: {total} {noun} in the input"]
+        lines = [f"load refused, nothing was written: {total:,} {noun} in the input"]
         lines.extend(f"  {error}" for error in self.errors[:SHOWN_ERRORS])
-        if total > SHOWN_ERRORS:
-            lines.append(f"  ... and {total - SHOWN_ERRORS} more ({total} in all)")
+        if total > min(len(self.errors), SHOWN_ERRORS):
+            lines.append(f"  ... and {total - min(len(self.errors), SHOWN_ERRORS):,} more ({total:,} in all)")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -86,8 +89,10 @@ class LoadReport:
     phones: int = 0
     phone_links: int = 0
     transactions: int = 0
-    skipped: tuple[RowError, ...] = ()
+    skipped: tuple[RowError, ...] = ()  # the first problems of the skipped rows (a capped list)
     seconds: float = 0.0
+    skipped_rows: int = 0  # every row skipped
+    skipped_problems: int = 0  # every problem of those rows, listed in ``skipped`` or not
 
     @property
     def written(self) -> int:
@@ -115,10 +120,16 @@ class LoadReport:
             )
         )
         text = f"loaded {counts} in {self.seconds:.1f}s"
-        if self.skipped:
-            rows = len({(e.file, e.row) for e in self.skipped})
-            text += f"; skipped {rows:,} invalid rows ({len(self.skipped):,} problems)"
+        if self.skipped or self.skipped_rows:
+            rows = max(self.skipped_rows, len({(e.file, e.row) for e in self.skipped}))
+            problems = max(self.skipped_problems, len(self.skipped))
+            text += f"; skipped {rows:,} invalid rows ({problems:,} problems)"
         return text
+
+    @property
+    def unlisted_problems(self) -> int:
+        """Problems of skipped rows that ``skipped`` does not list."""
+        return max(0, self.skipped_problems - len(self.skipped))
 
 
 def _missing_in_store(store: GraphStore, unresolved: dict[VertexLabel, set[str]]) -> dict[VertexLabel, set[str]]:
@@ -238,13 +249,16 @@ def load_bank(
     started = time.perf_counter()
     data_dir = Path(data_dir)
     check = _validate(data_dir, store, progress, batch_size)
-    if check.fatal or (check.errors and not skip_invalid):
-        raise LoadRejected(check.all_errors)
+    if check.fatal or (check.problem_count and not skip_invalid):
+        raise LoadRejected(check.all_errors, check.total_problems)
     absent = [spec.name for spec in SEED_FILES if spec not in check.present]
     if absent:
         log.info("loading %s without %s", data_dir, ", ".join(absent))
     counts = _write(store, check, batch_size, progress)
-    report = LoadReport(**counts, skipped=tuple(check.errors), seconds=time.perf_counter() - started)
+    report = LoadReport(
+        **counts, skipped=tuple(check.errors), seconds=time.perf_counter() - started,
+        skipped_rows=check.rejected_rows, skipped_problems=check.problem_count,
+    )
     log.info("%s", report)
     return report
 

@@ -76,6 +76,38 @@ SEED_FILES: tuple[SeedFile, ...] = (PERSONS, ACCOUNTS, ADDRESSES, PHONES, TRANSA
 # (column, message): a problem with one row, before the file and row are attached.
 Problem = tuple[str | None, str]
 
+MAX_LISTED_PROBLEMS = 1000
+"""Row problems a load lists; the others are counted. A 690,000-row file of bad rows has
+millions of problems, and listing them all would take more memory than the file."""
+
+
+class LineSet:
+    """A set of line numbers in one bit each: a load remembers every rejected row of a
+    file in a few hundred kilobytes, however many there are."""
+
+    __slots__ = ("_bits", "_count")
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._count = 0
+
+    def add(self, line: int) -> None:
+        byte, bit = divmod(line, 8)
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+        if not self._bits[byte] >> bit & 1:
+            self._bits[byte] |= 1 << bit
+            self._count += 1
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, int) or line < 0:
+            return False
+        byte, bit = divmod(line, 8)
+        return byte < len(self._bits) and bool(self._bits[byte] >> bit & 1)
+
+    def __len__(self) -> int:
+        return self._count
+
 
 class SeedFileUnreadable(Exception):
     """A whole file cannot be read as a seed file (missing, wrong header, broken CSV)."""

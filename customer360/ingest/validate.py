@@ -9,6 +9,7 @@ that rows depending on them are rejected too. Only business keys are kept in mem
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from customer360.ingest.cells import PARSERS
 from customer360.ingest.csv_rows import CsvRows, file_stamp
 from customer360.ingest.progress import advance_bar, progress_bar
 from customer360.ingest.seed_files import (
+    MAX_LISTED_PROBLEMS,
     SEED_FILES,
+    LineSet,
     Problem,
     RowError,
     SeedFile,
@@ -37,10 +40,13 @@ class BankCheck:
     present: tuple[SeedFile, ...] = ()
     #: problems with whole files or the directory: nothing can be loaded
     fatal: list[RowError] = field(default_factory=list)
-    #: problems with single rows, in file order then row order
+    #: problems with single rows, in file order then row order: the first
+    #: MAX_LISTED_PROBLEMS only, so that a file of bad rows cannot fill the memory
     errors: list[RowError] = field(default_factory=list)
+    #: every problem with single rows, listed or not
+    problem_count: int = 0
     #: per file name, the line numbers of the rows that must not be loaded
-    rejected: dict[str, set[int]] = field(default_factory=dict)
+    rejected: dict[str, LineSet] = field(default_factory=dict)
     #: ids linked to from some row but found in no file: the store must have them
     unresolved: dict[VertexLabel, set[str]] = field(default_factory=dict)
     #: per file name, data rows read
@@ -50,7 +56,24 @@ class BankCheck:
 
     @property
     def all_errors(self) -> list[RowError]:
+        """Whole-file problems, then the listed row problems."""
         return self.fatal + self.errors
+
+    @property
+    def total_problems(self) -> int:
+        return len(self.fatal) + self.problem_count
+
+    @property
+    def rejected_rows(self) -> int:
+        return sum(len(lines) for lines in self.rejected.values())
+
+    def add_problems(self, file: str, line: int, problems: list[Problem]) -> None:
+        """Count every problem of a row; list them while fewer than the cap are listed."""
+        self.rejected.setdefault(file, LineSet()).add(line)
+        self.problem_count += len(problems)
+        room = MAX_LISTED_PROBLEMS - len(self.errors)
+        if room > 0:
+            self.errors.extend(RowError(file, line, column, message) for column, message in problems[:room])
 
 
 class _Keys:
@@ -98,11 +121,12 @@ class _Checker:
         if line is not None:
             if value in keys.rejected:
                 problems.append(
-                    (column, f"{target.value} {value!r} is itself rejected ({keys.file}, row {line}), so this row is too")
+                    (column, f"the {target.value} it links to is itself rejected ({keys.file}, row {line}), "
+                     "so this row is too")
                 )
             return
         if self.missing is not None and value in self.missing.get(target, ()):
-            problems.append((column, f"unknown {target.key} {value!r}: not in {keys.file} and not in the store"))
+            problems.append((column, f"unknown {target.key}: not in {keys.file} and not in the store"))
             return
         self.check.unresolved.setdefault(target, set()).add(value)
 
@@ -112,7 +136,7 @@ class _Checker:
             return False
         first = keys.first.get(value)
         if first is not None:
-            problems.append((keys.label.key, f"duplicate {keys.label.key} {value!r} (first seen on row {first})"))
+            problems.append((keys.label.key, f"duplicate {keys.label.key} (first seen on row {first})"))
             return False
         keys.first[value] = line
         return True
@@ -128,7 +152,9 @@ class _Checker:
         if not data_dir.is_dir():
             check.fatal.append(RowError(str(data_dir), None, None, "is not a directory"))
             return check
-        present = tuple(spec for spec in SEED_FILES if (data_dir / spec.name).is_file())
+        # Anything under a seed file's name is that file (a symbolic link, a device, a folder):
+        # opening it says what is wrong with it, rather than it passing for a missing file.
+        present = tuple(spec for spec in SEED_FILES if os.path.lexists(data_dir / spec.name))
         absent = [spec for spec in SEED_FILES if spec not in present]
         known = {spec.name for spec in SEED_FILES}
         strangers = sorted(p.name for p in data_dir.glob("*.csv") if p.name not in known)
@@ -147,7 +173,7 @@ class _Checker:
         check = self.check
         path = check.data_dir / spec.name
         check.stamps[spec.name] = file_stamp(path)
-        rejected = check.rejected.setdefault(spec.name, set())
+        check.rejected.setdefault(spec.name, LineSet())
         row_check = getattr(self, f"_row_{spec.label.value}")
         parse = PARSERS[spec.name]
         rows = 0
@@ -159,8 +185,7 @@ class _Checker:
                     problems.extend(cell_problems)
                     row_check(line, values, record, problems)
                     if problems:
-                        rejected.add(line)
-                        check.errors.extend(RowError(spec.name, line, col, msg) for col, msg in problems)
+                        check.add_problems(spec.name, line, problems)
                     rows += 1
                     if rows % self.batch_size == 0:
                         done = advance_bar(bar, reader.position, done)
@@ -231,16 +256,10 @@ class _Checker:
                 state[shared_id] = (line, described)
             else:
                 first_line, first_described = seen
-                for column, mine, theirs, raw_mine in zip(
-                    fields, described, first_described, (values.get(f, "") for f in fields)
-                ):
+                for column, mine, theirs in zip(fields, described, first_described):
                     if mine != theirs:
                         problems.append(
-                            (
-                                column,
-                                f"{id_column} {shared_id!r} has {column} {raw_mine!r} here but {theirs!r}"
-                                f" on row {first_line}",
-                            )
+                            (column, f"the same {id_column} has a different {column} on row {first_line}")
                         )
         if person_id:
             pairs = self.pairs.setdefault(label, {})
@@ -248,7 +267,7 @@ class _Checker:
             first = pairs.get(pair)
             if first is not None:
                 problems.append(
-                    (id_column, f"duplicate link of person_id {person_id!r} to {id_column} {shared_id!r}"
+                    (id_column, f"duplicate link of the same person_id to the same {id_column}"
                      f" (first seen on row {first})")
                 )
             else:

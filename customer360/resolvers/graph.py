@@ -29,6 +29,7 @@ from customer360.graphstore.plan import (
     VertexLabel,
 )
 from customer360.model import Person
+from customer360.resolvers.amounts import MAX_INTEGER_DIGITS
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.errors import NotFound, UserError
 from customer360.resolvers.paging import (
@@ -111,10 +112,16 @@ class TransactionFilterArgs:
 
 
 def amount_cents(field: str, argument: str, value: Decimal) -> int:
-    """A money argument as exact cents, refusing what is not an amount."""
+    """A money argument as exact cents, refusing what is not an amount. The size is checked
+    before any arithmetic: scaling ``1e999997`` would build a million-digit integer."""
     try:
         if not value.is_finite():
             raise InvalidOperation
+        if value and value.adjusted() >= MAX_INTEGER_DIGITS:
+            raise UserError(
+                f"{field}: argument '{argument}' is too large; amounts have at most "
+                f"{MAX_INTEGER_DIGITS} digits before the point"
+            )
         scaled = value * 100
         if scaled != scaled.to_integral_value():
             raise UserError(f"{field}: argument '{argument}' has more than two decimal places: {value}")

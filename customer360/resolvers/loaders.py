@@ -4,10 +4,16 @@ A resolver asks for "this source's page of that traversal"; requests for the sam
 shape (same path, filters, order and page size) from every parent row are collected by a
 DataLoader and sent as a single :class:`~customer360.graphstore.plan.Traverse` with all the
 source keys. That is how the number of backend calls follows the query's shape, not its rows.
+
+A DataLoader sends each batch from a task of its own, which cancelling the request does not
+reach; the loaders keep those tasks so that a request that times out or whose client has
+gone can cancel its backend work too (:meth:`RequestLoaders.cancel_pending`).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -36,13 +42,36 @@ class RequestLoaders:
         # batching=False is the naive one-call-per-row baseline the benchmarks compare with
         self._max_batch_size = None if batching else 1
         self._loaders: dict[Any, DataLoader] = {}
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
-    def _loader(self, shape: Any, batch) -> DataLoader:
+    def _loader(self, shape: Any, batch: Callable[[list[str]], Awaitable[list[Any]]]) -> DataLoader:
         loader = self._loaders.get(shape)
         if loader is None:
-            loader = DataLoader(load_fn=batch, max_batch_size=self._max_batch_size)
+            loader = DataLoader(load_fn=self._tracked(batch), max_batch_size=self._max_batch_size)
             self._loaders[shape] = loader
         return loader
+
+    def _tracked(self, batch: Callable[[list[str]], Awaitable[list[Any]]]) -> Callable[[list[str]], Awaitable[list[Any]]]:
+        """``batch``, remembering the task that runs it while it runs."""
+
+        async def run(keys: list[str]) -> list[Any]:
+            task = asyncio.current_task()
+            if task is not None:
+                self._in_flight.add(task)
+            try:
+                return await batch(keys)
+            finally:
+                if task is not None:
+                    self._in_flight.discard(task)
+
+        return run
+
+    def cancel_pending(self) -> int:
+        """Cancel every batch still being fetched (the request is over); how many there were."""
+        pending = [task for task in self._in_flight if not task.done()]
+        for task in pending:
+            task.cancel()
+        return len(pending)
 
     async def load(self, shape: Any, batch, key: str) -> Any:
         """For steps defined elsewhere (e.g. the network steps): ``batch(keys)`` is called

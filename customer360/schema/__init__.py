@@ -10,14 +10,11 @@ from collections.abc import Callable, Sequence
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from customer360.auth.document_limits import Budget, DocumentLimits
+from customer360.auth.request_timeout import RequestTimeout
 from customer360.config import Settings
 from customer360.schema.access import PurposeOfAccess
 from customer360.schema.errors import ClientErrors
@@ -36,13 +33,23 @@ class Customer360Schema(strawberry.Schema):
         return None
 
 
-def build_schema(settings: Settings, executors: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
-    """The schema with the configured limits; ``executors`` run last, innermost around
-    execution (the app passes the compiled path's extension)."""
+def build_schema(
+    settings: Settings,
+    executors: Sequence[Callable[[], SchemaExtension]] = (),
+    budget_for: Budget | None = None,
+) -> strawberry.Schema:
+    """The schema with the configured limits. ``budget_for(context)`` is one request's cost
+    budget (default ``C360_MAX_COST``); ``executors`` run last, innermost around execution (the
+    app passes the compiled path's extension). ``DocumentLimits`` parses and checks a document
+    before validation starts, so a refused document is never validated."""
+    limits = settings.limits
     extensions: list = [
-        lambda: ParserCache(maxsize=1000),
+        lambda: RequestTimeout(seconds=limits.request_timeout_s),
+        lambda: DocumentLimits(
+            limits=limits, max_depth=settings.max_depth, max_page_size=settings.max_page_size,
+            budget_for=budget_for,
+        ),
         ValidationByText,
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
         PurposeOfAccess,
         ExplainExtension,
         ClientErrors,

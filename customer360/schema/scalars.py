@@ -12,17 +12,24 @@ from decimal import Decimal, InvalidOperation
 
 import strawberry
 
+from customer360.resolvers.amounts import NOT_AN_AMOUNT, amount_problem, preview
+
 
 def parse_decimal(value: object) -> Decimal:
+    """An amount, its text checked for size and shape first (see ``resolvers/amounts.py``):
+    ``1e999997`` is refused here instead of costing seconds of arithmetic later."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"{value!r} is not a decimal amount; send a string like \"1234.56\"")
+        raise ValueError(f"{preview(value)!r} {NOT_AN_AMOUNT}")
+    if isinstance(value, int) and abs(value).bit_length() > 64:  # no int-to-text cost for huge ints
+        raise ValueError("the number is too large for an amount")
+    text = value if isinstance(value, str) else repr(value)
+    problem = amount_problem(text)
+    if problem is not None:
+        raise ValueError(f"{preview(text)!r} {problem}")
     try:
-        parsed = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal amount; send a string like \"1234.56\"") from None
-    if not parsed.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
-    return parsed
+        return Decimal(text.strip())
+    except InvalidOperation:  # pragma: no cover - amount_problem admits only plain numbers
+        raise ValueError(f"{preview(text)!r} {NOT_AN_AMOUNT}") from None
 
 
 def parse_datetime(value: object) -> datetime:

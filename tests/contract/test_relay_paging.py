@@ -51,13 +51,13 @@ async def test_customers_backward_visit_the_same_customers_in_the_same_order(cli
 
 
 SENT = """query($first: Int, $after: String, $last: Int, $before: String) {
-  customers(first: 30, orderBy: {field: TOTAL_BALANCE, direction: DESC}) { edges { node { accounts {
+  customers(first: 6, orderBy: {field: TOTAL_BALANCE, direction: DESC}) { edges { node { accounts {
     id sent(first: $first, after: $after, last: $last, before: $before) {
       totalCount pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { cursor node { id } } } } } } } }"""
 
 
 async def test_account_payments_backward_are_batched_per_level_and_mirror_forward(client):
-    everything = await run_query(client, SENT, {"first": 500}, explain=True)
+    everything = await run_query(client, SENT, {"first": 100}, explain=True)
     newest = await run_query(client, SENT, {"first": 3}, explain=True)
     oldest = await run_query(client, SENT, {"last": 3}, explain=True)
     for body in (everything, newest, oldest):
@@ -72,14 +72,14 @@ async def test_account_payments_backward_are_batched_per_level_and_mirror_forwar
     checked = 0
     for account, sent in full.items():
         ids = [e["node"]["id"] for e in sent["edges"]]
-        if sent["totalCount"] > len(ids):  # a busy account: more than one page even at 500
+        if sent["totalCount"] > len(ids):  # a busy account: more than one page even at 100
             continue
         assert [e["node"]["id"] for e in first3[account]["edges"]] == ids[:3]
         assert [e["node"]["id"] for e in last3[account]["edges"]] == ids[-3:]
         assert last3[account]["pageInfo"]["hasPreviousPage"] is (len(ids) > 3)
         assert last3[account]["totalCount"] == sent["totalCount"] == len(ids)
         checked += len(ids) > 3
-    assert checked > 5
+    assert checked > 3
 
 
 async def test_the_page_before_a_cursor_ends_just_before_it(client):
@@ -110,7 +110,6 @@ async def test_shared_addresses_backward_mirror_forward(client):
 
 @pytest.mark.parametrize(("arguments", "message"), [
     ("first: 2, last: 2", "not both"),
-    ('last: 2, after: "x"', "'after' goes with 'first'"),
     ("last: 501", "argument 'last' must be between 0 and 500"),
     ('last: 2, before: "garbage"', "argument 'before' is not a cursor"),
 ])
@@ -118,3 +117,10 @@ async def test_conflicting_paging_arguments_are_refused(client, arguments, messa
     body = await run_query(client, f"{{ customers({arguments}) {{ totalCount }} }}")
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and message in error["message"]
+
+
+async def test_after_goes_with_first_and_before_with_last(client):
+    cursor = (await run_query(client, CUSTOMERS, {"first": 1}))["data"]["customers"]["pageInfo"]["endCursor"]
+    body = await run_query(client, CUSTOMERS, {"last": 2, "after": cursor})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "'after' goes with 'first'" in error["message"]

@@ -12,7 +12,7 @@ from customer360.config import Settings
 from tests.conftest import run_query
 
 QUERIES = {
-    "customer screen": """{ customers(first: 25, orderBy: {field: TOTAL_BALANCE, direction: DESC}) {
+    "customer screen": """{ customers(first: 10, orderBy: {field: TOTAL_BALANCE, direction: DESC}) {
         totalCount pageInfo { hasNextPage endCursor }
         edges { cursor node { id name ssn dateOfBirth
           addresses { id street city state zipCode residents { id } }

@@ -410,7 +410,7 @@ BACKWARD = """query ($text: String!, $last: Int, $before: String) {
 @pytest.mark.parametrize(("variables", "message"), [
     ({"text": " - ", "first": 5}, "argument 'text' must contain"),
     ({"text": "Smith", "first": 101}, "argument 'first' must be between 0 and 100"),
-    ({"text": "Smith", "first": 5, "after": "garbage"}, "argument 'after' is not a cursor"),
+    ({"text": "Smith", "first": 5, "after": "garbage"}, "argument 'after' (variable $after) is not a cursor"),
 ])
 async def test_graphql_search_refuses_bad_arguments_by_name(api, variables: dict, message: str) -> None:
     answer = await gql(api, SEARCH, variables)

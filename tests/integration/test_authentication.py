@@ -97,6 +97,24 @@ async def test_tokens_are_checked_against_the_providers_jwks_url(store, idp, tmp
     assert response.status_code == 200 and "errors" not in response.json()
 
 
+async def test_each_role_has_the_cost_budget_its_policy_gives(store, idp, tmp_path) -> None:
+    """A query estimated at 1 + 500 x (1 + 1 + 1 + (1 + 10 x 4)) = 22,001 (a person's accounts
+    are costed as 10) fits the analyst's budget of 100,000 and not customer service's 20,000."""
+    query = {"query": "{ customers(first: 500) { edges { node { id accounts { id type balance status } } } } }"}
+    settings = replace(Settings(), auth_required=True, jwt=idp.settings(), api_keys_file=tmp_path / "k.db")
+    answers = {}
+    async with await _client(settings, store) as client:
+        for role, purpose in (("analyst", "analytics"), ("customer_service", "customer_support")):
+            headers = {"Authorization": f"Bearer {idp.token(f'{role}@bank.test', [role])}",
+                       "X-Purpose-Of-Access": purpose}
+            answers[role] = (await client.post("/graphql", json=query, headers=headers)).json()
+    assert "errors" not in answers["analyst"]
+    refused = answers["customer_service"]["errors"][0]
+    assert refused["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert refused["extensions"]["budget"] == 20_000 and refused["extensions"]["cost"] == 22_001
+    assert "budget is 20,000" in refused["message"]
+
+
 async def test_the_production_profile_turns_off_explain_introspection_graphiql_and_get(store, tmp_path) -> None:
     keys = ApiKeyStore(tmp_path / "k.db")
     _, secret = keys.create("ops", "admin")

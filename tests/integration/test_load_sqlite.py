@@ -251,7 +251,7 @@ async def test_bad_last_row_changes_nothing(bank: Path, sqlite_store: SqliteStor
         load_bank(bank, sqlite_store, progress=False)
 
     assert [str(e) for e in refused.value.errors] == [
-        f"aml_data_transactions.csv, row {last_row}, column amount: '12,50x' is not a decimal amount"
+        f"aml_data_transactions.csv, row {last_row}, column amount: is not a decimal amount"
     ]
     assert "nothing was written" in str(refused.value)
     assert dump(db_path) == dumped_before
@@ -342,7 +342,8 @@ async def test_skip_invalid_loads_the_rest_and_reports_every_bad_row(bank: Path,
     assert skipped_rows == expected_rows
     assert len(expected_rows) > 6  # the bad person really had dependants
     for row, amount in spoiled_transactions.items():
-        assert any(e.row == row and e.column == "amount" and repr(amount) in e.message for e in report.skipped)
+        [error] = [e for e in report.skipped if e.file == TRANSACTIONS_FILE and e.row == row]
+        assert error.column == "amount" and amount not in error.message
 
     ids = ids_in(bank)
     stored = {label: sqlite_store.existing_keys(label, keys) for label, keys in ids.items()}
@@ -406,9 +407,9 @@ async def test_transactions_only_load_to_an_unknown_account_is_refused(
         load_bank(later, sqlite_store, progress=False)
 
     assert [str(e) for e in refused.value.errors] == [
-        f"aml_data_transactions.csv, row 2, column to_account_id: unknown account_id '{known}X': "
+        "aml_data_transactions.csv, row 2, column to_account_id: unknown account_id: "
         "not in aml_data_accounts.csv and not in the store",
-        "aml_data_transactions.csv, row 3, column from_account_id: unknown account_id 'NO-SUCH': "
+        "aml_data_transactions.csv, row 3, column from_account_id: unknown account_id: "
         "not in aml_data_accounts.csv and not in the store",
     ]
     assert dump(db_path) == dumped_before

@@ -61,8 +61,8 @@ def test_good_bank_has_no_problems(tmp_path: Path) -> None:
 
 
 def test_row_error_renders_file_row_column_and_reason() -> None:
-    error = RowError(ACCOUNTS_FILE, 17, "balance", "'12,50x' is not a decimal amount")
-    assert str(error) == "aml_data_accounts.csv, row 17, column balance: '12,50x' is not a decimal amount"
+    error = RowError(ACCOUNTS_FILE, 17, "balance", "is not a decimal amount")
+    assert str(error) == "aml_data_accounts.csv, row 17, column balance: is not a decimal amount"
     assert str(RowError(ACCOUNTS_FILE, None, None, "file not found")) == "aml_data_accounts.csv: file not found"
     assert str(RowError(ACCOUNTS_FILE, 1, None, "x")) == "aml_data_accounts.csv, row 1: x"
 
@@ -100,7 +100,7 @@ def test_missing_required_columns_are_all_named_on_row_1(tmp_path: Path) -> None
     error = only_error(bank)
     assert (error.file, error.row) == (PERSONS_FILE, 1)
     assert "missing required columns date_of_birth, ssn" in str(error)
-    assert "found: person_id, first_name, last_name" in str(error)
+    assert "the header row must name person_id, first_name, last_name, date_of_birth, ssn" in str(error)
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -115,10 +115,10 @@ def test_empty_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ('"12,50x"', "'12,50x' is not a decimal amount"),
-        ("12.505", "'12.505' has more than 2 decimal places"),
-        ("NaN", "'NaN' is not a decimal amount"),
-        ("1e20", "'1e20' is too large"),
+        ('"12,50x"', "is not a decimal amount"),
+        ("12.505", "has more than 2 decimal places"),
+        ("NaN", "is not a decimal amount"),
+        ("1e20", "is too large"),
     ],
 )
 def test_bad_balance(tmp_path: Path, raw: str, reason: str) -> None:
@@ -126,6 +126,7 @@ def test_bad_balance(tmp_path: Path, raw: str, reason: str) -> None:
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (ACCOUNTS_FILE, 3, "balance")
     assert reason in error.message
+    assert raw.strip('"') not in error.message  # the value is found by file, row and column, not echoed
     assert str(error).startswith("aml_data_accounts.csv, row 3, column balance: ")
 
 
@@ -145,7 +146,7 @@ def test_too_few_values(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("0", "'0' must be greater than 0"), ("-5.00", "'-5.00' must be greater than 0"), ("abc", "'abc' is not a decimal amount")],
+    [("0", "must be greater than 0"), ("-5.00", "must be greater than 0"), ("abc", "is not a decimal amount")],
 )
 def test_bad_amount(tmp_path: Path, raw: str, reason: str) -> None:
     bank = write_bank(tmp_path / "bank", transactions=replaced(TRANSACTIONS_FILE, "T3,A3,A1,9.99", f"T3,A3,A1,{raw}"))
@@ -163,8 +164,8 @@ def test_negative_balance_is_fine_for_loans_and_cards(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("12/10/1985", "'12/10/1985' is not a date (expected YYYY-MM-DD)"),
-        ("1985-02-30", "'1985-02-30' is not a real date"),
+        ("12/10/1985", "is not a date (expected YYYY-MM-DD)"),
+        ("1985-02-30", "is not a real date"),
         # A year ahead, not a day: the parameter is computed at collection time, and a run that
         # crosses midnight would otherwise validate "tomorrow" after it has become today.
         ((date.today() + timedelta(days=366)).isoformat(), "is in the future"),
@@ -175,6 +176,7 @@ def test_bad_date_of_birth(tmp_path: Path, raw: str, reason: str) -> None:
     errors = validate_bank(bank).errors
     assert (errors[0].file, errors[0].row, errors[0].column) == (PERSONS_FILE, 3, "date_of_birth")
     assert reason in errors[0].message
+    assert raw not in errors[0].message  # a date of birth is personal data
 
 
 def test_bad_ssn_is_reported_without_echoing_it(tmp_path: Path) -> None:
@@ -194,7 +196,7 @@ def test_bad_account_type_lists_the_allowed_values(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank", accounts=replaced(ACCOUNTS_FILE, "A2,P2,savings", "A2,P2,platinum"))
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (ACCOUNTS_FILE, 3, "account_type")
-    assert "'platinum'" in error.message
+    assert "platinum" not in error.message
     assert "checking, savings, investment, credit_card, loan" in error.message
 
 
@@ -202,7 +204,7 @@ def test_bad_account_status(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank", accounts=replaced(ACCOUNTS_FILE, "-250.00,active", "-250.00,asleep"))
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (ACCOUNTS_FILE, 4, "account_status")
-    assert "'asleep'" in error.message and "active, dormant, frozen, closed" in error.message
+    assert "asleep" not in error.message and "active, dormant, frozen, closed" in error.message
 
 
 def test_account_types_in_any_case(tmp_path: Path) -> None:
@@ -217,7 +219,7 @@ def test_bad_phone_type(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank", phones=replaced(PHONES_FILE, "0199,home", "0199,pager"))
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (PHONES_FILE, 4, "phone_type")
-    assert "'pager'" in error.message and "mobile, home, work" in error.message
+    assert "pager" not in error.message and "mobile, home, work" in error.message
 
 
 def test_phone_type_defaults_to_mobile_without_the_column(tmp_path: Path) -> None:
@@ -246,7 +248,7 @@ def test_timestamps_iso_with_timezone_accepted(tmp_path: Path) -> None:
     ("raw", "reason"),
     [
         ("2023-11-14T22:15:00", "has no timezone"),
-        ("yesterday", "'yesterday' is not a timestamp (expected epoch seconds or an ISO-8601 date-time"),
+        ("yesterday", "is not a timestamp (expected epoch seconds or an ISO-8601 date-time"),
         ("1700000100.5", "is not a timestamp"),
         ("-1", "is before 1970-01-01"),
     ],
@@ -276,14 +278,14 @@ def test_zip_code_keeps_its_leading_zero(tmp_path: Path) -> None:
 def test_duplicate_account_id_names_the_first_row(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank", accounts=GOOD[ACCOUNTS_FILE] + "A2,P1,loan,-10,active\n")
     error = only_error(bank)
-    assert str(error) == "aml_data_accounts.csv, row 5, column account_id: duplicate account_id 'A2' (first seen on row 3)"
+    assert str(error) == "aml_data_accounts.csv, row 5, column account_id: duplicate account_id (first seen on row 3)"
 
 
 def test_duplicate_transaction_id(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank", transactions=replaced(TRANSACTIONS_FILE, "T3,", "T1,"))
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (TRANSACTIONS_FILE, 4, "transaction_id")
-    assert "duplicate transaction_id 'T1' (first seen on row 2)" in error.message
+    assert "duplicate transaction_id (first seen on row 2)" in error.message
 
 
 def test_shared_address_with_conflicting_fields_names_both_rows(tmp_path: Path) -> None:
@@ -293,7 +295,8 @@ def test_shared_address_with_conflicting_fields_names_both_rows(tmp_path: Path) 
     )
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (ADDRESSES_FILE, 3, "street")
-    assert "address_id 'AD1' has street '2 Main St' here but '1 Main St' on row 2" in error.message
+    assert "the same address_id has a different street on row 2" in error.message
+    assert "Main St" not in error.message
 
 
 def test_shared_phone_with_conflicting_number(tmp_path: Path) -> None:
@@ -307,7 +310,7 @@ def test_same_person_linked_twice_to_an_address(tmp_path: Path) -> None:
     bank = write_bank(tmp_path / "bank", addresses=GOOD[ADDRESSES_FILE] + "AD1,P1,1 Main St,Springfield,IL,62701\n")
     error = only_error(bank)
     assert (error.file, error.row, error.column) == (ADDRESSES_FILE, 5, "address_id")
-    assert "duplicate link of person_id 'P1' to address_id 'AD1' (first seen on row 2)" in error.message
+    assert "duplicate link of the same person_id to the same address_id (first seen on row 2)" in error.message
 
 
 def test_shared_address_is_one_record_with_two_residents(tmp_path: Path) -> None:
@@ -323,7 +326,7 @@ def test_links_to_ids_in_no_file_are_left_for_the_store(tmp_path: Path) -> None:
     check = validate_bank(bank, missing={VertexLabel.PERSON: {"P9"}})
     assert [str(e) for e in check.errors][0] == (
         "aml_data_accounts.csv, row 3, column owner_person_id: "
-        "unknown person_id 'P9': not in aml_data_persons.csv and not in the store"
+        "unknown person_id: not in aml_data_persons.csv and not in the store"
     )
 
 
@@ -331,17 +334,17 @@ def test_row_depending_on_a_rejected_row_is_rejected_too(tmp_path: Path) -> None
     bank = write_bank(tmp_path / "bank", persons=replaced(PERSONS_FILE, "1972-06-23", "1972-13-01"))
     errors = errors_of(bank)
     assert errors == [
-        "aml_data_persons.csv, row 3, column date_of_birth: '1972-13-01' is not a real date",
+        "aml_data_persons.csv, row 3, column date_of_birth: is not a real date",
         "aml_data_accounts.csv, row 3, column owner_person_id: "
-        "person 'P2' is itself rejected (aml_data_persons.csv, row 3), so this row is too",
+        "the person it links to is itself rejected (aml_data_persons.csv, row 3), so this row is too",
         "aml_data_addresses.csv, row 3, column person_id: "
-        "person 'P2' is itself rejected (aml_data_persons.csv, row 3), so this row is too",
+        "the person it links to is itself rejected (aml_data_persons.csv, row 3), so this row is too",
         "aml_data_phones.csv, row 3, column person_id: "
-        "person 'P2' is itself rejected (aml_data_persons.csv, row 3), so this row is too",
+        "the person it links to is itself rejected (aml_data_persons.csv, row 3), so this row is too",
         "aml_data_transactions.csv, row 2, column to_account_id: "
-        "account 'A2' is itself rejected (aml_data_accounts.csv, row 3), so this row is too",
+        "the account it links to is itself rejected (aml_data_accounts.csv, row 3), so this row is too",
         "aml_data_transactions.csv, row 3, column from_account_id: "
-        "account 'A2' is itself rejected (aml_data_accounts.csv, row 3), so this row is too",
+        "the account it links to is itself rejected (aml_data_accounts.csv, row 3), so this row is too",
     ]
 
 

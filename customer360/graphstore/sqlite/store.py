@@ -116,10 +116,29 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
         return compiled.decode(self._read(compiled.query))
 
     async def _answer(self, compiled: Compiled[CompiledQuery, Result]) -> Result:
-        """The same from the event loop: the statement runs in a worker thread."""
+        """The same from the event loop: the statement runs in a worker thread. If the request
+        is cancelled (time limit, client gone), its statement is interrupted, not left running."""
         if compiled.query is None:
             return compiled.answer_without_asking()
-        return await asyncio.to_thread(self._ask, compiled)
+        lock = threading.Lock()
+        running: list[sqlite3.Connection] = []  # the worker's connection while it runs this
+
+        def ask() -> Result:
+            with lock:
+                running.append(self._connection())
+            try:
+                return self._ask(compiled)
+            finally:
+                with lock:
+                    running.clear()
+
+        try:
+            return await asyncio.to_thread(ask)
+        except asyncio.CancelledError:
+            with lock:  # never once the worker has moved on to another request's statement
+                for connection in running:
+                    connection.interrupt()
+            raise
 
     # ------------------------------------------------------------ writing
 
