@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLRequestData
 
+from customer360.audit.pipeline import AuditPipeline, render_metric_samples
 from customer360.auth.access import PURPOSE_HEADER, RequestAccess
 from customer360.auth.api_keys import ApiKeyStore
 from customer360.auth.authenticate import AuthenticationMiddleware, Authenticator
@@ -24,7 +26,7 @@ from customer360.auth.policy import Policy, load_policy
 from customer360.auth.principal import LOCAL_DEVELOPER, Principal
 from customer360.auth.request_guards import request_guards
 from customer360.backend_calls import TOTALS
-from customer360.config import OperationSettings, Settings
+from customer360.config import AuditSettings, OperationSettings, Settings
 from customer360.execution.extension import COMPILED, GENERAL, PATHS, CompiledExecution
 from customer360.graphiql.page import graphiql_response, static_route
 from customer360.graphql_http_view import GraphQLOverHTTP
@@ -37,9 +39,10 @@ from customer360.persisted.store import OperationStore
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
 from customer360.search import open_search_index
-from customer360.search.protocol import SearchIndex
+from customer360.search.protocol import SearchIndex, SearchUnavailable
 
 EXPLAIN_HEADER = "x-c360-explain"
+REQUEST_ID_HEADER = "x-request-id"
 log = logging.getLogger("customer360")
 
 
@@ -57,7 +60,7 @@ class Customer360GraphQL(GraphQLOverHTTP):
     from the policy, the principal's roles and the declared purpose of access."""
 
     def __init__(self, store: GraphStore, settings: Settings, policy: Policy, search: SearchIndex,
-                 operations: PersistedOperations) -> None:
+                 operations: PersistedOperations, audit: AuditPipeline) -> None:
         compiled = settings.execution == "compiled"
         super().__init__(
             build_schema(
@@ -73,6 +76,7 @@ class Customer360GraphQL(GraphQLOverHTTP):
         self.settings = settings
         self.policy = policy
         self.operations = operations
+        self.audit = audit
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
         principal: Principal = request.state.principal
@@ -80,7 +84,9 @@ class Customer360GraphQL(GraphQLOverHTTP):
         asked = request.headers.get(EXPLAIN_HEADER, "").strip().lower() in {"1", "true", "yes"}
         explain = asked and self.settings.feature("explain") and access.grants.explain
         return RequestContext(
-            store=self.store, settings=self.settings, access=access, search=self.search, explain=explain
+            store=self.store, settings=self.settings, access=access, search=self.search, explain=explain,
+            audit=self.audit, request_id=request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex,
+            client_address=request.client.host if request.client else None,
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -116,8 +122,9 @@ class Customer360GraphQL(GraphQLOverHTTP):
     # -- end of persisted operations ------------------------------------------------------
 
 
-def render_metrics() -> str:
-    """Backend calls per backend and operation, in the Prometheus text format."""
+def render_metrics(audit: AuditPipeline) -> str:
+    """Backend calls per backend and operation, operations per executor and the audit spool,
+    in the Prometheus text format."""
     lines = [
         "# HELP c360_backend_calls_total Backend calls made, by backend and plan operation.",
         "# TYPE c360_backend_calls_total counter",
@@ -139,7 +146,7 @@ def render_metrics() -> str:
     ]
     for path in (COMPILED, GENERAL):
         lines.append(f'c360_operations_total{{path="{path}"}} {PATHS[path]}')
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + render_metric_samples(audit.metric_samples())
 
 
 def _persisted_operations(settings: Settings, operations: OperationSettings) -> PersistedOperations:
@@ -153,8 +160,9 @@ def _persisted_operations(settings: Settings, operations: OperationSettings) -> 
 
 
 def create_app(settings: Settings, store: GraphStore | None = None, search: SearchIndex | None = None,
-               operations: OperationSettings | None = None) -> Starlette:
-    """Build the app; the store is opened here unless a test passes one in."""
+               operations: OperationSettings | None = None, audit: AuditPipeline | None = None) -> Starlette:
+    """Build the app; the store, the search index and the audit record (``C360_AUDIT``) are
+    opened here unless a test passes them in."""
     policy = load_policy(settings.policy_file)
     authenticator = Authenticator(
         policy, ApiKeyStore(settings.api_keys_path), JwtVerifier(settings.jwt) if settings.jwt else None,
@@ -170,26 +178,32 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
     except Exception as error:  # the backend may be down at start; /readyz and requests will say so
         log.warning("could not refresh the insight cache at start: %s", error)
     persisted = _persisted_operations(settings, operations or OperationSettings.from_env())
-    graphql = Customer360GraphQL(graph_store, settings, policy, search_index, persisted)
+    audit_record = audit if audit is not None else AuditPipeline.open(AuditSettings.from_env())
+    graphql = Customer360GraphQL(graph_store, settings, policy, search_index, persisted, audit_record)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        try:
-            await graph_store.ping()
-        except StoreUnavailable as error:
-            return JSONResponse(
-                {"status": "unavailable", "graph": {"backend": error.backend, "ok": False, "reason": error.reason}},
-                status_code=503,
-            )
-        return JSONResponse({"status": "ready", "graph": {"backend": graph_store.backend, "ok": True}})
+        """503 only when the graph is down: without it nothing can be served. A search backend
+        or audit sink that is down is reported (``degraded``) while the rest keeps serving:
+        search fields answer BACKEND_UNAVAILABLE, and audit events wait in the spool."""
+        body = {"status": "ready", "graph": await _graph_readiness(graph_store),
+                "search": await _search_readiness(search_index), "audit": await audit_record.readiness()}
+        if not body["graph"]["ok"]:
+            body["status"] = "unavailable"
+            return JSONResponse(body, status_code=503)
+        if not (body["search"]["ok"] and body["audit"].get("ok", True)):
+            body["status"] = "degraded"
+        return JSONResponse(body)
 
     async def metrics(request: Request) -> Response:
-        return PlainTextResponse(render_metrics(), media_type="text/plain; version=0.0.4")
+        return PlainTextResponse(render_metrics(audit_record), media_type="text/plain; version=0.0.4")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if audit is None:
+            await audit_record.start()
         try:
             yield
         finally:
@@ -198,6 +212,8 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
             if search is None:
                 await search_index.close()
             persisted.store.close()
+            if audit is None:
+                await audit_record.aclose()
 
     app = Starlette(
         routes=[
@@ -212,7 +228,25 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
     )
     app.state.store = graph_store
     app.state.search = search_index
+    app.state.audit = audit_record
+    app.state.graphql = graphql
     return app
+
+
+async def _graph_readiness(store: GraphStore) -> dict:
+    try:
+        await store.ping()
+    except StoreUnavailable as error:
+        return {"backend": error.backend, "ok": False, "reason": error.reason}
+    return {"backend": store.backend, "ok": True}
+
+
+async def _search_readiness(index: SearchIndex) -> dict:
+    try:
+        await index.ping()
+    except SearchUnavailable as error:
+        return {"backend": error.backend, "ok": False, "reason": error.reason}
+    return {"backend": index.backend, "ok": True}
 
 
 def create_app_from_env() -> Starlette:

@@ -91,8 +91,13 @@ def create_private_file(path: Path) -> None:
 
     SQLite gives its -wal and -shm files the mode of the database file, so creating the file
     first (empty: SQLite takes an empty file as a new database) covers all three.
+    An existing file is never opened here: closing a descriptor of a file drops every POSIX
+    lock this process holds on it, SQLite's included, and another process would then take
+    this process's open database for closed (and delete its ``-shm`` file under it).
     """
     path = Path(path)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass

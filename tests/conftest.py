@@ -109,6 +109,7 @@ async def client(store: GraphStore, settings: Settings) -> Iterator[httpx.AsyncC
     app = create_app(settings, store=store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as http:
         yield http
+    await app.state.audit.aclose(flush_timeout_s=0)  # the ASGI transport runs no lifespan to close it
 
 
 async def run_query(

@@ -7,20 +7,10 @@ other local users.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
-
-def create_private_file(path: Path) -> None:
-    """Create ``path`` (and its folder) with mode 0600, before SQLite opens it.
-
-    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they are
-    private too. An existing file keeps its mode.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(descriptor)
+from customer360.encryption import create_private_file
 
 
 def open_durable(path: Path, timeout_s: float = 30.0) -> sqlite3.Connection:

@@ -98,6 +98,13 @@ LIST_SIZES: dict[str, int] = {
     # search text (at most MAX_TEXT_LENGTH characters, so at most half as many words).
     "CustomerMatch.evidence": SEARCH_FIELD_COUNT,
     "CustomerSearchEdge.matched": MAX_TEXT_LENGTH // 2 + 1,
+    # The audit record: an event's roles (a principal holds a few), the distinct field paths
+    # of one customer in one response (a few dozen at most), a load's files (five seed files
+    # and the odd stranger in the folder).
+    "AuditEvent.roles": 5,
+    "AuditEvent.fieldsClear": 50,
+    "AuditEvent.fieldsMasked": 50,
+    "AuditEvent.files": 10,
 }
 
 PAGE_ARGUMENTS = ("first", "last", "limit")

@@ -21,19 +21,14 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLIncludeDirective,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    GraphQLSkipDirective,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    get_directive_values,
     get_named_type,
     get_variable_values,
     is_abstract_type,
@@ -41,28 +36,24 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
+from customer360.execution.collect import (
+    FieldCollector,
+    Grouped,
+    fragments_by_name,
+)
 from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
 from customer360.resolvers.context import RequestContext
-
-Grouped = dict[str, list[FieldNode]]
 
 
 class NotCompiled(Exception):
     """The general path must answer this operation (the message says why)."""
 
 
-def find_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((op for op in operations if op.name and op.name.value == name), None)
-
-
 def coverage(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) -> str | None:
     """None when every field the operation can select is compiled; else the first one that is not."""
     if operation.operation is not OperationType.QUERY:
         return f"{operation.operation.value} operations"
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    fragments = fragments_by_name(document.definitions)
     seen: set[tuple[int, str]] = set()
 
     def check(selection_set: SelectionSetNode, types: Sequence[GraphQLObjectType]) -> str | None:
@@ -105,53 +96,9 @@ class Execution:
                  variables: VariableValues, ctx: RequestContext) -> None:
         self.schema = schema
         self.operation = operation
-        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.variables = variables
         self.ctx = ctx
-
-    # -- merging fields exactly as graphql-core's collect_fields does
-
-    def _included(self, node: Any) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip and skip.get("if"):
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include is not None and not include.get("if"))
-
-    def _applies(self, condition: Any, gtype: GraphQLObjectType) -> bool:
-        if condition is None:
-            return True
-        named = self.schema.get_type(condition.name.value)
-        if named is gtype:
-            return True
-        return named is not None and is_abstract_type(named) and self.schema.is_sub_type(named, gtype)
-
-    def collect(self, gtype: GraphQLObjectType, selection_sets: Sequence[SelectionSetNode]) -> Grouped:
-        grouped: Grouped = {}
-        visited: set[str] = set()
-
-        def visit(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if not self._included(selection):
-                    continue
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    grouped.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    if self._applies(selection.type_condition, gtype):
-                        visit(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    fragment = self.fragments.get(name)
-                    if name in visited or fragment is None:
-                        continue
-                    visited.add(name)
-                    if self._applies(fragment.type_condition, gtype):
-                        visit(fragment.selection_set)
-
-        for selection_set in selection_sets:
-            visit(selection_set)
-        return grouped
+        self.collect = FieldCollector(schema, fragments_by_name(document.definitions), variables).collect
 
     # -- executing a level
 

@@ -10,8 +10,10 @@ from customer360.insights import load_rules
 
 
 def open_store(url: GraphUrl, settings: Settings | None = None) -> GraphStore:
-    """Open the store ``url`` names, with the insight rules the settings point at."""
-    settings = settings or Settings()
+    """Open the store ``url`` names, with the insight rules the settings point at. Without
+    settings, those of ``url`` itself: its data key then lies beside the SQLite file it names,
+    not in ./data."""
+    settings = settings or Settings(graph=url)
     rules = load_rules(settings.rules_file)
     if url.scheme == "sqlite":
         assert url.path is not None

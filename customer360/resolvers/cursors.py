@@ -50,7 +50,8 @@ SORT_VALUES: dict[str, Callable[[Any], bool]] = {
     "timestamp": _is_int64,  # epoch seconds
     "shared_address": _is_int64,  # how many persons share it
     "shared_phone": _is_int64,
-    "search": _is_int64,  # "search:<hash of the text>": the hit's rank (searchCustomers, issue 9)
+    "search": _is_int64,  # "search:<hash of the text>": the hit's rank (searchCustomers)
+    "audit": _is_int64,  # auditTrail / accessLog: the event's time in epoch milliseconds
 }
 """The shape of a cursor's sort value, by the ordering's field (the part before ``:``). A new
 kind of cursor needs its entry here: a cursor of an ordering not named is refused."""

@@ -17,6 +17,7 @@ from customer360.auth.document_limits import Budget, DocumentLimits
 from customer360.auth.request_timeout import RequestTimeout
 from customer360.config import Settings
 from customer360.schema.access import PurposeOfAccess
+from customer360.schema.audit_reads import AuditReads
 from customer360.schema.errors import ClientErrors
 from customer360.schema.explain import ExplainExtension
 from customer360.schema.query import Query
@@ -56,6 +57,7 @@ def build_schema(
     ]
     if not settings.feature("introspection"):
         extensions.append(DisableIntrospection)
+    extensions.append(AuditReads)  # outside the executors: it sees the response either one builds
     extensions.extend(executors)
     return Customer360Schema(
         query=Query,

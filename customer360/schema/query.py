@@ -12,6 +12,7 @@ from customer360.resolvers import graph
 from customer360.resolvers import insights as insight_resolvers
 from customer360.resolvers.errors import NotFound
 from customer360.resolvers.selection import selects
+from customer360.schema.audit import AuditQuery
 from customer360.schema.enums import (
     ACCOUNT_TYPES,
     RISK_LEVELS,
@@ -58,7 +59,7 @@ MAX_NODES = graph.MAX_NODES
     "and search. Personal data needs an X-Purpose-Of-Access header; money is a decimal string; times "
     "are UTC; pages are Relay connections of at most 500 items."
 ))
-class Query(NetworkQuery, SearchQuery):
+class Query(NetworkQuery, SearchQuery, AuditQuery):
     @strawberry.field(description="One customer by id (e.g. P0000001).")
     async def customer(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A person id, e.g. P0000001.")]) -> Person:
         return await _one(info, VertexLabel.PERSON, id, "customer")

@@ -476,7 +476,13 @@ async def test_a_search_backend_outage_fails_search_only(labelled_bank) -> None:
     app = create_app(Settings(), store=store, search=down)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as http:
         answer = await gql(http, '{ searchCustomers(text: "Smith") { edges { score } } customer(id: "P0000001") { id } }')
+        ready = await http.get("/readyz")
     await down.close()
+    # /readyz names the search backend that is down, yet says the service keeps serving (200):
+    # a load balancer must not take an instance out because search is down.
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded" and ready.json()["graph"]["ok"] is True
+    assert ready.json()["search"]["ok"] is False and ready.json()["search"]["backend"] == "opensearch"
     assert answer["data"] == {"searchCustomers": None, "customer": {"id": "P0000001"}} or answer["data"] is None
     error = answer["errors"][0]
     assert error["extensions"]["code"] == "BACKEND_UNAVAILABLE" and "opensearch backend is unavailable" in error["message"]

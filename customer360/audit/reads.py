@@ -1,0 +1,373 @@
+"""Which customers' data a GraphQL response holds, and which of their fields, masked or clear.
+
+The audit record is made from what the response actually contains, not from what was asked
+for: a field that was denied, null or cut by an error was not read. That needs two things
+the client's document may not ask for: the id of every customer object in the response, and,
+for an entry point that is not a customer (``account(id:)``, ``address(id:)``, ``nodes``), the
+customers it belongs to. So before execution :func:`with_audit_keys` adds them to the
+document under aliases starting with ``_c360_audit_``, and after execution
+:func:`customers_read` walks the response along the same document (fields merged as
+graphql-core merges them, :mod:`customer360.execution.collect`), attributes every leaf value
+to the nearest customer above it, and removes the added keys, so the client gets exactly the
+response of its own document.
+
+The rules, by type:
+
+* a ``Person`` is a customer; so is a network node labelled ``PERSON``. Everything under
+  one is that customer's (``ssn``, ``accounts.balance``, ``transactions.amount``), except
+  another customer nested inside it (a counterparty's owner), who is read in their own right;
+* a search hit (``CustomerSearchEdge``) and a match (``CustomerMatch``) belong to the customer
+  they found, whether or not the client selected that customer;
+* an entry point reached without a customer above it belongs to its owners: an account's
+  owner, a payment's sender, an address's residents, a phone's owners. Only there is a link
+  added (one batched backend call more per kind of link); inside a customer, objects need none;
+* in a neighbourhood or a path, the customers are the person vertices; the other vertices
+  are attributed to no one (their owners are usually among the persons anyway).
+
+Connection wrappers (``edges``, ``node``) are left out of paths. Nothing here imports
+Strawberry: the schema's extension (``customer360/schema/audit.py``) calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    NamedTypeNode,
+    NameNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+)
+
+from customer360.execution.collect import FieldCollector, fragments_by_name
+
+PREFIX = "_c360_audit_"
+ID_KEY = PREFIX + "id"  # a customer's id
+TYPE_KEY = PREFIX + "type"  # the concrete type of an object of an abstract type
+LABEL_KEY = PREFIX + "label"  # a network node's vertex label
+OF_KEY = PREFIX + "of"  # the customer(s) an object belongs to
+FIELD_KEY = PREFIX + "field"  # which customer field a search value is
+
+CUSTOMER_TYPE = "Person"
+NETWORK_NODE_TYPE = "NetworkNode"
+PERSON_LABEL = "PERSON"
+
+CUSTOMER_OF: dict[str, str] = {"CustomerSearchEdge": "node", "CustomerMatch": "person"}
+"""Objects whose customer is one field away, already in hand (no backend call)."""
+
+OWNERS_OF_ENTRY: dict[str, tuple[str, ...]] = {
+    "Account": ("owner",),
+    "Transaction": ("from", "owner"),
+    "Address": ("residents",),
+    "Phone": ("owners",),
+    "SharedAddress": ("residents",),
+    "SharedPhone": ("owners",),
+    "TopCounterparty": ("account", "owner"),
+}
+"""The path from an object to the customers it belongs to, asked for where no customer is above it."""
+
+NETWORK_RESULTS = frozenset({"Neighborhood", "PathResult"})
+"""Network answers: their customers are their person vertices, each read in its own right; the
+other vertices get no link to an owner (a neighbourhood of 200 would cost a call per kind)."""
+
+VALUE_OF_FIELD: dict[str, str] = {"SearchMatch": "value", "MatchEvidence": "candidate"}
+"""Objects holding a customer's value whose policy field is named by their ``field``."""
+
+WRAPPERS = frozenset({"edges", "node"})
+"""Connection fields left out of paths: ``accounts.sent.amount``, not ``accounts.sent.edges.node.amount``."""
+
+
+# ---------------------------------------------------------------------- the document
+
+
+def _field(name: str, alias: str | None = None, *children: FieldNode) -> FieldNode:
+    return FieldNode(
+        alias=NameNode(value=alias) if alias else None, name=NameNode(value=name), arguments=(), directives=(),
+        selection_set=SelectionSetNode(selections=children) if children else None,
+    )
+
+
+def _link(path: Sequence[str]) -> FieldNode:
+    """``_c360_audit_of: owner { _c360_audit_id: id }`` for ``("owner",)``, nested for longer paths."""
+    inner = _field("id", ID_KEY)
+    for name in reversed(path[1:]):
+        inner = _field(name, None, inner)
+    return _field(path[0], OF_KEY, inner)
+
+
+def _additions(type_name: str, under_customer: bool) -> list[FieldNode]:
+    """What the audit needs of one object of a concrete type."""
+    if type_name == CUSTOMER_TYPE:
+        return [_field("id", ID_KEY)]
+    if type_name == NETWORK_NODE_TYPE:
+        return [_field("id", ID_KEY), _field("label", LABEL_KEY)]
+    if type_name in CUSTOMER_OF:
+        return [_field(CUSTOMER_OF[type_name], OF_KEY, _field("id", ID_KEY))]
+    if type_name in VALUE_OF_FIELD:
+        return [_field("field", FIELD_KEY)]
+    if not under_customer and type_name in OWNERS_OF_ENTRY:
+        return [_link(OWNERS_OF_ENTRY[type_name])]
+    return []
+
+
+def _is_customer_scope(type_name: str, under_customer: bool) -> bool:
+    """Whether the objects below one of this type have a customer above them."""
+    return (under_customer or type_name == CUSTOMER_TYPE or type_name in CUSTOMER_OF
+            or type_name in OWNERS_OF_ENTRY or type_name in NETWORK_RESULTS)
+
+
+class _Rewriter:
+    def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode]) -> None:
+        self.schema = schema
+        self.fragments = fragments
+
+    def selection_set(self, node: SelectionSetNode, parent: Any, under_customer: bool,
+                      expanding: frozenset[str] = frozenset()) -> SelectionSetNode:
+        selections: list[Any] = []
+        scope = _is_customer_scope(parent.name, under_customer)
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                selections.append(self.field(selection, parent, scope))
+            elif isinstance(selection, InlineFragmentNode):
+                inner = self.schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
+                selections.append(InlineFragmentNode(
+                    type_condition=selection.type_condition, directives=selection.directives, loc=selection.loc,
+                    selection_set=self.selection_set(selection.selection_set, inner, under_customer, expanding),
+                ))
+            elif isinstance(selection, FragmentSpreadNode):
+                # Spread inline: what a fragment needs depends on where it is spread.
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in expanding:
+                    continue
+                inner = self.schema.get_type(fragment.type_condition.name.value)
+                selections.append(InlineFragmentNode(
+                    type_condition=fragment.type_condition, directives=selection.directives, loc=selection.loc,
+                    selection_set=self.selection_set(fragment.selection_set, inner, under_customer, expanding | {name}),
+                ))
+        if is_abstract_type(parent):
+            selections.append(_field("__typename", TYPE_KEY))
+            for possible in self.schema.get_possible_types(parent):
+                added = _additions(possible.name, under_customer)
+                if added:
+                    selections.append(InlineFragmentNode(
+                        type_condition=NamedTypeNode(name=NameNode(value=possible.name)), directives=(),
+                        selection_set=SelectionSetNode(selections=tuple(added)),
+                    ))
+        else:
+            selections.extend(_additions(parent.name, under_customer))
+        return SelectionSetNode(selections=tuple(selections), loc=node.loc)
+
+    def field(self, node: FieldNode, parent: Any, under_customer: bool) -> FieldNode:
+        if node.selection_set is None:
+            return node
+        definition = getattr(parent, "fields", {}).get(node.name.value)
+        if definition is None:  # __schema, __type: no customer data
+            return node
+        return FieldNode(
+            alias=node.alias, name=node.name, arguments=node.arguments, directives=node.directives, loc=node.loc,
+            selection_set=self.selection_set(node.selection_set, get_named_type(definition.type), under_customer),
+        )
+
+
+def with_audit_keys(schema: GraphQLSchema, document: DocumentNode) -> DocumentNode:
+    """``document`` with what the audit needs added (see the module docstring); fragment
+    spreads are written inline. Query operations only: nothing else reads customer data."""
+    rewriter = _Rewriter(schema, fragments_by_name(document.definitions))
+    definitions: list[Any] = []
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and definition.operation is OperationType.QUERY:
+            definition = OperationDefinitionNode(
+                operation=definition.operation, name=definition.name, directives=definition.directives,
+                variable_definitions=definition.variable_definitions, loc=definition.loc,
+                selection_set=rewriter.selection_set(definition.selection_set, schema.query_type, False),
+            )
+        definitions.append(definition)
+    return DocumentNode(definitions=tuple(definitions), loc=document.loc)
+
+
+# ---------------------------------------------------------------------- the response
+
+
+@dataclass
+class CustomerRead:
+    """One customer's fields in one response: paths relative to the customer."""
+
+    customer_id: str
+    clear: set[str] = field(default_factory=set)
+    masked: set[str] = field(default_factory=set)
+
+    def add(self, path: str, masked: bool) -> None:
+        (self.masked if masked else self.clear).add(path)
+
+    def settle(self) -> None:
+        """A path masked anywhere in the response is listed as masked only."""
+        self.clear -= self.masked
+
+
+IsMasked = Callable[[str], bool]
+"""Whether the caller gets a policy field (``Person.ssn``) masked."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One response key of a level: its field, whether it is a leaf, and, for a leaf, whether
+    the caller gets it masked."""
+
+    key: str
+    name: str
+    definition: Any
+    leaf: bool
+    selection_sets: list[SelectionSetNode]
+    masked: bool
+
+
+class _Walker:
+    def __init__(self, schema: GraphQLSchema, collector: FieldCollector, is_masked: IsMasked,
+                 value_fields: Mapping[str, str]) -> None:
+        self.schema = schema
+        self.collect = collector.collect
+        self.is_masked = is_masked
+        self.value_fields = value_fields
+        self.reads: dict[str, CustomerRead] = {}
+        self._levels: dict[tuple[str, tuple[int, ...]], list[_Field]] = {}
+
+    def customer(self, customer_id: Any) -> CustomerRead | None:
+        if not isinstance(customer_id, str):
+            return None
+        read = self.reads.get(customer_id)
+        if read is None:
+            read = self.reads[customer_id] = CustomerRead(customer_id)
+        return read
+
+    def owners(self, linked: Any) -> list[CustomerRead]:
+        """The customers found at the end of an added link (an object or a list of them)."""
+        found: list[CustomerRead] = []
+        stack = [linked]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if ID_KEY in item:
+                    read = self.customer(item[ID_KEY])
+                    if read is not None:
+                        found.append(read)
+                else:
+                    stack.extend(item.values())
+        return found
+
+    def value(self, gtype: Any, data: Any, selection_sets: list[SelectionSetNode],
+              owners: list[CustomerRead], path: tuple[str, ...]) -> None:
+        if data is None:
+            return
+        if isinstance(gtype, GraphQLNonNull):
+            gtype = gtype.of_type
+        if isinstance(gtype, GraphQLList):
+            for item in data:
+                self.value(gtype.of_type, item, selection_sets, owners, path)
+            return
+        if isinstance(data, dict):
+            self.object(gtype, data, selection_sets, owners, path)
+
+    def fields(self, gtype: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[_Field]:
+        """The fields one level selects of ``gtype``, worked out once per level, not per object."""
+        cache_key = (gtype.name, tuple(id(s) for s in selection_sets))
+        fields = self._levels.get(cache_key)
+        if fields is None:
+            fields = []
+            for key, nodes in self.collect(gtype, selection_sets).items():
+                definition = gtype.fields.get(nodes[0].name.value)
+                leaf = definition is not None and is_leaf_type(get_named_type(definition.type))
+                fields.append(_Field(
+                    key, nodes[0].name.value, definition, leaf,
+                    [n.selection_set for n in nodes if n.selection_set is not None],
+                    self.is_masked(f"{gtype.name}.{nodes[0].name.value}") if leaf else False,
+                ))
+            self._levels[cache_key] = fields
+        return fields
+
+    def object(self, gtype: Any, data: dict[str, Any], selection_sets: list[SelectionSetNode],
+               owners: list[CustomerRead], path: tuple[str, ...]) -> None:
+        if is_abstract_type(gtype):
+            gtype = self.schema.get_type(data.get(TYPE_KEY, ""))
+        if not isinstance(gtype, GraphQLObjectType):
+            return
+        name = gtype.name
+        if name == CUSTOMER_TYPE or (name == NETWORK_NODE_TYPE and data.get(LABEL_KEY) == PERSON_LABEL):
+            read = self.customer(data.get(ID_KEY))
+            owners, path = ([read] if read else []), ()
+        elif OF_KEY in data:
+            owners, path = self.owners(data[OF_KEY]), ()
+        value_policy = self.value_fields.get(str(data.get(FIELD_KEY))) if name in VALUE_OF_FIELD else None
+        wrapper = name.endswith(("Connection", "Edge"))
+        for selected in self.fields(gtype, selection_sets):
+            if selected.key.startswith(PREFIX):
+                data.pop(selected.key, None)
+                continue
+            if selected.definition is None or selected.key not in data:
+                continue
+            value = data[selected.key]
+            here = path if wrapper and selected.name in WRAPPERS else (*path, selected.name)
+            if not selected.leaf:
+                self.value(selected.definition.type, value, selected.selection_sets, owners, here)
+            elif value is None or not owners:
+                continue
+            elif name == NETWORK_NODE_TYPE and selected.name == "properties" and isinstance(value, dict):
+                self.properties(str(data.get(LABEL_KEY)), value, owners, here)
+            elif value_policy is not None and selected.name == VALUE_OF_FIELD[name]:
+                self.record(owners, ".".join(here), self.is_masked(value_policy))
+            else:
+                self.record(owners, ".".join(here), selected.masked)
+
+    def properties(self, label: str, properties: Mapping[str, Any], owners: list[CustomerRead],
+                   path: tuple[str, ...]) -> None:
+        """A network node's properties, named as the fields of its label's type."""
+        type_name = label.title()
+        for key, value in properties.items():
+            if value is not None:
+                self.record(owners, ".".join((*path, key)), self.is_masked(f"{type_name}.{key}"))
+
+    @staticmethod
+    def record(owners: Iterable[CustomerRead], path: str, masked: bool) -> None:
+        for read in owners:
+            read.add(path, masked)
+
+
+def customers_read(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any],
+    data: dict[str, Any] | None,
+    is_masked: IsMasked,
+    value_fields: Mapping[str, str],
+) -> list[CustomerRead]:
+    """Every customer whose data ``data`` holds, with their fields; removes the keys
+    :func:`with_audit_keys` added. ``document`` is the rewritten one that produced ``data``;
+    ``value_fields`` names the policy field of each ``SearchField`` value (``FIRST_NAME`` ->
+    ``Person.firstName``)."""
+    if not data or operation.operation is not OperationType.QUERY:
+        return []
+    collector = FieldCollector(schema, fragments_by_name(document.definitions), variables)
+    walker = _Walker(schema, collector, is_masked, value_fields)
+    walker.object(schema.query_type, data, [operation.selection_set], [], ())
+    reads = sorted(walker.reads.values(), key=lambda read: read.customer_id)
+    for read in reads:
+        read.settle()
+    return reads

@@ -1,0 +1,110 @@
+"""Every read of customer data goes on the audit record before the response leaves (issue 9).
+
+One Strawberry extension around execution, on both executors: before, it adds to the
+document what the audit needs (customer ids, the owners of an entry point;
+:func:`~customer360.audit.reads.with_audit_keys`); after, it reads from the response which
+customers' fields went out, masked or in clear, takes the added keys out again, and appends
+one event per customer to the durable spool (:class:`~customer360.audit.pipeline.AuditPipeline`)
+in one commit. Only then does the response leave. If the spool cannot take the events, the
+personal data is not returned: the client gets ``AUDIT_UNAVAILABLE`` instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+
+from graphql import DocumentNode, GraphQLError, OperationType, get_variable_values
+from strawberry.extensions import SchemaExtension
+
+from customer360.audit.events import AuditEvent, Outcome
+from customer360.audit.protocol import AuditUnavailable
+from customer360.audit.reads import customers_read, with_audit_keys
+from customer360.auth.policy import Access
+from customer360.execution.collect import find_operation
+from customer360.resolvers.context import RequestContext
+from customer360.resolvers.search import POLICY_FIELDS
+
+log = logging.getLogger("customer360.audit")
+
+AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE"
+VALUE_FIELDS = {field.name: policy for field, policy in POLICY_FIELDS.items()}
+"""The policy field of each search field, by the public enum's name (FIRST_NAME -> Person.firstName)."""
+
+_REWRITTEN: OrderedDict[int, tuple[DocumentNode, DocumentNode]] = OrderedDict()
+REWRITTEN_CACHE = 1000
+
+
+def _audited(schema, document: DocumentNode) -> DocumentNode:
+    """The document with the audit's keys, rewritten once per parsed document."""
+    cached = _REWRITTEN.get(id(document))
+    if cached is not None and cached[0] is document:
+        _REWRITTEN.move_to_end(id(document))
+        return cached[1]
+    rewritten = with_audit_keys(schema, document)
+    _REWRITTEN[id(document)] = (document, rewritten)
+    if len(_REWRITTEN) > REWRITTEN_CACHE:
+        _REWRITTEN.popitem(last=False)
+    return rewritten
+
+
+def audit_unavailable() -> GraphQLError:
+    return GraphQLError(
+        "the audit record cannot be written right now, so no customer data is returned; retry later",
+        extensions={"code": AUDIT_UNAVAILABLE, "retryable": True},
+    )
+
+
+class AuditReads(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        ec = self.execution_context
+        ctx = ec.context
+        audit = getattr(ctx, "audit", None)
+        document = ec.graphql_document
+        operation = find_operation(document, ec.operation_name) if document is not None else None
+        if audit is None or operation is None or operation.operation is not OperationType.QUERY or ec.result:
+            yield
+            return
+        schema = ec.schema._schema
+        audited = _audited(schema, document)
+        ec.graphql_document = audited
+        try:
+            yield
+        finally:
+            ec.graphql_document = document
+        result = ec.result
+        if result is None or not result.data:
+            return
+        variables = get_variable_values(schema, operation.variable_definitions or (), ec.variables or {})
+        if isinstance(variables, list):  # did not coerce: nothing ran
+            return
+        reads = customers_read(
+            schema, audited, find_operation(audited, ec.operation_name), variables, result.data,
+            lambda policy_field: ctx.access.grants.access(policy_field) is Access.MASKED, VALUE_FIELDS,
+        )
+        if not reads:
+            return
+        events = self._events(ctx, reads, ec.query or "", Outcome.PARTIAL if result.errors else Outcome.COMPLETE,
+                              ec.operation_name or (operation.name.value if operation.name else None))
+        try:
+            await audit.record_many(events)
+        except AuditUnavailable as error:
+            log.error("audit spool unavailable, %d customers' data withheld: %s", len(events), error)
+            result.data = None
+            result.errors = [audit_unavailable()]
+
+    @staticmethod
+    def _events(ctx: RequestContext, reads, query: str, outcome: Outcome, operation_name: str | None) -> list[AuditEvent]:
+        principal = ctx.access.principal
+        document_hash = hashlib.sha256(query.encode()).hexdigest()
+        return [
+            AuditEvent.read(
+                customer_id=read.customer_id, principal=principal.name, roles=principal.roles,
+                purpose=ctx.access.purpose, fields_clear=read.clear, fields_masked=read.masked,
+                operation_name=operation_name, document_hash=document_hash, outcome=outcome,
+                request_id=ctx.request_id, client_address=ctx.client_address,
+            )
+            for read in reads
+        ]
