@@ -171,5 +171,25 @@ query ShortestPath($from: ID!, $to: ID!, $maxDepth: Int!) {
     },
 )
 
+COMPLIANCE = ExampleTab(
+    query="""# Compliance officers (the auditor role): who read this customer's personal data, which
+# fields, masked or in clear, for what purpose (one event per request and customer, newest
+# first); and everything one principal read. Run a query in another tab first to see it here.
+query AuditTrail($customerId: ID!, $first: Int!) {
+  auditTrail(customerId: $customerId, first: $first) {
+    edges { node { occurredAt principal roles purpose fieldsClear fieldsMasked outcome operationName requestId } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query AccessLog($principal: String!, $first: Int!) {
+  accessLog(principal: $principal, first: $first) {
+    edges { node { occurredAt customerId fieldsClear fieldsMasked outcome } }
+  }
+}
+""",
+    variables={"customerId": "P0000993", "first": 20, "principal": "local-developer"},
+)
+
 # The first tab is the one GraphiQL shows on opening: the example query, unchanged in spirit.
-EXAMPLE_TABS: tuple[ExampleTab, ...] = (ExampleTab(EXAMPLE_QUERY), FRONT_END, ANALYST, INTEGRATION)
+EXAMPLE_TABS: tuple[ExampleTab, ...] = (ExampleTab(EXAMPLE_QUERY), FRONT_END, ANALYST, INTEGRATION, COMPLIANCE)

@@ -118,7 +118,7 @@ async def test_graphiql_opens_on_the_example_query_with_the_explain_header(demo:
     tabs = json.loads(tags.config)["tabs"]
     assert "query CustomerScreen" in tabs[0]["query"]
     assert all(json.loads(tab["headers"]) == {"X-C360-Explain": "1"} for tab in tabs)
-    assert len(tabs) == 4  # the example query, then one tab each for front-end, analysts, integrations
+    assert len(tabs) == 5  # the example query, then one tab each for front-end, analysts, integrations, compliance
 
 
 async def test_a_missing_static_file_is_a_404(demo: httpx.AsyncClient) -> None:
