@@ -7,7 +7,7 @@ for an entry point that is not a customer (``account(id:)``, ``address(id:)``, `
 customers it belongs to. So before execution :func:`with_audit_keys` adds them to the
 document under aliases starting with ``_c360_audit_``, and after execution
 :func:`customers_read` walks the response along the same document (fields merged as
-graphql-core merges them, :mod:`customer360.execution.collect`), attributes every leaf value
+graphql-core merges them, :mod:`customer360.field_collection`), attributes every leaf value
 to the nearest customer above it, and removes the added keys, so the client gets exactly the
 response of its own document.
 
@@ -54,7 +54,7 @@ from graphql import (
     is_leaf_type,
 )
 
-from customer360.execution.collect import FieldCollector, fragments_by_name
+from customer360.field_collection import FieldCollector, fragments_by_name
 
 PREFIX = "_c360_audit_"
 ID_KEY = PREFIX + "id"  # a customer's id

@@ -57,13 +57,13 @@ from graphql import (
 
 from customer360.auth.document_shape import dependency_order, fragments_of
 from customer360.graphstore.network_plan import EVIDENCE_CAP, Relation
-from customer360.resolvers.search import MAX_TEXT_LENGTH
-from customer360.search.protocol import SearchField
 from customer360.resolvers.network import (
     MAX_NEIGHBORHOOD_LIMIT,
     MAX_PATH_DEPTH,
     MAX_PATHS,
 )
+from customer360.resolvers.search import MAX_TEXT_LENGTH
+from customer360.search.protocol import SearchField
 
 RELATION_KINDS = len(Relation)
 SEARCH_FIELD_COUNT = len(SearchField)

@@ -36,12 +36,12 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
-from customer360.execution.collect import (
+from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
+from customer360.field_collection import (
     FieldCollector,
     Grouped,
     fragments_by_name,
 )
-from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
 from customer360.resolvers.context import RequestContext
 
 

@@ -21,12 +21,12 @@ from graphql import ExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from customer360.backend_calls import current_log
-from customer360.execution.collect import find_operation
 from customer360.execution.executor import (
     NotCompiled,
     coverage,
     execute,
 )
+from customer360.field_collection import find_operation
 
 log_fallback = logging.getLogger("customer360.execution")
 

@@ -23,7 +23,7 @@ from customer360.audit.events import AuditEvent, Outcome
 from customer360.audit.protocol import AuditUnavailable
 from customer360.audit.reads import customers_read, with_audit_keys
 from customer360.auth.policy import Access
-from customer360.execution.collect import find_operation
+from customer360.field_collection import find_operation
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.search import POLICY_FIELDS
 
