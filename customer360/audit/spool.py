@@ -221,9 +221,9 @@ class AuditSpool:
                 self._db.rollback()
             if isinstance(error, sqlite3.Error):
                 error = AuditUnavailable(BACKEND, f"{self.path}: {error}")
-            job.future.set_exception(error)
+            _settle(job.future, error=error)
         else:
-            job.future.set_result(result)
+            _settle(job.future, result)
         self._refresh_stats_quietly()
 
     def _append_group(self, group: list[_Job]) -> None:
@@ -265,14 +265,14 @@ class AuditSpool:
                 db.rollback()
             failure = AuditUnavailable(BACKEND, f"{self.path}: {error}") if isinstance(error, Exception) else error
             for job in group:
-                job.future.set_exception(failure)
+                _settle(job.future, error=failure)
             self._refresh_stats_quietly()
             return
         for checkpoint in made:
             _log_checkpoint(checkpoint)
         self._refresh_stats_quietly()
         for job, sealed_events in zip(group, results):
-            job.future.set_result(sealed_events)
+            _settle(job.future, sealed_events)
 
     # -------------------------------------------------------------- SQL (on the spool's thread)
 
@@ -378,6 +378,20 @@ class AuditSpool:
             self._refresh_stats(self._db)
         except sqlite3.Error as error:  # stats are best effort; the next transaction retries
             log.warning("audit spool %s: could not read its depth: %s", self.path, error)
+
+
+def _settle(future: concurrent.futures.Future, result: Any = None, error: BaseException | None = None) -> None:
+    """Hand a job's outcome to its caller, unless the caller has gone: a request cancelled
+    (client hung up, time limit) cancels its future, and setting it then would raise on the
+    spool's thread and stop it for every later request. Its events are committed all the same:
+    the record may hold a read whose response never arrived, never the other way round."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+    except concurrent.futures.InvalidStateError:  # cancelled by its caller meanwhile
+        pass
 
 
 def _log_checkpoint(checkpoint: Checkpoint) -> None:

@@ -5,6 +5,7 @@ removed). Real SQLite files throughout."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import stat
 from pathlib import Path
@@ -130,3 +131,16 @@ async def test_a_closed_spool_refuses_appends(tmp_path: Path):
     closed.close()
     with pytest.raises(AuditUnavailable, match="closed"):
         await closed.append(a_read(1))
+
+
+async def test_a_request_that_gives_up_waiting_leaves_the_spool_serving_the_next(spool: AuditSpool):
+    """A client that hangs up (or a request over its time limit) cancels its append while the
+    spool's thread is committing it; the thread must carry on for everyone after."""
+    for _ in range(20):
+        waiting = asyncio.ensure_future(spool.append_many([a_read(n) for n in range(50)]))
+        await asyncio.sleep(0)  # submitted to the spool's thread
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+    after = await asyncio.wait_for(spool.append(a_read(999)), timeout=10)
+    assert after.seq == 20 * 50 + 1  # every cancelled job was committed before it, in order
