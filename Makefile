@@ -22,11 +22,12 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## bench: the SQLite benchmarks in benchmarks/ (numbers go to docs/benchmarks.md by hand;
-## the JanusGraph ones need services/up, see docs/benchmarks.md)
+## bench: the embedded-store benchmarks in benchmarks/, each writing its own table into docs/
+## (the JanusGraph, Cassandra, OpenSearch and PostGraphile ones: see docs/benchmarks.md)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/nested_query.py
-	$(BIN)/python benchmarks/insights.py
+	cd benchmarks && ../$(BIN)/python nested_query.py --persons 10000
+	cd benchmarks && ../$(BIN)/python insights.py --persons 10000
+	cd benchmarks && ../$(BIN)/python audit_overhead.py --persons 10000
 
 ## js-tools: the npm tools the tests drive (relay-compiler, graphql-http), exactly as
 ## tests/js/package-lock.json pins them; needs Node.js and npm. CI runs it before `make test`.

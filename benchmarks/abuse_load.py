@@ -38,7 +38,6 @@ import csv
 import multiprocessing
 import os
 import random
-import re
 import signal
 import socket
 import ssl
@@ -52,13 +51,11 @@ from pathlib import Path
 
 import httpx
 from banks import bank_folder, prepared_sqlite
+from doc_tables import write_block
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.abuse_corpus import CORPUS, AbuseCase  # noqa: E402
-
-SECURITY_DOC = ROOT / "docs" / "security.md"
-BEGIN, END = "<!-- abuse-load:begin -->", "<!-- abuse-load:end -->"
 
 ORDINARY = {
     "customer card": """query Card($id: ID!) { customer(id: $id) {
@@ -388,15 +385,6 @@ def table(phases: dict[str, dict], args, started: str, load: tuple[str, str]) ->
     return "\n".join(lines)
 
 
-def write_table(text: str) -> None:
-    doc = SECURITY_DOC.read_text()
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), flags=re.S)
-    if not pattern.search(doc):
-        raise SystemExit(f"{SECURITY_DOC} has no {BEGIN} ... {END} markers")
-    SECURITY_DOC.write_text(pattern.sub(lambda _: f"{BEGIN}\n{text}\n{END}", doc))
-    print(f"wrote the table into {SECURITY_DOC.relative_to(ROOT)}", file=sys.stderr)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=2000)
@@ -445,7 +433,7 @@ def main() -> None:
     text = table(phases, args, started, (load_at_start, load_average()))
     print(text)
     if not args.no_write:
-        write_table(text)
+        write_block("security.md", "abuse-load", text)
 
 
 if __name__ == "__main__":

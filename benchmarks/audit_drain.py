@@ -30,6 +30,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from doc_tables import write_block
+
 from customer360.audit import open_audit_sink
 from customer360.audit.drainer import Drainer
 from customer360.audit.events import AuditEvent
@@ -38,8 +40,6 @@ from customer360.config import AuditSettings, AuditUrl
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DOC = ROOT / "docs" / "audit.md"
-BEGIN, END = "<!-- audit-bench:begin -->", "<!-- audit-bench:end -->"
 KEYSPACE = "c360_audit_bench"
 
 
@@ -195,15 +195,6 @@ def render(args: argparse.Namespace, appends: list[dict], drains: list[dict], bu
     return "\n".join(lines)
 
 
-def write_into_doc(table: str) -> None:
-    text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOC}: the markers {BEGIN} and {END} are missing")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
-
-
 async def main(args: argparse.Namespace) -> None:
     url = AuditUrl.parse(f"cassandra://{args.host}:{args.port}/{KEYSPACE}")
     drop_keyspace(url)
@@ -224,8 +215,7 @@ async def main(args: argparse.Namespace) -> None:
     table = render(args, appends, drains, burst, versions(url))
     print(table)
     if not args.no_write:
-        write_into_doc(table)
-        print(f"written into {DOC}", file=sys.stderr)
+        write_block("audit.md", "audit-bench", table)
     drop_keyspace(url)
 
 

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -30,14 +29,12 @@ from pathlib import Path
 
 import httpx
 from banks import prepared_sqlite
+from doc_tables import write_block
 
 from customer360.app import create_app
 from customer360.audit.pipeline import AuditPipeline
 from customer360.config import AuditSettings, AuditUrl
 from customer360.graphstore.backends import open_store
-
-DOC = Path(__file__).resolve().parents[1] / "docs" / "audit.md"
-BEGIN, END = "<!-- audit-overhead:begin -->", "<!-- audit-overhead:end -->"
 
 PROFILE = """query($id: ID!) { customer(id: $id) {
   id name ssn dateOfBirth addresses { street city state zipCode } phones { number type }
@@ -116,14 +113,6 @@ async def run(args: argparse.Namespace, settings) -> str:
     return "\n".join(lines)
 
 
-def write_table(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8")
-    if BEGIN not in doc:
-        raise SystemExit(f"{DOC} has no {BEGIN} marker")
-    updated = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _m: f"{BEGIN}\n{text}\n{END}", doc, flags=re.S)
-    DOC.write_text(updated, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=10000)
@@ -135,7 +124,7 @@ def main() -> None:
     text = asyncio.run(run(args, prepared_sqlite(args.persons, args.seed)))
     print(text)
     if not args.no_write:
-        write_table(text)
+        write_block("audit.md", "audit-overhead", text)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from datetime import date
 
 from banks import bank_folder
+from doc_tables import write_block
 
 from customer360.graphstore.gremlin import GremlinStore
 from customer360.ingest.load import load_bank
@@ -52,9 +55,28 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8182)
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args()
+    results = []
     for connections in args.connections:
-        print(json.dumps(measure(args.persons, args.seed, connections, args.host, args.port)), flush=True)
+        results.append(measure(args.persons, args.seed, connections, args.host, args.port))
+        print(json.dumps(results[-1]), flush=True)
+    baseline = results[0]["load_s"]
+    lines = [
+        f"`python benchmarks/janusgraph_load.py --persons {args.persons} --connections "
+        f"{' '.join(map(str, args.connections))}` on {date.today().isoformat()}: {results[0]['rows']:,} CSV rows "
+        f"each run; Cassandra, JanusGraph and the loader on the same machine (load average "
+        f"{os.getloadavg()[0]:.2f} at the end).",
+        "",
+        "| connections (chunks in flight) | load s | CSV rows / s | speed-up | emptying the graph first s |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        lines.append(f"| {result['connections']} | {result['load_s']} | {result['rows_per_s']:,} | "
+                     f"{baseline / result['load_s']:.1f}x | {result['empty_graph_s']} |")
+    print("\n".join(lines))
+    if not args.no_write:
+        write_block("benchmarks.md", "janusgraph-load", "\n".join(lines))
 
 
 if __name__ == "__main__":

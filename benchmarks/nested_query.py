@@ -16,12 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import time
 from dataclasses import replace
+from datetime import date
 
 import httpx
 from banks import prepared_sqlite
+from doc_tables import write_block
 
 from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
@@ -85,6 +88,7 @@ def main() -> None:
     parser.add_argument("--graph", help="benchmark an already loaded store instead (e.g. gremlin://127.0.0.1:8182/g)")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--naive-repeats", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args()
 
     results = []
@@ -97,13 +101,24 @@ def main() -> None:
         results.append(result)
         print(json.dumps(result), flush=True)
 
-    print("\n| store | persons | mode | backend calls | rows | p50 ms | p95 ms |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    command = " ".join(["python benchmarks/nested_query.py", *(["--graph", args.graph] if args.graph else
+                        ["--persons", *map(str, args.persons)]), "--repeats", str(args.repeats),
+                        "--naive-repeats", str(args.naive_repeats)])
+    lines = [
+        f"`{command}` on {date.today().isoformat()} (in-process ASGI, the service's default path and "
+        f"settings, audit on; load average {os.getloadavg()[0]:.2f} at the end):",
+        "",
+        "| store | persons | mode | backend calls | rows | p50 ms | p95 ms |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
     for r in results:
         for mode in ("batched", "naive"):
             m = r[mode]
-            print(f"| {r['graph']} | {r['persons'] or '(loaded)'} | {mode} | {m['calls']} | {m['rows']} | {m['p50_ms']} | {m['p95_ms']} |")
-
+            lines.append(f"| {r['graph']} | {r['persons'] or '(loaded)'} | {mode} | {m['calls']} | {m['rows']} | "
+                         f"{m['p50_ms']} | {m['p95_ms']} |")
+    print("\n".join(lines))
+    if not args.no_write:
+        write_block("benchmarks.md", "nested-query-janusgraph" if args.graph else "nested-query", "\n".join(lines))
 
 if __name__ == "__main__":
     main()

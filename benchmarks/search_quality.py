@@ -44,6 +44,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from doc_tables import write_block  # noqa: E402
+
 from customer360.app import create_app  # noqa: E402
 from customer360.config import (  # noqa: E402
     GraphUrl,
@@ -69,8 +71,6 @@ from customer360.search.protocol import (  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / ".data"
-DOC = ROOT / "docs" / "search.md"
-BEGIN, END = "<!-- search-quality:begin -->", "<!-- search-quality:end -->"
 SEARCH_FILES = ("aml_data_persons.csv", "aml_data_accounts.csv", "aml_data_addresses.csv", "aml_data_phones.csv")
 
 SEARCH_QUERY = """query ($text: String!) { searchCustomers(text: $text, first: 10) {
@@ -251,13 +251,6 @@ def make_samples(bank: Bank, seed: int, typos: int, pairs: int, uniform: int, la
     }
 
 
-def write_doc(table: str) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100_000)
@@ -316,8 +309,7 @@ def main() -> int:
     table = "\n".join(lines)
     print(table)
     if not args.no_write:
-        write_doc(table)
-        print(f"written into {DOC.relative_to(ROOT)}", file=sys.stderr)
+        write_block("search.md", "search-quality", table)
     return 0
 
 
