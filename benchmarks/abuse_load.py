@@ -285,7 +285,9 @@ def serve(graph_url: str, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "C360_GRAPH": graph_url}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--no-demo", "--log-level", "warning"],
+            # one worker process: the figures are one event loop's, and its CPU is the process's
+            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--no-demo", "--workers", "1",
+             "--log-level", "warning"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 120
@@ -345,7 +347,7 @@ def table(phases: dict[str, dict], args, started: str, load: tuple[str, str]) ->
         f"`python benchmarks/abuse_load.py --persons {args.persons} --clients {args.clients} "
         f"--abusers {args.abusers} --abuse-rate {args.abuse_rate:g} --flood-rate {args.flood_rate:g} "
         f"--seconds {args.seconds:g} --rounds {args.rounds}` "
-        f"on {started}: one `c360 serve` (default settings, "
+        f"on {started}: one `c360 serve --workers 1` (default settings otherwise, "
         f"SQLite, {args.persons:,} persons), {args.clients} ordinary clients (README tour queries, "
         f"{args.think * 1000:.0f} ms average pause), the {len(CORPUS)} cases of `tests/abuse_corpus.py` "
         f"in a loop from another process ({args.abusers} connections, CPU priority nice {ABUSE_NICENESS}); "
