@@ -285,9 +285,7 @@ def serve(graph_url: str, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "C360_GRAPH": graph_url}
     with log.open("w") as out:
         process = subprocess.Popen(
-            # one worker process: the figures are one event loop's, and its CPU is the process's
-            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--no-demo", "--workers", "1",
-             "--log-level", "warning"],
+            [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--no-demo", "--log-level", "warning"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 120
@@ -305,9 +303,17 @@ def serve(graph_url: str, port: int, log: Path) -> subprocess.Popen:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its children (its worker processes;
+    Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run_slice(base: str, args, persons, accounts, abuse: tuple[float, bool] | None, server_pid: int,
@@ -347,7 +353,7 @@ def table(phases: dict[str, dict], args, started: str, load: tuple[str, str]) ->
         f"`python benchmarks/abuse_load.py --persons {args.persons} --clients {args.clients} "
         f"--abusers {args.abusers} --abuse-rate {args.abuse_rate:g} --flood-rate {args.flood_rate:g} "
         f"--seconds {args.seconds:g} --rounds {args.rounds}` "
-        f"on {started}: one `c360 serve --workers 1` (default settings otherwise, "
+        f"on {started}: one `c360 serve` (default settings: a worker process per core, "
         f"SQLite, {args.persons:,} persons), {args.clients} ordinary clients (README tour queries, "
         f"{args.think * 1000:.0f} ms average pause), the {len(CORPUS)} cases of `tests/abuse_corpus.py` "
         f"in a loop from another process ({args.abusers} connections, CPU priority nice {ABUSE_NICENESS}); "
@@ -373,8 +379,9 @@ def table(phases: dict[str, dict], args, started: str, load: tuple[str, str]) ->
     no_5xx = all(phase["5xx"] == 0 and phase.get("abuse", {}).get("5xx", 0) == 0 for phase in phases.values())
     lines += [
         "",
-        "Server CPU: the `c360 serve` process's CPU time over the phase's wall time (100% is one "
-        "core; it serves from one event loop, SQLite reads in worker threads). The machine's two "
+        "Server CPU: the CPU time of `c360 serve` and its worker processes over the phase's wall "
+        "time (100% is one core; each worker serves from one event loop, SQLite reads in worker "
+        "threads). The machine's two "
         f"cores also run the clients, the abusers and other work: its load average was {load[0]} "
         f"when the run began and {load[1]} when it ended.",
         "",
