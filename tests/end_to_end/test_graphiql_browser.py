@@ -108,7 +108,7 @@ def test_graphiql_works_offline_and_shows_the_result_and_the_explain(
     assert "query CustomerScreen" in editor
     assert '"X-C360-Explain": "1"' in page.inner_text(".graphiql-editor-tool")
     tabs = page.locator(".graphiql-tab").all_inner_texts()
-    assert [t.strip() for t in tabs] == ["CustomerScreen", "CustomerProfile", "PortfolioOverview", "Neighborhood"]
+    assert [t.strip() for t in tabs] == ["CustomerScreen", "CustomerProfile", "PortfolioOverview", "Neighborhood", "AuditTrail"]
 
     page.click(".graphiql-execute-button")
     page.wait_for_function(f"() => {{ const t = ({RESULT_TEXT_JS})(); return t.includes('totalCalls'); }}",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from customer360.config import Settings
+from customer360.graphiql.examples import EXAMPLE_TABS
 from customer360.persisted.manifests import ManifestError, read_documents
 from customer360.schema import build_schema
 
@@ -77,13 +78,13 @@ def test_register_then_list_from_the_command_line(tmp_path: Path) -> None:
     registered = c360("operations", "register", "screens.graphql", "--graphiql-examples", cwd=tmp_path)
     assert registered.returncode == 0, registered.stderr
     assert "CustomerScreen  [added]" in registered.stdout and "graphiql-examples[0]" in registered.stdout
-    assert "6 added" in registered.stderr  # two operations and four GraphiQL tabs
+    assert f"{2 + len(EXAMPLE_TABS)} added" in registered.stderr  # two operations and the GraphiQL tabs
     store = tmp_path / "operations.db"  # beside the graph
     assert stat.S_IMODE(store.stat().st_mode) == 0o600
     again = c360("operations", "register", "screens.graphql", cwd=tmp_path)
     assert "2 already registered" in again.stderr
     listed = c360("operations", "list", cwd=tmp_path)
-    assert listed.returncode == 0 and listed.stdout.count("registered") == 6
+    assert listed.returncode == 0 and listed.stdout.count("registered") == 2 + len(EXAMPLE_TABS)
     assert "CustomerPayments" in listed.stdout
 
 
