@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,9 @@ def test_load_indexes_the_bank_and_query_finds_a_misspelt_customer(tmp_path: Pat
     loaded = c360("load", "bank", "--quiet", cwd=tmp_path, env=env)
     assert loaded.returncode == 0, loaded.stderr
     assert f"210 customers indexed in sqlite:///{tmp_path / 'data' / 'search.db'}" in loaded.stdout  # beside the graph
-    assert (tmp_path / "data" / "search.db").exists()
+    # the index holds names, addresses and phones: readable by its owner only, like the graph
+    for name in ("search.db", "graph.db"):
+        assert stat.S_IMODE((tmp_path / "data" / name).stat().st_mode) == 0o600, name
 
     with open(tmp_path / "bank" / "aml_data_persons.csv", newline="") as handle:
         person = next(csv.DictReader(handle))

@@ -23,6 +23,7 @@ import customer360.search.embedded.emit as emit
 import customer360.search.embedded.schema as schema
 import customer360.search.scoring as scoring
 from customer360.backend_calls import CompiledQuery, recorded_call
+from customer360.encryption import create_private_file
 from customer360.search.documents import PersonDocument
 from customer360.search.embedded.decode import (
     decode_batch,
@@ -62,7 +63,7 @@ class EmbeddedSearchIndex:
     # ------------------------------------------------------------ connections
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.path)  # names, addresses, phones: readable by the owner only
         connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         connection.execute(f"PRAGMA busy_timeout={self._busy_ms}")
         connection.execute("PRAGMA journal_mode=WAL")
