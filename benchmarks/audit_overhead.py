@@ -31,23 +31,12 @@ from pathlib import Path
 import httpx
 from banks import prepared_sqlite
 from doc_tables import write_block
+from queries import NESTED, PROFILE
 
 from customer360.app import create_app
 from customer360.audit.pipeline import AuditPipeline
 from customer360.config import AuditSettings, AuditUrl
 from customer360.graphstore.backends import open_store
-
-PROFILE = """query($id: ID!) { customer(id: $id) {
-  id name ssn dateOfBirth addresses { street city state zipCode } phones { number type }
-  accounts { id type balance status }
-  transactions(first: 20) { totalCount edges { node { id amount timestamp to { id } } } }
-  metrics { numAccounts totalBalance numTransactions totalVolume avgTransaction }
-  segment { tier reasons { rule detail } } risk { score level reasons { rule detail } }
-  recommendations { product reason { rule detail } }
-  relatedCustomers(first: 5) { person { id name } via } } }"""
-
-NESTED = """{ customers(first: 100) { edges { node { id name accounts { id balance
-  sent(first: 5) { edges { node { id amount to { id owner { id name } } } } } } } } } }"""
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -31,27 +31,13 @@ import httpx
 import pandas as pd
 from banks import bank_folder, prepared_sqlite
 from doc_tables import write_block
+from queries import PROFILE
 
 from customer360.app import create_app
 from customer360.graphstore.backends import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.reference import pandas_bank  # noqa: E402
-
-PROFILE = """
-query($id: ID!) { customer(id: $id) {
-  id name ssn dateOfBirth
-  addresses { street city state zipCode }
-  phones { number type }
-  accounts { id type balance status }
-  transactions(first: 20) { totalCount edges { node { id amount timestamp to { id } } } }
-  metrics { numAccounts totalBalance numTransactions totalVolume avgTransaction }
-  segment { tier reasons { rule detail } }
-  risk { score level reasons { rule detail } }
-  recommendations { product reason { rule detail } }
-  RELATED
-} }
-"""
 
 DASHBOARD = """
 { portfolio { customers accounts totalBalance avgBalancePerCustomer transactions totalVolume avgTransaction
@@ -73,10 +59,7 @@ async def service(settings, person_ids: list[str], repeats: int) -> dict:
     store = open_store(settings.graph, settings)
     app = create_app(settings, store=store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-        introspection = await client.post("/graphql", json={"query": '{ __type(name: "Person") { fields { name } } }'})
-        fields = {f["name"] for f in introspection.json()["data"]["__type"]["fields"]}
-        related = "relatedCustomers(first: 10) { person { id } via evidence }" if "relatedCustomers" in fields else ""
-        query = PROFILE.replace("RELATED", related)
+        query = PROFILE
         profile, calls = [], 0
         for person_id in person_ids:
             started = time.perf_counter()
@@ -94,7 +77,7 @@ async def service(settings, person_ids: list[str], repeats: int) -> dict:
             if "errors" in body:
                 raise SystemExit(f"dashboard failed: {body['errors']}")
     store.close()
-    return {"profile": summary(profile) | {"max_calls": calls, "related": bool(related)},
+    return {"profile": summary(profile) | {"max_calls": calls},
             "dashboard": summary(dashboard)}
 
 

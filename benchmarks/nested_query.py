@@ -25,19 +25,12 @@ from datetime import date
 import httpx
 from banks import prepared_sqlite
 from doc_tables import write_block
+from queries import NESTED
 
 from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
 from customer360.graphstore.backends import open_store
 
-QUERY = """
-query Nested {
-  customers(first: 100) {
-    edges { node { id name accounts { id type balance
-      sent(first: 5) { edges { node { id amount timestamp to { id owner { id name } } } } } } } }
-  }
-}
-"""
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
@@ -53,7 +46,7 @@ async def measure(store, settings: Settings, repeats: int) -> dict:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
         for attempt in range(repeats + 1):  # the first request warms caches and is not counted
             started = time.perf_counter()
-            response = await client.post("/graphql", json={"query": QUERY}, headers={"X-C360-Explain": "1"})
+            response = await client.post("/graphql", json={"query": NESTED}, headers={"X-C360-Explain": "1"})
             elapsed = (time.perf_counter() - started) * 1000
             body = response.json()
             if "errors" in body:

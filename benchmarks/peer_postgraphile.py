@@ -54,6 +54,7 @@ from typing import Any
 import httpx
 from banks import bank_folder
 from doc_tables import write_block
+from queries import PROFILE as PROFILE_QUERY
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER = ROOT / "benchmarks" / "peer"
@@ -79,19 +80,6 @@ SERVICE_ONE = """query OneCustomer($id: ID!) { customer(id: $id) { id accounts {
 PEER_ONE = """query OneCustomer($id: String!) { personByPersonId(personId: $id) {
   personId accountsByOwnerPersonIdList(orderBy: ACCOUNT_ID_ASC) { accountId accountType balance } } }"""
 
-# benchmarks/insights.py's profile: the whole customer screen with every computed insight.
-SERVICE_PROFILE = """query CustomerProfile($id: ID!) { customer(id: $id) {
-  id name ssn dateOfBirth
-  addresses { street city state zipCode }
-  phones { number type }
-  accounts { id type balance status }
-  transactions(first: 20) { totalCount edges { node { id amount timestamp to { id } } } }
-  metrics { numAccounts totalBalance numTransactions totalVolume avgTransaction }
-  segment { tier reasons { rule detail } }
-  risk { score level reasons { rule detail } }
-  recommendations { product reason { rule detail } }
-  relatedCustomers(first: 10) { person { id } via evidence }
-} }"""
 
 NESTED, ONE, PROFILE = "nested", "one customer + balances", "customer profile (service only)"
 
@@ -663,7 +651,7 @@ def service_target(url: str, execution: str, workers: int, customer: str) -> Tar
     one = {"id": customer}
     return Target(f"this service, {execution} path", workers, url,
                   {NESTED: Request.of(SERVICE_NESTED), ONE: Request.of(SERVICE_ONE, one),
-                   PROFILE: Request.of(SERVICE_PROFILE, one)}, execution)
+                   PROFILE: Request.of(PROFILE_QUERY, one)}, execution)
 
 
 def explain_path(url: str, request: Request) -> str:
