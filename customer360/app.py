@@ -32,14 +32,15 @@ from customer360.graphiql.page import graphiql_response, static_route
 from customer360.graphql_http_view import GraphQLOverHTTP
 from customer360.graphstore.backends import open_store
 from customer360.graphstore.insight_cache import ensure_insights_current
-from customer360.graphstore.protocol import GraphStore, StoreUnavailable
+from customer360.graphstore.protocol import GraphStore
 from customer360.http_protocol import HTTPRefusal, RequestError, is_request_error
 from customer360.persisted.gate import OperationRefused, PersistedOperations, Resolved
 from customer360.persisted.store import OperationStore
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
+from customer360.schema.errors import OUTAGES
 from customer360.search import open_search_index
-from customer360.search.protocol import SearchIndex, SearchUnavailable
+from customer360.search.protocol import SearchIndex
 
 EXPLAIN_HEADER = "x-c360-explain"
 REQUEST_ID_HEADER = "x-request-id"
@@ -188,8 +189,8 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
         """503 only when the graph is down: without it nothing can be served. A search backend
         or audit sink that is down is reported (``degraded``) while the rest keeps serving:
         search fields answer BACKEND_UNAVAILABLE, and audit events wait in the spool."""
-        body = {"status": "ready", "graph": await _graph_readiness(graph_store),
-                "search": await _search_readiness(search_index), "audit": await audit_record.readiness()}
+        body = {"status": "ready", "graph": await _readiness(graph_store),
+                "search": await _readiness(search_index), "audit": await audit_record.readiness()}
         if not body["graph"]["ok"]:
             body["status"] = "unavailable"
             return JSONResponse(body, status_code=503)
@@ -233,20 +234,13 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
     return app
 
 
-async def _graph_readiness(store: GraphStore) -> dict:
+async def _readiness(backend: GraphStore | SearchIndex) -> dict:
+    """Whether a graph store or search index answers now, for /readyz."""
     try:
-        await store.ping()
-    except StoreUnavailable as error:
+        await backend.ping()
+    except OUTAGES as error:
         return {"backend": error.backend, "ok": False, "reason": error.reason}
-    return {"backend": store.backend, "ok": True}
-
-
-async def _search_readiness(index: SearchIndex) -> dict:
-    try:
-        await index.ping()
-    except SearchUnavailable as error:
-        return {"backend": error.backend, "ok": False, "reason": error.reason}
-    return {"backend": index.backend, "ok": True}
+    return {"backend": backend.backend, "ok": True}
 
 
 def create_app_from_env() -> Starlette:
