@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from customer360.app import create_app
+from customer360.auth.api_keys import ApiKeyStore
+from customer360.auth.policy import load_policy
 from customer360.config import GraphUrl, Settings
 from customer360.generator import generate_bank
 from customer360.graphstore.backends import open_store
@@ -97,6 +99,15 @@ def janusgraph_store(bank_dir: Path) -> Iterator[GraphStore]:
 def store(request: pytest.FixtureRequest) -> GraphStore:
     """Every store in turn, holding the same bank: the contract suite's subject."""
     return request.getfixturevalue(f"{request.param}_store" if request.param == "janusgraph" else "sqlite_contract_store")
+
+
+@pytest.fixture(scope="session")
+def api_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """An API-key file holding one key per role of the shipped policy (named ``<role>-service``),
+    and the secret of each by role."""
+    path = tmp_path_factory.mktemp("keys") / "api-keys.db"
+    keys = ApiKeyStore(path)
+    return path, {role: keys.create(f"{role}-service", role)[1] for role in load_policy().roles}
 
 
 @pytest.fixture

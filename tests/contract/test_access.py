@@ -11,14 +11,12 @@ import httpx
 import pytest
 
 from customer360.app import create_app
-from customer360.auth.api_keys import ApiKeyStore
 from customer360.config import Settings
 from tests.identities import StandInIdentityProvider
 
 QUERY = """query($id: ID!) { customer(id: $id) {
   id name ssn dateOfBirth phones { number } addresses { street city zipCode } accounts { id balance } } }"""
 
-ROLES = ("customer_service", "analyst", "integration", "auditor", "admin")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -44,13 +42,6 @@ def customer(bank_dir: Path) -> dict:
 @pytest.fixture(scope="module")
 def idp(tmp_path_factory: pytest.TempPathFactory) -> StandInIdentityProvider:
     return StandInIdentityProvider(tmp_path_factory.mktemp("idp"))
-
-
-@pytest.fixture(scope="module")
-def api_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    path = tmp_path_factory.mktemp("keys") / "api-keys.db"
-    store = ApiKeyStore(path)
-    return path, {role: store.create(f"{role}-service", role)[1] for role in ROLES}
 
 
 @pytest.fixture

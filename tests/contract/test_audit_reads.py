@@ -22,14 +22,12 @@ from customer360.app import create_app
 from customer360.audit.events import SealedEvent
 from customer360.audit.pipeline import AuditPipeline
 from customer360.auth.access import RequestAccess
-from customer360.auth.api_keys import ApiKeyStore
 from customer360.auth.policy import load_policy
 from customer360.auth.principal import LOCAL_DEVELOPER
 from customer360.config import AuditSettings, AuditUrl, Settings
 from customer360.resolvers.context import RequestContext
 from customer360.schema import build_schema
 
-ROLES = ("customer_service", "analyst", "auditor")
 PURPOSE = {"customer_service": "customer_support", "analyst": "analytics", "auditor": "audit"}
 
 NESTED = """query Screen { customers(first: 3) { edges { node { name ssn accounts { balance
@@ -39,13 +37,6 @@ NESTED = """query Screen { customers(first: 3) { edges { node { name ssn account
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-@pytest.fixture(scope="module")
-def api_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    path = tmp_path_factory.mktemp("keys") / "api-keys.db"
-    keys = ApiKeyStore(path)
-    return path, {role: keys.create(f"{role}-service", role)[1] for role in ROLES}
 
 
 @pytest.fixture
