@@ -18,7 +18,6 @@ QUERY = """query($id: ID!) { customer(id: $id) {
   id name ssn dateOfBirth phones { number } addresses { street city zipCode } accounts { id balance } } }"""
 
 
-
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
