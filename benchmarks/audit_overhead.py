@@ -35,7 +35,7 @@ from queries import NESTED, PROFILE
 
 from customer360.app import create_app
 from customer360.audit.pipeline import AuditPipeline
-from customer360.config import AuditSettings, AuditUrl
+from customer360.config import AuditSettings, AuditUrl, Settings
 from customer360.graphstore.backends import open_store
 
 
@@ -54,7 +54,7 @@ async def timed(client: httpx.AsyncClient, query: str, variables: dict) -> float
     return elapsed
 
 
-async def run(args: argparse.Namespace, settings) -> str:
+async def run(args: argparse.Namespace, settings: Settings) -> str:
     store = open_store(settings.graph)
     folder = Path(tempfile.mkdtemp(prefix="c360-audit-bench-"))
     pipeline = AuditPipeline.open(AuditSettings(url=AuditUrl.parse(f"sqlite:///{folder / 'audit.db'}"),

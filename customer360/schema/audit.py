@@ -11,6 +11,7 @@ guard them as every other cursor.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -20,6 +21,7 @@ from strawberry.types import Info
 
 from customer360.audit.events import SealedEvent, epoch_millis, from_epoch_millis
 from customer360.audit.paging import MAX_PAGE, AuditPage, Cursor, InvalidPageRequest
+from customer360.audit.pipeline import AuditPipeline
 from customer360.audit.protocol import AuditUnavailable
 from customer360.auth.access import FieldDenied
 from customer360.graphstore.plan import Keyset
@@ -134,7 +136,7 @@ def _connection(page: AuditPage, after: str | None) -> AuditEventConnection:
     )
 
 
-def _reader(info: Info, field: str):
+def _reader(info: Info, field: str) -> AuditPipeline:
     """The app's audit pipeline, for a caller whose roles read the audit record."""
     ctx: RequestContext = info.context
     if not ctx.access.grants.reads_audit_record:
@@ -151,7 +153,7 @@ Until = Annotated[datetime | None, strawberry.argument(description="Only events 
 After = Annotated[str | None, strawberry.argument(description="Start after this cursor (pageInfo.endCursor).")]
 
 
-async def _page(field: str, read, key: str, first: int, since: datetime | None, until: datetime | None,
+async def _page(field: str, read: Callable[..., Awaitable[AuditPage]], key: str, first: int, since: datetime | None, until: datetime | None,
                 after: str | None) -> AuditEventConnection:
     try:
         page = await read(key, first=first, since=since, until=until, after=_record_cursor(field, after))
