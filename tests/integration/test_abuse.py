@@ -203,8 +203,10 @@ async def test_the_time_limit_interrupts_the_sqlite_statement(tmp_path: Path) ->
 @contextlib.contextmanager
 def serving(graph: Path, log_path: Path, **env: str) -> Iterator[str]:
     """``c360 serve --no-demo`` on ``graph`` with extra settings, logging at info level to
-    ``log_path`` (which must be ``serve.log`` in a folder of its own); yields its base URL."""
-    with running_process(log_path.parent, None, "--no-demo", "--log-level", "info",
+    ``log_path`` (which must be ``serve.log`` in a folder of its own); yields its base URL.
+    One worker process: what these tests show (a request cancelled, the next one served) is
+    about one process, and a second, cold worker would take the next request."""
+    with running_process(log_path.parent, None, "--no-demo", "--workers", "1", "--log-level", "info",
                          env={"C360_GRAPH": f"sqlite:///{graph}", **env}) as (base, _process):
         yield base
 
