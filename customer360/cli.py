@@ -445,19 +445,25 @@ def cmd_audit_drain(args: argparse.Namespace) -> int:
     settings = _audit_settings(args)
     pipeline = AuditPipeline.open(settings)
 
-    async def run() -> bool:
+    async def run() -> dict[Path, int]:
         try:
-            return await pipeline.flush(args.timeout)
+            await pipeline.flush(args.timeout)
+            left = {pipeline.spool.path: pipeline.spool.depth}
+            left.update(await pipeline.ship_other_slots(held_too=True, timeout_s=args.timeout))
+            return left
         finally:
             await pipeline.aclose(flush_timeout_s=0)
 
-    emptied = asyncio.run(run())
-    left = pipeline.spool.depth
-    if emptied:
-        print(f"c360 audit drain: the spool {settings.spool_path} is empty; everything is in {settings.url}")
+    left = asyncio.run(run())
+    if not any(left.values()):
+        files = ", ".join(str(path) for path in left)
+        print(f"c360 audit drain: the spool ({files}) is empty; everything is in {settings.url}")
         return 0
-    print(f"c360 audit drain: {left:,} events still spooled in {settings.spool_path}: "
-          f"{pipeline.drainer.last_error or 'time ran out'}", file=sys.stderr)
+    for path, depth in left.items():
+        if depth:
+            held = "could not be opened" if depth < 0 else f"{depth:,} events still spooled"
+            print(f"c360 audit drain: {path}: {held}: {pipeline.drainer.last_error or 'time ran out'}",
+                  file=sys.stderr)
     return 1
 
 

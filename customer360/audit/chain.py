@@ -11,6 +11,7 @@ each event's hash in the other tables.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from customer360.audit.events import AuditEvent, SealedEvent, canonical_bytes
 
@@ -18,15 +19,18 @@ from customer360.audit.events import AuditEvent, SealedEvent, canonical_bytes
 GENESIS = "0" * 64
 
 
-def link_hash(writer_id: str, seq: int, prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(canonical_bytes(writer_id, seq, prev_hash, event)).hexdigest()
+def link_hash(writer_id: str, seq: int, prev_hash: str, event: AuditEvent,
+              content: dict[str, Any] | None = None) -> str:
+    return hashlib.sha256(canonical_bytes(writer_id, seq, prev_hash, event, content)).hexdigest()
 
 
-def seal(event: AuditEvent, writer_id: str, seq: int, prev_hash: str) -> SealedEvent:
-    """Put ``event`` at position ``seq`` of ``writer_id``'s chain, after ``prev_hash``."""
+def seal(event: AuditEvent, writer_id: str, seq: int, prev_hash: str,
+         content: dict[str, Any] | None = None) -> SealedEvent:
+    """Put ``event`` at position ``seq`` of ``writer_id``'s chain, after ``prev_hash``
+    (``content``: ``event.to_dict()``, when the caller has made it already)."""
     if seq < 1:
         raise ValueError(f"sequence numbers start at 1, got {seq}")
-    return SealedEvent(event, writer_id, seq, prev_hash, link_hash(writer_id, seq, prev_hash, event))
+    return SealedEvent(event, writer_id, seq, prev_hash, link_hash(writer_id, seq, prev_hash, event, content))
 
 
 def content_matches(sealed: SealedEvent) -> bool:

@@ -11,7 +11,6 @@ no spaces.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 import uuid
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 #: Bumped whenever the canonical form changes; old events keep verifying with their version.
 CANONICAL_VERSION = 1
@@ -66,9 +67,17 @@ def from_epoch_millis(millis: int) -> datetime:
     return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=rest * 1000)
 
 
+_last_formatted: list[tuple[datetime, str]] = []  # the events of one response share one time: spell it once
+
+
 def format_time(moment: datetime) -> str:
     """``2025-06-01T09:30:00.123Z``: one spelling per instant, for canonical bytes and exports."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    last = _last_formatted[0] if _last_formatted else None
+    if last is not None and last[0] == moment:  # equal aware datetimes are the same instant
+        return last[1]
+    text = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+    _last_formatted[:] = [(moment, text)]
+    return text
 
 
 _last_id = [0, 0]  # (milliseconds, counter) of the last id this process made
@@ -84,15 +93,16 @@ def new_event_id(at: datetime) -> uuid.UUID:
     they were made, so events written in the same millisecond still read back in order.
     """
     millis = epoch_millis(at) & ((1 << 48) - 1)
+    random = int.from_bytes(os.urandom(10), "big")  # one system call: 64 bits for the tail, 11 to start counting
     with _id_lock:
         if millis <= _last_id[0]:
             millis, counter = _last_id[0], _last_id[1] + 1
             if counter > 0xFFF:  # 4,096 ids in one millisecond: borrow the next one
                 millis, counter = millis + 1, 0
         else:
-            counter = int.from_bytes(os.urandom(2), "big") & 0x7FF  # room left to count up
+            counter = (random >> 64) & 0x7FF  # room left to count up
         _last_id[0], _last_id[1] = millis, counter
-    value = millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62 | int.from_bytes(os.urandom(8), "big") >> 2
+    value = millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62 | (random & ((1 << 64) - 1)) >> 2
     return uuid.UUID(int=value)
 
 
@@ -111,7 +121,17 @@ class LoadedFile:
 
 
 def _sorted_unique(values: Any) -> tuple[str, ...]:
+    if type(values) is tuple and all(type(v) is str for v in values) and all(
+        a < b for a, b in zip(values, values[1:])
+    ):
+        return values  # canonical already: every event built from another one, or read back
     return tuple(sorted({str(v) for v in values or ()}))
+
+
+def _in_millis_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is timezone.utc and not moment.microsecond % 1000:
+        return moment  # as the record keeps it already
+    return to_millis_utc(moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +163,18 @@ class AuditEvent:
     def __post_init__(self) -> None:
         # Normalise here, once, so every copy of the event has the same canonical bytes.
         set_ = object.__setattr__
-        set_(self, "kind", EventKind(self.kind))
-        set_(self, "outcome", Outcome(self.outcome))
-        set_(self, "occurred_at", to_millis_utc(self.occurred_at))
+        if type(self.kind) is not EventKind:
+            set_(self, "kind", EventKind(self.kind))
+        if type(self.outcome) is not Outcome:
+            set_(self, "outcome", Outcome(self.outcome))
+        set_(self, "occurred_at", _in_millis_utc(self.occurred_at))
         set_(self, "roles", _sorted_unique(self.roles))
         set_(self, "fields_clear", _sorted_unique(self.fields_clear))
         set_(self, "fields_masked", _sorted_unique(self.fields_masked))
-        set_(self, "files", tuple(sorted(LoadedFile(f.name, f.sha256, int(f.rows)) for f in self.files)))
+        if self.files:
+            set_(self, "files", tuple(sorted(LoadedFile(f.name, f.sha256, int(f.rows)) for f in self.files)))
+        elif type(self.files) is not tuple:
+            set_(self, "files", ())
         if not self.principal:
             raise ValueError("an audit event needs a principal (who accessed the data)")
         if self.kind is EventKind.READ and not self.customer_id:
@@ -173,7 +198,7 @@ class AuditEvent:
         at: datetime | None = None,
     ) -> "AuditEvent":
         """The event for one customer's data in one response."""
-        moment = to_millis_utc(at) if at is not None else utc_now()
+        moment = _in_millis_utc(at) if at is not None else utc_now()
         return cls(
             event_id=new_event_id(moment), kind=EventKind.READ, occurred_at=moment, principal=principal,
             outcome=Outcome(outcome), roles=roles, purpose=purpose, customer_id=customer_id,
@@ -232,11 +257,11 @@ class AuditEvent:
             occurred_at=datetime.fromisoformat(data["occurred_at"].replace("Z", "+00:00")),
             principal=data["principal"],
             outcome=Outcome(data["outcome"]),
-            roles=data.get("roles") or (),
+            roles=tuple(data.get("roles") or ()),
             purpose=data.get("purpose"),
             customer_id=data.get("customer_id"),
-            fields_clear=data.get("fields_clear") or (),
-            fields_masked=data.get("fields_masked") or (),
+            fields_clear=tuple(data.get("fields_clear") or ()),
+            fields_masked=tuple(data.get("fields_masked") or ()),
             operation_name=data.get("operation_name"),
             document_hash=data.get("document_hash"),
             request_id=data.get("request_id"),
@@ -247,8 +272,11 @@ class AuditEvent:
 
 
 def canonical_json(value: Any) -> bytes:
-    """Stable bytes for a JSON value: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Stable bytes for a JSON value: sorted keys, no whitespace, UTF-8, control characters
+    escaped. These are exactly the bytes of ``json.dumps(value, sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)`` in UTF-8, the form version 1 was defined with
+    (a test holds the two equal over every code point); orjson writes them at a third of the cost."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,9 +293,10 @@ class SealedEvent:
     prev_hash: str
     hash: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, content: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``content``: ``event.to_dict()``, when the caller has made it already."""
         return {"writer_id": self.writer_id, "seq": self.seq, "prev_hash": self.prev_hash, "hash": self.hash,
-                "event": self.event.to_dict()}
+                "event": self.event.to_dict() if content is None else content}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SealedEvent":
@@ -275,11 +304,14 @@ class SealedEvent:
                    data["hash"])
 
 
-def canonical_bytes(writer_id: str, seq: int, prev_hash: str, event: AuditEvent) -> bytes:
-    """The exact bytes a chain link's hash is computed over."""
-    return canonical_json(
-        {"v": CANONICAL_VERSION, "writer_id": writer_id, "seq": seq, "prev_hash": prev_hash, "event": event.to_dict()}
-    )
+def canonical_bytes(writer_id: str, seq: int, prev_hash: str, event: AuditEvent,
+                    content: dict[str, Any] | None = None) -> bytes:
+    """The exact bytes a chain link's hash is computed over. ``content`` is ``event.to_dict()``
+    when the caller has it already (the spool stores it too, so it is made once per event)."""
+    return canonical_json({
+        "v": CANONICAL_VERSION, "writer_id": writer_id, "seq": seq, "prev_hash": prev_hash,
+        "event": event.to_dict() if content is None else content,
+    })
 
 
 @dataclass(frozen=True, slots=True)

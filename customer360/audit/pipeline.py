@@ -9,13 +9,18 @@ The GraphQL layer needs three things from the audit record and gets them here:
   durable, and then the personal data must not be returned;
 * for ``/metrics`` and ``/readyz``: :meth:`~AuditPipeline.metric_samples` and
   :meth:`~AuditPipeline.readiness`; at shutdown, :meth:`~AuditPipeline.aclose`.
+
+Each process appends to a spool file of its own (a slot, :mod:`customer360.audit.spool_slots`),
+so the workers of one service never wait on each other's commits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from customer360.audit import open_audit_sink
 from customer360.audit.drainer import Drainer
@@ -23,7 +28,10 @@ from customer360.audit.events import AuditEvent, SealedEvent
 from customer360.audit.paging import AuditPage, PageRequest
 from customer360.audit.protocol import AuditSink, AuditUnavailable
 from customer360.audit.spool import AuditSpool
+from customer360.audit.spool_slots import SlotClaim, claim_slot, slot_files, try_claim
 from customer360.config import AuditSettings
+
+log = logging.getLogger("customer360.audit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,32 +44,82 @@ class MetricSample:
     value: float
 
 
+def _drainer(spool: AuditSpool, sink: AuditSink, settings: AuditSettings) -> Drainer:
+    return Drainer(
+        spool, sink, batch_size=settings.drain_batch, backoff_initial_s=settings.backoff_initial_s,
+        backoff_max_s=settings.backoff_max_s, checkpoint_interval_s=settings.checkpoint_interval_s,
+    )
+
+
 class AuditPipeline:
-    def __init__(self, spool: AuditSpool, sink: AuditSink, drainer: Drainer) -> None:
+    def __init__(self, spool: AuditSpool, sink: AuditSink, drainer: Drainer,
+                 settings: AuditSettings | None = None, claim: SlotClaim | None = None) -> None:
         self.spool = spool
         self.sink = sink
         self.drainer = drainer
+        self.settings = settings or AuditSettings(spool_path=spool.path)
+        self._claim = claim
+        self._adopting: asyncio.Task | None = None
 
     @classmethod
     def open(cls, settings: AuditSettings | None = None) -> "AuditPipeline":
-        """Open the spool and the sink (a Cassandra sink connects on first use, so this
-        succeeds while Cassandra is down). Raises AuditUnavailable if the spool cannot open."""
+        """Claim a spool slot and open its file and the sink (a Cassandra sink connects on
+        first use, so this succeeds while Cassandra is down). Raises AuditUnavailable if the
+        spool cannot open."""
         settings = settings or AuditSettings.from_env()
-        spool = AuditSpool(settings.spool_path, checkpoint_every=settings.checkpoint_every)
+        claim = claim_slot(settings.spool_path)
+        try:
+            spool = AuditSpool(claim.path, checkpoint_every=settings.checkpoint_every)
+        except BaseException:
+            claim.release()
+            raise
         try:
             sink = open_audit_sink(settings.url, settings)
         except BaseException:
             spool.close()
+            claim.release()
             raise
-        drainer = Drainer(
-            spool, sink, batch_size=settings.drain_batch, backoff_initial_s=settings.backoff_initial_s,
-            backoff_max_s=settings.backoff_max_s, checkpoint_interval_s=settings.checkpoint_interval_s,
-        )
-        return cls(spool, sink, drainer)
+        return cls(spool, sink, _drainer(spool, sink, settings), settings, claim)
 
     async def start(self) -> None:
-        """Start draining in the background (on the running loop)."""
+        """Start draining in the background (on the running loop), and ship once what a
+        process that is gone left in another slot."""
         self.drainer.start()
+        if self._adopting is None:
+            self._adopting = asyncio.get_running_loop().create_task(self.ship_other_slots(held_too=False),
+                                                                    name="c360-audit-adopt")
+
+    async def ship_other_slots(self, *, held_too: bool, timeout_s: float = 60.0) -> dict[Path, int]:
+        """Ship the spool files of the other slots; return what is left in each.
+
+        ``held_too``: also the files running processes hold (``c360 audit drain``: a spool may
+        be opened by several processes at once); otherwise only files nobody holds."""
+        left: dict[Path, int] = {}
+        for path in slot_files(self.settings.spool_path):
+            if path == self.spool.path:
+                continue
+            claim = try_claim(path)
+            if claim is None and not held_too:
+                continue
+            try:
+                left[path] = await self._ship_file(path, timeout_s)
+            except AuditUnavailable as error:
+                log.warning("audit spool %s: not shipped now: %s", path, error)
+                left[path] = -1
+            finally:
+                if claim is not None:
+                    claim.release()
+        return left
+
+    async def _ship_file(self, path: Path, timeout_s: float) -> int:
+        spool = await asyncio.to_thread(AuditSpool, path, checkpoint_every=self.settings.checkpoint_every)
+        try:
+            if spool.depth:
+                log.info("audit spool %s: shipping %d events left by a process that is gone", path, spool.depth)
+            await _drainer(spool, self.sink, self.settings).drain_until_empty(timeout_s)
+            return spool.depth
+        finally:
+            await asyncio.to_thread(spool.close)
 
     async def record(self, event: AuditEvent) -> SealedEvent:
         """Append ``event`` durably and wake the drainer. Raises AuditUnavailable."""
@@ -88,11 +146,17 @@ class AuditPipeline:
         """Stop the drainer after a bounded last drain, then close sink and spool.
 
         What is still spooled stays on disk for the next start."""
+        if self._adopting is not None:
+            self._adopting.cancel()
+            await asyncio.gather(self._adopting, return_exceptions=True)
+            self._adopting = None
         await self.drainer.stop(flush_timeout_s)
         try:
             await self.sink.close()
         finally:
             await asyncio.to_thread(self.spool.close)
+            if self._claim is not None:
+                self._claim.release()
 
     # -------------------------------------------------------------- reading
 

@@ -226,8 +226,9 @@ IsMasked = Callable[[str], bool]
 
 @dataclass(frozen=True, slots=True)
 class _Field:
-    """One response key of a level: its field, whether it is a leaf, and, for a leaf, whether
-    the caller gets it masked."""
+    """One response key of a level, worked out once per level and path, not per object: its
+    field, the path of its value under the customer, and, for a leaf, whether the caller gets
+    it masked."""
 
     key: str
     name: str
@@ -235,6 +236,8 @@ class _Field:
     leaf: bool
     selection_sets: list[SelectionSetNode]
     masked: bool
+    path: tuple[str, ...]  # of the value, relative to the customer (wrappers left out)
+    dotted: str  # the same, as the record writes it
 
 
 class _Walker:
@@ -245,7 +248,7 @@ class _Walker:
         self.is_masked = is_masked
         self.value_fields = value_fields
         self.reads: dict[str, CustomerRead] = {}
-        self._levels: dict[tuple[str, tuple[int, ...]], list[_Field]] = {}
+        self._levels: dict[tuple[str, tuple[int, ...], tuple[str, ...]], list[_Field]] = {}
 
     def customer(self, customer_id: Any) -> CustomerRead | None:
         if not isinstance(customer_id, str):
@@ -285,19 +288,22 @@ class _Walker:
         if isinstance(data, dict):
             self.object(gtype, data, selection_sets, owners, path)
 
-    def fields(self, gtype: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[_Field]:
-        """The fields one level selects of ``gtype``, worked out once per level, not per object."""
-        cache_key = (gtype.name, tuple(id(s) for s in selection_sets))
+    def fields(self, gtype: GraphQLObjectType, selection_sets: list[SelectionSetNode],
+               path: tuple[str, ...]) -> list[_Field]:
+        """The fields one level selects of ``gtype`` at ``path``: every object of a level shares them."""
+        cache_key = (gtype.name, tuple(id(s) for s in selection_sets), path)
         fields = self._levels.get(cache_key)
         if fields is None:
             fields = []
+            wrapper = gtype.name.endswith(("Connection", "Edge"))
             for key, nodes in self.collect(gtype, selection_sets).items():
-                definition = gtype.fields.get(nodes[0].name.value)
+                name = nodes[0].name.value
+                definition = gtype.fields.get(name)
                 leaf = definition is not None and is_leaf_type(get_named_type(definition.type))
+                here = path if wrapper and name in WRAPPERS else (*path, name)
                 fields.append(_Field(
-                    key, nodes[0].name.value, definition, leaf,
-                    [n.selection_set for n in nodes if n.selection_set is not None],
-                    self.is_masked(f"{gtype.name}.{nodes[0].name.value}") if leaf else False,
+                    key, name, definition, leaf, [n.selection_set for n in nodes if n.selection_set is not None],
+                    self.is_masked(f"{gtype.name}.{name}") if leaf else False, here, ".".join(here),
                 ))
             self._levels[cache_key] = fields
         return fields
@@ -315,25 +321,25 @@ class _Walker:
         elif OF_KEY in data:
             owners, path = self.owners(data[OF_KEY]), ()
         value_policy = self.value_fields.get(str(data.get(FIELD_KEY))) if name in VALUE_OF_FIELD else None
-        wrapper = name.endswith(("Connection", "Edge"))
-        for selected in self.fields(gtype, selection_sets):
-            if selected.key.startswith(PREFIX):
-                data.pop(selected.key, None)
+        for selected in self.fields(gtype, selection_sets, path):
+            key = selected.key
+            if key.startswith(PREFIX):
+                data.pop(key, None)
                 continue
-            if selected.definition is None or selected.key not in data:
+            if selected.definition is None or key not in data:
                 continue
-            value = data[selected.key]
-            here = path if wrapper and selected.name in WRAPPERS else (*path, selected.name)
+            value = data[key]
             if not selected.leaf:
-                self.value(selected.definition.type, value, selected.selection_sets, owners, here)
+                if value is not None:
+                    self.value(selected.definition.type, value, selected.selection_sets, owners, selected.path)
             elif value is None or not owners:
                 continue
             elif name == NETWORK_NODE_TYPE and selected.name == "properties" and isinstance(value, dict):
-                self.properties(str(data.get(LABEL_KEY)), value, owners, here)
+                self.properties(str(data.get(LABEL_KEY)), value, owners, selected.path)
             elif value_policy is not None and selected.name == VALUE_OF_FIELD[name]:
-                self.record(owners, ".".join(here), self.is_masked(value_policy))
+                self.record(owners, selected.dotted, self.is_masked(value_policy))
             else:
-                self.record(owners, ".".join(here), selected.masked)
+                self.record(owners, selected.dotted, selected.masked)
 
     def properties(self, label: str, properties: Mapping[str, Any], owners: list[CustomerRead],
                    path: tuple[str, ...]) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import logging
 import queue
 import sqlite3
@@ -32,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from customer360.audit.chain import GENESIS, seal
 from customer360.audit.durable_file import open_durable
@@ -51,6 +52,10 @@ log = logging.getLogger("customer360.audit")
 BACKEND = "spool"
 #: Appends committed together at most (bounds one transaction's size and latency).
 GROUP_COMMIT_MAX = 512
+#: Sealed events this process appended and still holds in memory, at most: the drainer takes
+#: these as they are instead of parsing their bodies back from the file. Older ones (a sink
+#: down for long, another process's appends, a restart) are read from the file.
+HANDOFF_MAX = 50_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,6 +115,7 @@ class AuditSpool:
             raise AuditUnavailable(BACKEND, f"{self.path}: {error}") from error
         self._depth = 0
         self._oldest_spooled_at: float | None = None
+        self._handoff: dict[int, SealedEvent] = {}  # seq -> sealed, touched on the spool's thread only
         self._refresh_stats(self._db)
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._closed = False
@@ -239,15 +245,16 @@ class AuditSpool:
                 assert job.events is not None
                 sealed_events: list[SealedEvent] = []
                 for event in job.events:
-                    sealed = seal(event, self.writer_id, seq + 1, head)
+                    content = event.to_dict()  # made once: hashed, and stored as the body
+                    sealed = seal(event, self.writer_id, seq + 1, head, content)
                     inserted = db.execute(
                         "INSERT INTO events (seq, event_id, body, spooled_at) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT (event_id) DO NOTHING",
-                        (sealed.seq, str(event.event_id), json.dumps(sealed.to_dict()), now),
+                        (sealed.seq, content["event_id"], orjson.dumps(sealed.to_dict(content)).decode(), now),
                     ).rowcount
                     if not inserted:  # the same event appended twice: one link, not two
-                        existing = db.execute("SELECT body FROM events WHERE event_id = ?", (str(event.event_id),))
-                        sealed_events.append(SealedEvent.from_dict(json.loads(existing.fetchone()[0])))
+                        existing = db.execute("SELECT body FROM events WHERE event_id = ?", (content["event_id"],))
+                        sealed_events.append(SealedEvent.from_dict(orjson.loads(existing.fetchone()[0])))
                         continue
                     seq, head = sealed.seq, sealed.hash
                     db.execute(
@@ -270,6 +277,11 @@ class AuditSpool:
             return
         for checkpoint in made:
             _log_checkpoint(checkpoint)
+        handoff = self._handoff
+        for sealed_events in results:
+            for sealed in sealed_events:
+                if len(handoff) < HANDOFF_MAX:
+                    handoff[sealed.seq] = sealed
         self._refresh_stats_quietly()
         for job, sealed_events in zip(group, results):
             _settle(job.future, sealed_events)
@@ -326,7 +338,7 @@ class AuditSpool:
         if checkpoint.count != len(leaves):
             raise AssertionError(f"spool {self.path}: leaves {checkpoint.first_seq}..{checkpoint.last_seq} have gaps")
         db.execute("INSERT INTO checkpoints (first_seq, body) VALUES (?, ?)",
-                   (checkpoint.first_seq, json.dumps(checkpoint.to_dict())))
+                   (checkpoint.first_seq, orjson.dumps(checkpoint.to_dict()).decode()))
         db.execute("DELETE FROM leaves WHERE seq <= ?", (checkpoint.last_seq,))
         return checkpoint
 
@@ -346,11 +358,25 @@ class AuditSpool:
         _log_checkpoint(checkpoint)
         return checkpoint
 
-    @staticmethod
-    def _peek(db: sqlite3.Connection, limit: int) -> SpoolBatch:
-        events = [SealedEvent.from_dict(json.loads(body))
-                  for (body,) in db.execute("SELECT body FROM events ORDER BY seq LIMIT ?", (limit,))]
-        checkpoints = [Checkpoint.from_dict(json.loads(body))
+    def _peek(self, db: sqlite3.Connection, limit: int) -> SpoolBatch:
+        handoff = self._handoff
+        seqs = [seq for (seq,) in db.execute("SELECT seq FROM events ORDER BY seq LIMIT ?", (limit,))]
+        # Another process sharing the file may have shipped some of ours: forget those (the
+        # handoff is in seq order, so they are at its front).
+        while handoff and (not seqs or next(iter(handoff)) < seqs[0]):
+            del handoff[next(iter(handoff))]
+        missing = [seq for seq in seqs if seq not in handoff]
+        read_back = {}
+        for start in range(0, len(missing), 500):  # bound the statement's parameters
+            chunk = missing[start:start + 500]
+            read_back.update(
+                (seq, SealedEvent.from_dict(orjson.loads(body)))
+                for seq, body in db.execute(
+                    f"SELECT seq, body FROM events WHERE seq IN ({', '.join('?' for _ in chunk)})", chunk
+                )
+            )
+        events = [handoff[seq] if seq in handoff else read_back[seq] for seq in seqs]
+        checkpoints = [Checkpoint.from_dict(orjson.loads(body))
                        for (body,) in db.execute("SELECT body FROM checkpoints ORDER BY first_seq")]
         return SpoolBatch(events, checkpoints)
 
@@ -358,11 +384,14 @@ class AuditSpool:
         db.execute("BEGIN IMMEDIATE")
         try:
             before = db.total_changes
-            db.executemany("DELETE FROM events WHERE seq = ?", [(e.seq,) for e in batch.events])
+            if batch.events:  # a peek takes the oldest events, so the batch is every seq in its range
+                db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", (batch.events[0].seq, batch.events[-1].seq))
             removed = db.total_changes - before
             db.executemany("DELETE FROM checkpoints WHERE first_seq = ?", [(c.first_seq,) for c in batch.checkpoints])
             self._set_meta(db, depth=str(max(0, int(self._meta(db, "depth")) - removed)))
             db.execute("COMMIT")
+            for sealed in batch.events:
+                self._handoff.pop(sealed.seq, None)
         except BaseException:
             if db.in_transaction:
                 db.rollback()

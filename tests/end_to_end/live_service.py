@@ -61,6 +61,7 @@ def running_process(
             [sys.executable, "-m", "customer360.cli", "serve", "--port", str(port), "--log-level", "warning",
              *extra_args],
             cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a test can kill it with its workers (os.killpg)
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -24,10 +24,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from customer360.audit import open_audit_sink
 from customer360.app import create_app
+from customer360.audit import open_audit_sink
 from customer360.audit.events import SealedEvent
 from customer360.audit.pipeline import AuditPipeline
+from customer360.audit.spool_slots import slot_files
 from customer360.audit.verify import verify
 from customer360.config import AuditSettings, AuditUrl, Limits, Settings
 from tests.audit_sinks import cassandra_sink_or_skip, cassandra_url, drop_keyspace
@@ -90,17 +91,22 @@ async def wait_until(condition, what: str, limit_s: float = 300) -> None:
 
 
 async def assert_exactly_once(url: AuditUrl, acknowledged: set[str],
-                              key: Callable[[SealedEvent], str | None] = lambda e: str(e.event.event_id)) -> None:
+                              key: Callable[[SealedEvent], str | None] = lambda e: str(e.event.event_id),
+                              writers: int = 1) -> None:
     """Every acknowledged event (by ``key``: its id, or its request's id) is in the sink, no
-    event is there twice, the chain is whole."""
+    event is there twice, each chain (one per spool file, at most ``writers``; a worker may
+    have been sent no request) is whole."""
     sink = open_audit_sink(url, AuditSettings(url=url))
     try:
-        writers = await sink.writers()
-        assert len(writers) == 1, writers
-        chain = [e async for e in sink.chain(writers[0])]
+        found = await sink.writers()
+        assert 1 <= len(found) <= writers, found
+        chain = []
+        for writer in found:
+            own = [e async for e in sink.chain(writer)]
+            assert [e.seq for e in own] == list(range(1, len(own) + 1))
+            chain += own
         ids = [str(e.event.event_id) for e in chain]
         assert len(ids) == len(set(ids)), "an event is in the chain twice"
-        assert [e.seq for e in chain] == list(range(1, len(chain) + 1))
         keys = [key(e) for e in chain]
         assert acknowledged <= set(keys), f"{len(acknowledged - set(keys))} acknowledged events are missing"
         assert len({k for k in keys if k in acknowledged}) == len([k for k in keys if k in acknowledged])
@@ -218,20 +224,23 @@ async def test_a_killed_process_loses_no_acknowledged_event(tmp_path: Path, sink
     await assert_exactly_once(url, acknowledged)
 
 
-@pytest.mark.parametrize("sink_kind", ["sqlite", pytest.param("cassandra", marks=pytest.mark.services)])
+@pytest.mark.parametrize(("sink_kind", "workers"), [
+    ("sqlite", 1), ("sqlite", 2), pytest.param("cassandra", 1, marks=pytest.mark.services),
+])
 async def test_a_killed_service_loses_no_event_of_a_response_it_delivered(
-    tmp_path: Path, sink_kind: str, sqlite_contract_store, bank_dir: Path
+    tmp_path: Path, sink_kind: str, workers: int, sqlite_contract_store, bank_dir: Path
 ):
     """``c360 serve`` as a real process, audited GraphQL requests from 8 clients, then SIGKILL
-    mid-run: ``c360 audit drain`` ships what the dead process had spooled, and every response
-    that reached a client has its event in the sink, once."""
+    mid-run (to every process of it): ``c360 audit drain`` ships what the dead processes had
+    spooled, each worker in a spool file of its own, and every response that reached a
+    client has its event in the sink, once."""
     url = await empty_sink(sink_kind, tmp_path, "c360_audit_serve_kill_test")
     spool = tmp_path / "spool.db"
     env = {"C360_GRAPH": f"sqlite:///{sqlite_contract_store.path}", "C360_AUDIT": str(url),
            "C360_AUDIT_SPOOL": str(spool), "C360_RATE_LIMIT": "0"}
     persons = person_ids(bank_dir)
     delivered: set[str] = set()
-    with running_process(tmp_path, None, "--no-demo", "--workers", "1", env=env) as (base, server):
+    with running_process(tmp_path, None, "--no-demo", "--workers", str(workers), env=env) as (base, server):
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             killed = asyncio.Event()
 
@@ -249,12 +258,14 @@ async def test_a_killed_service_loses_no_event_of_a_response_it_delivered(
                         delivered.add(request_id)
                         if len(delivered) >= 300 and not killed.is_set():
                             killed.set()
-                            server.send_signal(signal.SIGKILL)
+                            os.killpg(server.pid, signal.SIGKILL)
 
             await asyncio.gather(*(client(n) for n in range(CLIENTS)))
         assert server.wait(timeout=30) == -signal.SIGKILL
+    spools = slot_files(spool)
+    assert len(spools) == workers, f"one spool file per worker process, found {spools}"
     drained = await asyncio.to_thread(subprocess.run, [
         sys.executable, "-m", "customer360.cli", "audit", "drain", "--audit", str(url), "--spool", str(spool),
         "--timeout", "120"], capture_output=True, text=True, timeout=180)
     assert drained.returncode == 0, drained.stderr
-    await assert_exactly_once(url, delivered, key=lambda e: e.event.request_id)
+    await assert_exactly_once(url, delivered, key=lambda e: e.event.request_id, writers=workers)

@@ -7,6 +7,7 @@ a sink round trip would look like tampering), and any change must change the has
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +19,8 @@ from customer360.audit.events import (
     LoadedFile,
     SealedEvent,
     canonical_bytes,
+    canonical_json,
+    format_time,
     new_event_id,
 )
 from customer360.audit.merkle import merkle_root
@@ -104,3 +107,44 @@ def test_merkle_roots_change_with_any_leaf_its_order_or_a_duplicated_tail():
     assert merkle_root(leaves[:1]) != leaves[0]  # leaves are hashed with their own prefix
     with pytest.raises(ValueError):
         merkle_root([])
+
+
+def _canonical_v1_reference(value) -> bytes:
+    """How version 1 of the canonical form was defined: the standard library's JSON."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def test_the_canonical_bytes_are_the_version_1_definition_for_every_code_point():
+    """Events sealed before the spool wrote canonical bytes with orjson must still verify:
+    every character a field can hold is written exactly as the reference writes it."""
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(every), 4096):
+        text = "".join(every[start:start + 4096])
+        value = {"b": [text, None, 7, -1, True], "a": {"z": text, "é": 0}, "": ""}
+        assert canonical_json(value) == _canonical_v1_reference(value), f"code points from U+{ord(every[start]):04X}"
+
+
+def test_events_sealed_by_earlier_versions_keep_their_hashes():
+    """Golden hashes, computed by the standard-library version of the canonical form: a change
+    to the bytes would make ``c360 audit verify`` report every stored event as tampered with."""
+    read = AuditEvent(
+        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000001"), kind="read", occurred_at=AT,
+        principal='Zoë "zed" \\ Ørsted\u2028\x1f\x7f', outcome="partial", roles=("analyst", "admin"),
+        purpose="kyc\n\t", customer_id="P0000001", fields_clear=("name", "accounts.balance", "ünïcode.😀"),
+        fields_masked=("ssn",), operation_name=None, document_hash="ab" * 32, request_id="req-1",
+        client_address="10.0.0.7",
+    )
+    load = AuditEvent(
+        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000002"), kind="load", occurred_at=AT, principal="os:ops",
+        outcome="complete", files=(LoadedFile("b.csv", "11" * 32, 5),), rows=5, purpose="load",
+    )
+    assert seal(read, "writer-1", 7, "cd" * 32).hash == "007de601d3d8db8da3a062a465ed0ca9778936a26d1ec0584180cb1f4a32d617"
+    assert seal(load, "writer-1", 8, "ef" * 32).hash == "0d853c0ae906630365ef78212ee8c1bc8d420a8e00de869fa606eacf1a09aedc"
+
+
+def test_times_spell_the_same_whatever_the_zone_and_whatever_came_before():
+    moments = [AT, AT.astimezone(timezone(timedelta(hours=-5))), AT + timedelta(milliseconds=1), AT]
+    assert [format_time(m) for m in moments] == [
+        "2025-06-01T09:30:00.123Z", "2025-06-01T09:30:00.123Z", "2025-06-01T09:30:00.124Z", "2025-06-01T09:30:00.123Z",
+    ]
+    assert format_time(datetime(2025, 6, 1, 9, 30, tzinfo=timezone.utc)) == "2025-06-01T09:30:00.000Z"

@@ -93,6 +93,25 @@ async def test_events_leave_only_when_removed(spool: AuditSpool):
     assert spool.oldest_age_s >= 0
 
 
+async def test_writers_sharing_a_file_each_ship_all_and_forget_what_the_other_shipped(tmp_path: Path):
+    """Worker processes share one spool file. The drainer takes this process's own appends
+    from memory, not parsed back from the file; what another process shipped must leave that
+    memory too, or it grows for as long as the service runs."""
+    first, second = AuditSpool(tmp_path / "spool.db"), AuditSpool(tmp_path / "spool.db")
+    try:
+        mine = [await first.append(a_read(i)) for i in range(3)]
+        theirs = [await second.append(a_read(10 + i)) for i in range(2)]
+        shipped = await second.peek(100)
+        assert shipped.events == mine + theirs  # the other writer's events, read back from the file
+        await second.remove(shipped)
+        later = await first.append(a_read(99))
+        assert (await first.peek(100)).events == [later]
+        assert list(first._handoff) == [later.seq]  # the three shipped by the other are forgotten
+    finally:
+        first.close()
+        second.close()
+
+
 async def test_every_run_of_events_gets_a_checkpoint(spool: AuditSpool):
     sealed = [await spool.append(a_read(i)) for i in range(10)]  # checkpoint_every=4
     pending = (await spool.peek(100)).checkpoints

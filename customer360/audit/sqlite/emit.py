@@ -6,8 +6,9 @@ retrying a batch whose commit it did not hear about) leaves one row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+
+import orjson
 
 from customer360.audit.events import Checkpoint, SealedEvent, epoch_millis
 from customer360.audit.paging import PageRequest
@@ -28,7 +29,7 @@ INSERT_CHECKPOINT = (
 
 
 def _json(values: Sequence) -> str:
-    return json.dumps(list(values), separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(list(values)).decode()
 
 
 def event_row(sealed: SealedEvent) -> tuple:
