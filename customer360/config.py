@@ -453,6 +453,7 @@ class AuditSettings:
     local_dc: str | None = None  # Cassandra data centre to write to (default: the contact point's)
     timeout_s: float = 10.0  # per sink call
     drain_batch: int = 500  # events per sink write
+    drain_linger_s: float = 0.05  # wait after new events arrive, so one sink write carries many responses
     backoff_initial_s: float = 0.5  # first wait after a failed drain; doubles up to backoff_max_s
     backoff_max_s: float = 30.0
     checkpoint_every: int = 1000  # events per checkpoint at most ...
@@ -474,6 +475,7 @@ class AuditSettings:
             local_dc=env.get("C360_AUDIT_LOCAL_DC") or None,
             timeout_s=_float(env, "C360_AUDIT_TIMEOUT", 10.0, minimum=0.1),
             drain_batch=_int(env, "C360_AUDIT_DRAIN_BATCH", 500, minimum=1),
+            drain_linger_s=_float(env, "C360_AUDIT_DRAIN_LINGER", 0.05, minimum=0.0),
             backoff_initial_s=initial,
             backoff_max_s=_float(env, "C360_AUDIT_BACKOFF_MAX", 30.0, minimum=initial),
             checkpoint_every=_int(env, "C360_AUDIT_CHECKPOINT_EVERY", 1000, minimum=1),

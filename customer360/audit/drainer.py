@@ -32,6 +32,7 @@ class Drainer:
         sink: AuditSink,
         *,
         batch_size: int = 500,
+        linger_s: float = 0.0,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
         checkpoint_interval_s: float = 60.0,
@@ -40,6 +41,7 @@ class Drainer:
         self.spool = spool
         self.sink = sink
         self.batch_size = batch_size
+        self.linger_s = linger_s
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
         self.checkpoint_interval_s = checkpoint_interval_s
@@ -176,6 +178,9 @@ class Drainer:
             if self._stopping:
                 return
             await self._pause(self.idle_poll_s, self._wake)
+            if self.linger_s and self._wake.is_set() and not self._stopping:
+                # let the next responses' events gather: one sink write and one fsync for all
+                await self._pause(self.linger_s, self._stop)
 
     async def _pause(self, seconds: float, until: asyncio.Event | None) -> None:
         """Sleep, but end early when ``until`` is set."""

@@ -46,7 +46,8 @@ class MetricSample:
 
 def _drainer(spool: AuditSpool, sink: AuditSink, settings: AuditSettings) -> Drainer:
     return Drainer(
-        spool, sink, batch_size=settings.drain_batch, backoff_initial_s=settings.backoff_initial_s,
+        spool, sink, batch_size=settings.drain_batch, linger_s=settings.drain_linger_s,
+        backoff_initial_s=settings.backoff_initial_s,
         backoff_max_s=settings.backoff_max_s, checkpoint_interval_s=settings.checkpoint_interval_s,
     )
 

@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -241,29 +242,33 @@ class AuditSpool:
             results: list[list[SealedEvent]] = []
             added = 0
             now = time.time()
+            # An event appended before (a retry) keeps its one link: found with one statement.
+            seen = self._spooled(db, [str(event.event_id) for job in group for event in job.events or ()])
+            event_rows: list[tuple] = []
+            leaf_rows: list[tuple] = []
+            millis: dict[datetime, int] = {}  # the events of one response share one time
             for job in group:
                 assert job.events is not None
                 sealed_events: list[SealedEvent] = []
                 for event in job.events:
                     content = event.to_dict()  # made once: hashed, and stored as the body
-                    sealed = seal(event, self.writer_id, seq + 1, head, content)
-                    inserted = db.execute(
-                        "INSERT INTO events (seq, event_id, body, spooled_at) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (event_id) DO NOTHING",
-                        (sealed.seq, content["event_id"], orjson.dumps(sealed.to_dict(content)).decode(), now),
-                    ).rowcount
-                    if not inserted:  # the same event appended twice: one link, not two
-                        existing = db.execute("SELECT body FROM events WHERE event_id = ?", (content["event_id"],))
-                        sealed_events.append(SealedEvent.from_dict(orjson.loads(existing.fetchone()[0])))
+                    earlier = seen.get(content["event_id"])
+                    if earlier is not None:
+                        sealed_events.append(earlier)
                         continue
+                    sealed = seal(event, self.writer_id, seq + 1, head, content)
                     seq, head = sealed.seq, sealed.hash
-                    db.execute(
-                        "INSERT INTO leaves (seq, hash, occurred_ms, spooled_at) VALUES (?, ?, ?, ?)",
-                        (seq, sealed.hash, epoch_millis(event.occurred_at), now),
-                    )
+                    seen[content["event_id"]] = sealed
+                    moment = event.occurred_at
+                    if moment not in millis:
+                        millis[moment] = epoch_millis(moment)
+                    event_rows.append((seq, content["event_id"], orjson.dumps(sealed.to_dict(content)).decode(), now))
+                    leaf_rows.append((seq, sealed.hash, millis[moment], now))
                     sealed_events.append(sealed)
                     added += 1
                 results.append(sealed_events)
+            db.executemany("INSERT INTO events (seq, event_id, body, spooled_at) VALUES (?, ?, ?, ?)", event_rows)
+            db.executemany("INSERT INTO leaves (seq, hash, occurred_ms, spooled_at) VALUES (?, ?, ?, ?)", leaf_rows)
             self._set_meta(db, head_seq=str(seq), head_hash=head, depth=str(int(self._meta(db, "depth")) + added))
             made = self._checkpoint_full_runs(db)
             db.execute("COMMIT")
@@ -301,6 +306,17 @@ class AuditSpool:
             db.rollback()
             raise
         return writer
+
+    @staticmethod
+    def _spooled(db: sqlite3.Connection, event_ids: list[str]) -> dict[str, SealedEvent]:
+        """The events among ``event_ids`` that are in the spool already, sealed as they were."""
+        found: dict[str, SealedEvent] = {}
+        for start in range(0, len(event_ids), 500):  # bound the statement's parameters
+            chunk = event_ids[start:start + 500]
+            rows = db.execute(f"SELECT event_id, body FROM events WHERE event_id IN ({', '.join('?' for _ in chunk)})",
+                              chunk)
+            found.update((event_id, SealedEvent.from_dict(orjson.loads(body))) for event_id, body in rows)
+        return found
 
     @staticmethod
     def _meta(db: sqlite3.Connection, key: str) -> str | None:

@@ -67,6 +67,34 @@ async def test_the_drainer_ships_every_event_once_and_empties_the_spool(pipeline
     assert report.checkpoints == 4  # three full runs of 10, and the tail sealed at shutdown
 
 
+async def test_responses_arriving_together_share_one_sink_write(tmp_path: Path):
+    """With a linger, the drainer waits a moment after the first response's events arrive, so
+    the next responses' events go out in the same sink write (one transaction, one fsync)
+    instead of a write per response."""
+    spool = AuditSpool(tmp_path / "spool.db")
+    sink = SqliteAuditSink(tmp_path / "audit.db")
+    writes: list[int] = []
+    real_write = sink.write
+
+    async def counted_write(events, checkpoints=()):
+        if events:
+            writes.append(len(events))
+        await real_write(events, checkpoints)
+
+    sink.write = counted_write
+    pipeline = AuditPipeline(spool, sink, Drainer(spool, sink, linger_s=0.5, idle_poll_s=5))
+    await pipeline.start()
+    try:
+        await asyncio.sleep(0.2)  # the drainer's first look at the (empty) spool is over: it is idle
+        for i in range(5):  # five responses, 20 ms apart
+            await pipeline.record_many([a_read(i * 10 + n) for n in range(3)])
+            await asyncio.sleep(0.02)
+        await wait_until(lambda: pipeline.spool_depth == 0, "the spool is empty")
+    finally:
+        await pipeline.aclose()
+    assert writes == [15]
+
+
 async def test_a_sink_outage_keeps_events_spooled_until_it_is_back(pipeline: AuditPipeline):
     await pipeline.start()
     blocker = sqlite3.connect(pipeline.sink.path, isolation_level=None)

@@ -32,13 +32,24 @@ def _json(values: Sequence) -> str:
     return orjson.dumps(list(values)).decode()
 
 
-def event_row(sealed: SealedEvent) -> tuple:
+def event_row(sealed: SealedEvent, shared: dict | None = None) -> tuple:
+    """The row of one event. ``shared`` memoises what the events of one batch have in common
+    (one response's events share their time and roles)."""
     e = sealed.event
+    if shared is None:
+        shared = {}
+    occurred_ms = shared.get(e.occurred_at)
+    if occurred_ms is None:
+        occurred_ms = shared[e.occurred_at] = epoch_millis(e.occurred_at)
+    roles = shared.get(e.roles)
+    if roles is None:
+        roles = shared[e.roles] = _json(e.roles)
     return (
-        sealed.writer_id, sealed.seq, str(e.event_id), e.kind.value, epoch_millis(e.occurred_at), e.principal,
-        _json(e.roles), e.purpose, e.customer_id, _json(e.fields_clear), _json(e.fields_masked), e.operation_name,
+        sealed.writer_id, sealed.seq, str(e.event_id), e.kind.value, occurred_ms, e.principal,
+        roles, e.purpose, e.customer_id, _json(e.fields_clear), _json(e.fields_masked), e.operation_name,
         e.document_hash, e.request_id, e.client_address, e.outcome.value,
-        _json([[f.name, f.sha256, f.rows] for f in e.files]), e.rows, sealed.prev_hash, sealed.hash,
+        _json([[f.name, f.sha256, f.rows] for f in e.files]) if e.files else "[]", e.rows, sealed.prev_hash,
+        sealed.hash,
     )
 
 
@@ -48,7 +59,8 @@ def checkpoint_row(c: Checkpoint) -> tuple:
 
 
 def insert_events(events: Sequence[SealedEvent]) -> CompiledQuery:
-    return CompiledQuery("audit_write_events", INSERT_EVENT, tuple(event_row(e) for e in events))
+    shared: dict = {}
+    return CompiledQuery("audit_write_events", INSERT_EVENT, tuple(event_row(e, shared) for e in events))
 
 
 def insert_checkpoints(checkpoints: Sequence[Checkpoint]) -> CompiledQuery:
