@@ -14,6 +14,7 @@ import hashlib
 import os
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -198,13 +199,41 @@ class AuditEvent:
         at: datetime | None = None,
     ) -> "AuditEvent":
         """The event for one customer's data in one response."""
+        return cls.reads(
+            [(customer_id, fields_clear, fields_masked)], principal=principal, outcome=outcome, roles=roles,
+            purpose=purpose, operation_name=operation_name, document_hash=document_hash, request_id=request_id,
+            client_address=client_address, at=at,
+        )[0]
+
+    @classmethod
+    def reads(
+        cls,
+        customers: Iterable[tuple[str, Any, Any]],
+        *,
+        principal: str,
+        outcome: Outcome | str = Outcome.COMPLETE,
+        roles: Any = (),
+        purpose: str | None = None,
+        operation_name: str | None = None,
+        document_hash: str | None = None,
+        request_id: str | None = None,
+        client_address: str | None = None,
+        at: datetime | None = None,
+    ) -> list["AuditEvent"]:
+        """The events of one response: one per ``(customer_id, fields_clear, fields_masked)``,
+        all at one time. What they share is put in canonical form once, not once per customer
+        (a wide response puts hundreds of customers on the record)."""
         moment = _in_millis_utc(at) if at is not None else utc_now()
-        return cls(
-            event_id=new_event_id(moment), kind=EventKind.READ, occurred_at=moment, principal=principal,
-            outcome=Outcome(outcome), roles=roles, purpose=purpose, customer_id=customer_id,
-            fields_clear=fields_clear, fields_masked=fields_masked, operation_name=operation_name,
-            document_hash=document_hash, request_id=request_id, client_address=client_address,
-        )
+        shared = {
+            "kind": EventKind.READ, "occurred_at": moment, "principal": principal, "outcome": Outcome(outcome),
+            "roles": _sorted_unique(roles), "purpose": purpose, "operation_name": operation_name,
+            "document_hash": document_hash, "request_id": request_id, "client_address": client_address,
+        }
+        return [
+            cls(event_id=new_event_id(moment), customer_id=customer_id, fields_clear=_sorted_unique(clear),
+                fields_masked=_sorted_unique(masked), **shared)
+            for customer_id, clear, masked in customers
+        ]
 
     @classmethod
     def load(

@@ -98,13 +98,9 @@ class AuditReads(SchemaExtension):
     @staticmethod
     def _events(ctx: RequestContext, reads, query: str, outcome: Outcome, operation_name: str | None) -> list[AuditEvent]:
         principal = ctx.access.principal
-        document_hash = hashlib.sha256(query.encode()).hexdigest()
-        return [
-            AuditEvent.read(
-                customer_id=read.customer_id, principal=principal.name, roles=principal.roles,
-                purpose=ctx.access.purpose, fields_clear=read.clear, fields_masked=read.masked,
-                operation_name=operation_name, document_hash=document_hash, outcome=outcome,
-                request_id=ctx.request_id, client_address=ctx.client_address,
-            )
-            for read in reads
-        ]
+        return AuditEvent.reads(
+            ((read.customer_id, read.clear, read.masked) for read in reads),
+            principal=principal.name, roles=principal.roles, purpose=ctx.access.purpose,
+            operation_name=operation_name, document_hash=hashlib.sha256(query.encode()).hexdigest(),
+            outcome=outcome, request_id=ctx.request_id, client_address=ctx.client_address,
+        )
