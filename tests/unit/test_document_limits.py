@@ -24,7 +24,12 @@ from customer360.auth.document_shape import (
     fragments_of,
     measure_shape,
 )
-from customer360.auth.query_cost import LIST_ARGUMENT_SIZED, LIST_SIZES, CostModel, estimate_cost
+from customer360.auth.query_cost import (
+    LIST_ARGUMENT_SIZED,
+    LIST_SIZES,
+    CostModel,
+    estimate_cost,
+)
 from customer360.config import Limits, Settings
 from customer360.graphiql.examples import EXAMPLE_TABS
 from customer360.schema import build_schema

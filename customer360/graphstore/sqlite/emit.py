@@ -86,17 +86,8 @@ def hop_name(hop: Hop) -> str:
     return f"{hop.direction.value}({hop.edge.value})"
 
 
-def traverse(step: Traverse) -> Compiled[CompiledQuery, dict[str, Page]]:
-    """Joins along the path, per-source windows for ``first``/``after`` and totals.
-
-    ``after_ok`` splits each source's rows into those past the cursor and those before it;
-    one row of the "before" side is kept when nothing follows the cursor, so that
-    ``total`` (which ignores the cursor, as Relay's totalCount does) is never lost.
-    """
-    decoder = partial(decode.traverse, step)
-    if not step.source_keys:
-        return Compiled(None, decoder)
-    params: dict[str, Any] = {"sources": keys_param(step.source_keys)}
+def _path(step: Traverse) -> tuple[list[str], str, str]:
+    """The joins along ``step.path``, the column holding the source key, and the target's alias."""
     joins: list[str] = []
     current = ""
     source_expr = ""
@@ -115,12 +106,13 @@ def traverse(step: Traverse) -> Compiled[CompiledQuery, dict[str, Page]]:
     target_table = VERTEX_TABLES[step.target]
     last_alias = f"e{len(step.path) - 1}"
     if EDGE_TABLES[step.path[-1].edge].name == target_table and current == f"{last_alias}.{step.target.key}":
-        t = last_alias  # the edge lives in the target's own table (SENT): no second join
-    else:
-        t = "t"
-        joins.append(f"JOIN {target_table} AS t ON t.{step.target.key} = {current}")
+        return joins, source_expr, last_alias  # the edge lives in the target's own table (SENT): no second join
+    joins.append(f"JOIN {target_table} AS t ON t.{step.target.key} = {current}")
+    return joins, source_expr, "t"
 
-    conditions = [f"{source_expr} IN (SELECT value FROM json_each(:sources))"]
+
+def _target_conditions(step: Traverse, t: str, params: dict[str, Any]) -> list[str]:
+    conditions = []
     for index, predicate in enumerate(step.where):
         column = f"{t}.{stored_name(step.target, predicate.prop)}"
         name = f"p{index}"
@@ -130,9 +122,62 @@ def traverse(step: Traverse) -> Compiled[CompiledQuery, dict[str, Page]]:
         else:
             params[name] = predicate.value
             conditions.append(f"{column} {_COMPARISONS[predicate.op]} :{name}")
+    return conditions
 
+
+def _order_text(order_sql: list[tuple[str, bool]]) -> str:
+    return ", ".join(f"{col} {'DESC' if desc else 'ASC'}" for col, desc in order_sql)
+
+
+def traverse(step: Traverse) -> Compiled[CompiledQuery, dict[str, Page]]:
+    """One statement for every source of the step: :func:`_top_rows` when a page is all
+    that is asked for, :func:`_windowed` when totals are too."""
+    decoder = partial(decode.traverse, step)
+    if not step.source_keys:
+        return Compiled(None, decoder)
+    text, params = _top_rows(step) if step.first is not None and not step.with_total else _windowed(step)
+    return Compiled(CompiledQuery(f"traverse({'.'.join(hop_name(h) for h in step.path)})", text, params), decoder)
+
+
+def _top_rows(step: Traverse) -> tuple[str, dict[str, Any]]:
+    """Per source, its first ``first + 1`` rows past the cursor, read from the index in page
+    order and nothing more: a correlated ``LIMIT`` per source, where :func:`_windowed` numbers
+    every row of every source (a third of the time for ten payments of each of 200 accounts).
+
+    Rows come out as :func:`_windowed` gives them (``after_ok`` 1, no total), so one decoder reads both.
+    """
+    assert step.first is not None
+    params: dict[str, Any] = {"sources": keys_param(tuple(dict.fromkeys(step.source_keys))), "limit": step.first + 1}
+    joins, source_expr, t = _path(step)
+    conditions = [f"{source_expr} = s.value", *_target_conditions(step, t, params)]
     order_sql = _order_columns(step.target, t, step.order)
-    order_text = ", ".join(f"{col} {'DESC' if desc else 'ASC'}" for col, desc in order_sql)
+    if step.after:
+        conditions.append(_keyset_condition(order_sql, params, step.after))
+    page = (
+        f"SELECT {t}.rowid FROM {' '.join(joins)} WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {_order_text(order_sql)} LIMIT :limit"
+    )
+    out = "o"
+    text = (
+        f"SELECT s.value AS src, {selected(step.target, out)}, NULL AS total, 1 AS after_ok "
+        f"FROM json_each(:sources) AS s JOIN {VERTEX_TABLES[step.target]} AS {out} ON {out}.rowid IN ({page}) "
+        f"ORDER BY src, {_order_text(_order_columns(step.target, out, step.order))}"
+    )
+    return text, params
+
+
+def _windowed(step: Traverse) -> tuple[str, dict[str, Any]]:
+    """Joins along the path, per-source windows for ``first``/``after`` and totals.
+
+    ``after_ok`` splits each source's rows into those past the cursor and those before it;
+    one row of the "before" side is kept when nothing follows the cursor, so that
+    ``total`` (which ignores the cursor, as Relay's totalCount does) is never lost.
+    """
+    params: dict[str, Any] = {"sources": keys_param(step.source_keys)}
+    joins, source_expr, t = _path(step)
+    conditions = [f"{source_expr} IN (SELECT value FROM json_each(:sources))", *_target_conditions(step, t, params)]
+    order_sql = _order_columns(step.target, t, step.order)
+    order_text = _order_text(order_sql)
     after_ok = _keyset_condition(order_sql, params, step.after) if step.after else "1"
     total = f"COUNT(*) OVER (PARTITION BY {source_expr})" if step.with_total else "NULL"
     matched = (
@@ -148,8 +193,7 @@ def traverse(step: Traverse) -> Compiled[CompiledQuery, dict[str, Page]]:
         f"SELECT * FROM ({matched}) WHERE ({keep}) OR (NOT after_ok AND rn = 1) "
         f"ORDER BY src, after_ok DESC, rn"
     )
-    query = CompiledQuery(f"traverse({'.'.join(hop_name(h) for h in step.path)})", text, params)
-    return Compiled(query, decoder)
+    return text, params
 
 
 def find_persons(step: FindPersons) -> Compiled[CompiledQuery, Page]:
