@@ -32,9 +32,14 @@ class CallRecord:
     operation: str
     backend: str
     query: str
-    params: Any
+    params: Any  # as sent; made printable only when shown (a sink batch holds thousands of values)
     rows: int = 0
     ms: float = 0.0
+
+    def explained(self) -> dict[str, Any]:
+        """The record as ``extensions.explain`` shows it: JSON-friendly parameters."""
+        return {"operation": self.operation, "backend": self.backend, "query": self.query,
+                "params": _printable(self.params), "rows": self.rows, "ms": self.ms}
 
 
 @dataclass(slots=True)
@@ -82,7 +87,7 @@ _totals_lock = threading.Lock()
 @contextlib.contextmanager
 def recorded_call(backend: str, query: CompiledQuery) -> Iterator[CallRecord]:
     """Time one backend call; the caller sets ``record.rows`` before leaving the block."""
-    record = CallRecord(query.operation, backend, query.text, _printable(query.params))
+    record = CallRecord(query.operation, backend, query.text, query.params)
     started = time.perf_counter()
     failed = True
     try:

@@ -7,7 +7,6 @@ with its parameters apart, rows, milliseconds); tests use the same log to prove 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -31,6 +30,6 @@ class ExplainExtension(SchemaExtension):
             "explain": {
                 "path": getattr(context, "execution_path", "general"),
                 "totalCalls": self.log.total,
-                "calls": [asdict(call) for call in self.log.calls],
+                "calls": [call.explained() for call in self.log.calls],
             }
         }
