@@ -488,9 +488,11 @@ def _add_audit_commands(commands: "argparse._SubParsersAction") -> None:
     export.add_argument("--quiet", action="store_true", help="no progress bar")
     export.set_defaults(run=cmd_audit_export)
 
-    drain = actions.add_parser("drain", help="ship the local spool to the sink now (e.g. after a crash)")
+    drain = actions.add_parser("drain", help="ship the local spool files (one per worker process) to the sink now "
+                                             "(e.g. after a crash)")
     drain.add_argument("--audit", help=audit_help)
-    drain.add_argument("--spool", help="the spool file (default: $C360_AUDIT_SPOOL or data/audit-spool.db)")
+    drain.add_argument("--spool", help="the spool file of slot 0; the other slots' files beside it (audit-spool.1.db, "
+                                       "...) go too (default: $C360_AUDIT_SPOOL or data/audit-spool.db)")
     drain.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds (default 60)")
     drain.set_defaults(run=cmd_audit_drain)
 
