@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from graphql import GraphQLSchema
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -27,6 +29,7 @@ from customer360.auth.principal import LOCAL_DEVELOPER, Principal
 from customer360.auth.request_guards import request_guards
 from customer360.backend_calls import TOTALS
 from customer360.config import AuditSettings, OperationSettings, Settings
+from customer360.execution.ahead import compile_ahead
 from customer360.execution.extension import COMPILED, GENERAL, PATHS, CompiledExecution
 from customer360.graphiql.page import graphiql_response, static_route
 from customer360.graphql_http_view import GraphQLOverHTTP
@@ -160,6 +163,21 @@ def _persisted_operations(settings: Settings, operations: OperationSettings) -> 
                                introspection=settings.feature("introspection"))
 
 
+def _compile_registered_ahead(schema: GraphQLSchema, settings: Settings, store: OperationStore) -> None:
+    """Plan the registered documents now rather than on their first request (execution/ahead.py)."""
+    try:
+        registered = [(operation.id, operation.body) for operation in store.list() if operation.registered]
+    except sqlite3.Error as error:
+        log.warning("could not read the registered operations to compile them ahead: %s", error)
+        return
+    if not registered:
+        return
+    plans = compile_ahead(schema, settings.limits, registered)
+    general = [plan for plan in plans if plan.reason is not None]
+    log.info("registered operations compiled ahead: %d of %d on the compiled path%s", len(plans) - len(general),
+             len(plans), "".join(f"; {plan.operation}: {plan.describe()}" for plan in general))
+
+
 def create_app(settings: Settings, store: GraphStore | None = None, search: SearchIndex | None = None,
                operations: OperationSettings | None = None, audit: AuditPipeline | None = None) -> Starlette:
     """Build the app; the store, the search index and the audit record (``C360_AUDIT``) are
@@ -181,6 +199,8 @@ def create_app(settings: Settings, store: GraphStore | None = None, search: Sear
     persisted = _persisted_operations(settings, operations or OperationSettings.from_env())
     audit_record = audit if audit is not None else AuditPipeline.open(AuditSettings.from_env())
     graphql = Customer360GraphQL(graph_store, settings, policy, search_index, persisted, audit_record)
+    if settings.execution == "compiled":
+        _compile_registered_ahead(graphql.schema._schema, settings, persisted.store)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -531,10 +531,25 @@ def cmd_operations_register(args: argparse.Namespace) -> int:
         store.close()
     status = {**{i: "added" for i in report.added}, **{i: "promoted from APQ" for i in report.promoted},
               **{i: "already registered" for i in report.unchanged}}
+    plans: dict[str, list] = {}
+    if schema is not None:  # which path will answer each operation (what the service plans at start)
+        from customer360.execution.ahead import compile_ahead
+
+        for plan in compile_ahead(schema, _settings(args).limits, [(d.id, d.body) for d in documents]):
+            plans.setdefault(plan.document_id, []).append(plan)
     for document in documents:
-        print(f"{document.id}  {document.name or '(anonymous)'}  [{status[document.id]}]  {document.source}")
+        planned = plans.get(document.id, [])
+        paths = "; ".join(plan.describe() if len(planned) == 1 else f"{plan.operation}: {plan.describe()}"
+                          for plan in planned)
+        print(f"{document.id}  {document.name or '(anonymous)'}  [{status[document.id]}]  {document.source}"
+              + (f"  -> {paths}" if paths else ""))
     print(f"c360 operations register: {len(report.added)} added, {len(report.promoted)} promoted, "
           f"{len(report.unchanged)} already registered, in {store.path}", file=sys.stderr)
+    if plans:
+        every = [plan for planned in plans.values() for plan in planned]
+        compiled = sum(plan.reason is None for plan in every)
+        print(f"c360 operations register: {compiled} of {len(every)} operation(s) run on the compiled path; "
+              "the others on the general one, for the reason given", file=sys.stderr)
     return 0
 
 

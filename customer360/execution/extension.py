@@ -17,7 +17,12 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 
-from graphql import ExecutionResult
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
 from strawberry.extensions import SchemaExtension
 
 from customer360.backend_calls import current_log
@@ -73,15 +78,24 @@ class CompiledExecution(SchemaExtension):
         yield
 
     def _covered(self, query: str, name: str | None, document, operation) -> bool:
-        key = (query, name)
+        return uncovered(self.execution_context.schema._schema, query, name, document, operation) is None
+
+
+def uncovered(schema: GraphQLSchema, query: str, name: str | None, document: DocumentNode,
+              operation: OperationDefinitionNode) -> str | None:
+    """Why the general path must answer this operation (None: the compiled path will), worked
+    out once per document text and operation name."""
+    key = (query, name)
+    with _paths_lock:
         if key in _coverage:
             _coverage.move_to_end(key)
-            return _coverage[key] is None
-        reason = coverage(self.execution_context.schema._schema, document, operation)
+            return _coverage[key]
+    reason = coverage(schema, document, operation)
+    with _paths_lock:
         _coverage[key] = reason
         if len(_coverage) > COVERAGE_CACHE:
             _coverage.popitem(last=False)
-        return reason is None
+    return reason
 
 
-__all__ = ["COMPILED", "GENERAL", "PATHS", "CompiledExecution", "NotCompiled"]
+__all__ = ["COMPILED", "GENERAL", "PATHS", "CompiledExecution", "NotCompiled", "uncovered"]

@@ -37,7 +37,7 @@ _REWRITTEN: OrderedDict[int, tuple[DocumentNode, DocumentNode]] = OrderedDict()
 REWRITTEN_CACHE = 1000
 
 
-def _audited(schema, document: DocumentNode) -> DocumentNode:
+def audited_document(schema, document: DocumentNode) -> DocumentNode:
     """The document with the audit's keys, rewritten once per parsed document."""
     cached = _REWRITTEN.get(id(document))
     if cached is not None and cached[0] is document:
@@ -68,7 +68,7 @@ class AuditReads(SchemaExtension):
             yield
             return
         schema = ec.schema._schema
-        audited = _audited(schema, document)
+        audited = audited_document(schema, document)
         ec.graphql_document = audited
         try:
             yield

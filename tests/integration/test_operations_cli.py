@@ -88,6 +88,18 @@ def test_register_then_list_from_the_command_line(tmp_path: Path) -> None:
     assert "CustomerPayments" in listed.stdout
 
 
+def test_register_says_which_path_will_answer_each_operation(tmp_path: Path) -> None:
+    """A front-end team learns at build time which operations fall back to the general path, and why."""
+    (tmp_path / "screens.graphql").write_text(
+        SCREENS + '\nquery Hood { neighborhood(id: "P1") { truncated } }', encoding="utf-8")
+    registered = c360("operations", "register", "screens.graphql", cwd=tmp_path)
+    assert registered.returncode == 0, registered.stderr
+    lines = {line.split()[1]: line for line in registered.stdout.splitlines()}
+    assert lines["CustomerScreen"].endswith("-> compiled")
+    assert lines["Hood"].endswith("-> general (Query.neighborhood)")
+    assert "2 of 3 operation(s) run on the compiled path" in registered.stderr
+
+
 def test_one_bad_file_registers_nothing(tmp_path: Path) -> None:
     (tmp_path / "screens.graphql").write_text(SCREENS, encoding="utf-8")
     (tmp_path / "typo.graphql").write_text("query Typo { customer(id: \"P1\") { nickname } }", encoding="utf-8")

@@ -188,6 +188,30 @@ async def test_document_id_runs_a_registered_document(store, operations, tmp_pat
     assert unknown.status_code == 404 and "c360 operations register" in unknown.json()["errors"][0]["message"]
 
 
+async def test_registered_documents_are_planned_at_start_and_their_first_request_is_compiled(
+    store, operations, tmp_path, caplog
+) -> None:
+    """The service compiles the registered documents as it starts: the log says which path
+    will answer each operation (and why not the compiled one); the first request by id then
+    finds its document parsed and planned, and runs on the compiled path."""
+    from customer360.auth.document_limits import _parse_cached
+    from customer360.execution.extension import _coverage
+
+    hood = 'query Hood { neighborhood(id: "P1") { truncated } }'
+    [screen, neighbourhood] = _register(operations, tmp_path, {"a.graphql": SCREEN, "b.graphql": hood})
+    with caplog.at_level("INFO", logger="customer360"):
+        app = _app(store, operations)
+    assert "registered operations compiled ahead: 1 of 2 on the compiled path; Hood: general (Query.neighborhood)" \
+        in caplog.text
+    assert (screen.body, None) in _coverage and (neighbourhood.body, "Hood") in _coverage
+    misses = _parse_cached.cache_info().misses
+    async with _http(app) as http:
+        first = await http.post("/graphql", json={"documentId": f"sha256:{screen.id}", "variables": {"id": "P1"}},
+                                headers={"X-C360-Explain": "1"})
+    assert first.json()["extensions"]["explain"]["path"] == "compiled"
+    assert _parse_cached.cache_info().misses == misses  # parsed at start, not by the request
+
+
 # ------------------------------------------------------------------ trusted documents
 
 
