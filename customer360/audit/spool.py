@@ -79,6 +79,13 @@ CREATE TABLE IF NOT EXISTS checkpoints (first_seq INTEGER PRIMARY KEY, body TEXT
 """
 
 
+_SEALED_BY = {
+    "seq": "SELECT seq, body FROM events WHERE seq IN ({})",
+    "event_id": "SELECT event_id, body FROM events WHERE event_id IN ({})",
+}
+"""Spooled events by key; ``{}`` takes one ``?`` per key (:meth:`AuditSpool._sealed`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SpoolBatch:
     """What the drainer ships in one sink write."""
@@ -243,7 +250,7 @@ class AuditSpool:
             added = 0
             now = time.time()
             # An event appended before (a retry) keeps its one link: found with one statement.
-            seen = self._spooled(db, [str(event.event_id) for job in group for event in job.events or ()])
+            seen = self._sealed(db, "event_id", [str(event.event_id) for job in group for event in job.events or ()])
             event_rows: list[tuple] = []
             leaf_rows: list[tuple] = []
             millis: dict[datetime, int] = {}  # the events of one response share one time
@@ -308,14 +315,14 @@ class AuditSpool:
         return writer
 
     @staticmethod
-    def _spooled(db: sqlite3.Connection, event_ids: list[str]) -> dict[str, SealedEvent]:
-        """The events among ``event_ids`` that are in the spool already, sealed as they were."""
-        found: dict[str, SealedEvent] = {}
-        for start in range(0, len(event_ids), 500):  # bound the statement's parameters
-            chunk = event_ids[start:start + 500]
-            rows = db.execute(f"SELECT event_id, body FROM events WHERE event_id IN ({', '.join('?' for _ in chunk)})",
-                              chunk)
-            found.update((event_id, SealedEvent.from_dict(orjson.loads(body))) for event_id, body in rows)
+    def _sealed(db: sqlite3.Connection, by: str, keys: list) -> dict[Any, SealedEvent]:
+        """Spooled events parsed back from their bodies, by ``seq`` or ``event_id``; keys not
+        in the spool are left out."""
+        found: dict[Any, SealedEvent] = {}
+        for start in range(0, len(keys), 500):  # bound the statement's parameters
+            chunk = keys[start:start + 500]
+            rows = db.execute(_SEALED_BY[by].format(", ".join("?" for _ in chunk)), chunk)
+            found.update((key, SealedEvent.from_dict(orjson.loads(body))) for key, body in rows)
         return found
 
     @staticmethod
@@ -381,16 +388,7 @@ class AuditSpool:
         # handoff is in seq order, so they are at its front).
         while handoff and (not seqs or next(iter(handoff)) < seqs[0]):
             del handoff[next(iter(handoff))]
-        missing = [seq for seq in seqs if seq not in handoff]
-        read_back = {}
-        for start in range(0, len(missing), 500):  # bound the statement's parameters
-            chunk = missing[start:start + 500]
-            read_back.update(
-                (seq, SealedEvent.from_dict(orjson.loads(body)))
-                for seq, body in db.execute(
-                    f"SELECT seq, body FROM events WHERE seq IN ({', '.join('?' for _ in chunk)})", chunk
-                )
-            )
+        read_back = self._sealed(db, "seq", [seq for seq in seqs if seq not in handoff])
         events = [handoff[seq] if seq in handoff else read_back[seq] for seq in seqs]
         checkpoints = [Checkpoint.from_dict(orjson.loads(body))
                        for (body,) in db.execute("SELECT body FROM checkpoints ORDER BY first_seq")]

@@ -26,9 +26,10 @@ from customer360.audit.protocol import AuditUnavailable
 from customer360.auth.access import FieldDenied
 from customer360.graphstore.plan import Keyset
 from customer360.resolvers.context import RequestContext
-from customer360.resolvers.cursors import decode_cursor, encode_cursor
+from customer360.resolvers.cursors import decode_cursor
 from customer360.resolvers.errors import UserError
-from customer360.schema.relay import PageInfo
+from customer360.resolvers.paging import ConnectionData, EdgeData
+from customer360.schema.relay import Connection, connection_of
 
 ORDERING = "audit:newest"
 DEFAULT_FIRST = 20
@@ -98,23 +99,6 @@ class AuditEvent:
         )
 
 
-@strawberry.type(description="One audit event of a page, with the cursor to continue after it.")
-class AuditEventEdge:
-    cursor: str = strawberry.field(description="Pass it as 'after' to page from here.")
-    node: AuditEvent = strawberry.field(description="The event.")
-
-
-@strawberry.type(description="A page of audit events, newest first: pass pageInfo.endCursor as 'after' for the next.")
-class AuditEventConnection:
-    edges: list[AuditEventEdge] = strawberry.field(description="The page's events, newest first.")
-    page_info: PageInfo = strawberry.field(description="Whether more events lie after this page, and where.")
-
-
-def _edge_cursor(sealed: SealedEvent) -> str:
-    event = sealed.event
-    return encode_cursor(ORDERING, Keyset(epoch_millis(event.occurred_at), event.event_id.hex))
-
-
 def _record_cursor(field: str, after: str | None) -> str | None:
     """The record's own cursor for a GraphQL cursor of this field (errors name the argument)."""
     keyset = decode_cursor(field, ORDERING, after)
@@ -126,14 +110,13 @@ def _record_cursor(field: str, after: str | None) -> str | None:
         raise UserError(f"{field}: argument 'after' is not a cursor returned by this field") from None
 
 
-def _connection(page: AuditPage, after: str | None) -> AuditEventConnection:
-    edges = [AuditEventEdge(cursor=_edge_cursor(sealed), node=AuditEvent.of(sealed)) for sealed in page.events]
-    return AuditEventConnection(
-        edges=edges,
-        page_info=PageInfo(has_previous_page=after is not None, has_next_page=page.has_next,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None),
-    )
+def _connection(page: AuditPage, after: str | None) -> Connection[AuditEvent]:
+    """The page as the shared Relay connection (``AuditEventConnection``); no total is counted."""
+    edges = [
+        EdgeData(ORDERING, Keyset(epoch_millis(sealed.event.occurred_at), sealed.event.event_id.hex), sealed)
+        for sealed in page.events
+    ]
+    return connection_of(ConnectionData(edges, page.has_next, after is not None, None), AuditEvent.of)
 
 
 def _reader(info: Info, field: str) -> AuditPipeline:
@@ -154,7 +137,7 @@ After = Annotated[str | None, strawberry.argument(description="Start after this 
 
 
 async def _page(field: str, read: Callable[..., Awaitable[AuditPage]], key: str, first: int, since: datetime | None, until: datetime | None,
-                after: str | None) -> AuditEventConnection:
+                after: str | None) -> Connection[AuditEvent]:
     try:
         page = await read(key, first=first, since=since, until=until, after=_record_cursor(field, after))
     except InvalidPageRequest as error:
@@ -174,7 +157,7 @@ class AuditQuery:
         self, info: Info,
         customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer, e.g. P0000001.")],
         since: Since = None, until: Until = None, first: First = DEFAULT_FIRST, after: After = None,
-    ) -> AuditEventConnection:
+    ) -> Connection[AuditEvent]:
         audit = _reader(info, "auditTrail")
         return await _page("auditTrail", audit.audit_trail, customer_id, first, since, until, after)
 
@@ -183,6 +166,6 @@ class AuditQuery:
         self, info: Info,
         principal: Annotated[str, strawberry.argument(description="The principal's name, as events record it.")],
         since: Since = None, until: Until = None, first: First = DEFAULT_FIRST, after: After = None,
-    ) -> AuditEventConnection:
+    ) -> Connection[AuditEvent]:
         audit = _reader(info, "accessLog")
         return await _page("accessLog", audit.access_log, principal, first, since, until, after)

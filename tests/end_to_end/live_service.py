@@ -83,5 +83,5 @@ def running_process(
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # its workers too: they are in its process group
             process.wait(timeout=10)
