@@ -37,6 +37,7 @@ from customer360.app import create_app
 from customer360.audit.pipeline import AuditPipeline
 from customer360.config import AuditSettings, AuditUrl, Settings
 from customer360.graphstore.backends import open_store
+from customer360.serving import settle_heap
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -61,6 +62,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> str:
                                                 spool_path=folder / "spool.db"))
     await pipeline.start()
     app = create_app(settings, store=store, audit=pipeline)
+    settle_heap()  # as a served process does (customer360/serving.py)
     view = app.state.graphql
     ids = [f"P{n:07d}" for n in range(1, args.persons + 1)]  # the generator's person ids
     rng = random.Random(7)

@@ -35,6 +35,7 @@ from queries import PROFILE
 
 from customer360.app import create_app
 from customer360.graphstore.backends import open_store
+from customer360.serving import settle_heap
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.reference import pandas_bank  # noqa: E402
@@ -58,6 +59,7 @@ def summary(samples_ms: list[float]) -> dict:
 async def service(settings, person_ids: list[str], repeats: int) -> dict:
     store = open_store(settings.graph, settings)
     app = create_app(settings, store=store)
+    settle_heap()  # as a served process does (customer360/serving.py)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
         query = PROFILE
         profile, calls = [], 0

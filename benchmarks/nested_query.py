@@ -30,6 +30,7 @@ from queries import NESTED
 from customer360.app import create_app
 from customer360.config import GraphUrl, Settings
 from customer360.graphstore.backends import open_store
+from customer360.serving import settle_heap
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -40,6 +41,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 async def measure(store, settings: Settings, repeats: int) -> dict:
     app = create_app(settings, store=store)
+    settle_heap()  # as a served process does (customer360/serving.py)
     latencies: list[float] = []
     calls = 0
     rows = 0

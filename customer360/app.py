@@ -44,6 +44,7 @@ from customer360.schema import build_schema
 from customer360.schema.errors import OUTAGES
 from customer360.search import open_search_index
 from customer360.search.protocol import SearchIndex
+from customer360.serving import settle_heap
 
 EXPLAIN_HEADER = "x-c360-explain"
 REQUEST_ID_HEADER = "x-request-id"
@@ -265,4 +266,6 @@ async def _readiness(backend: GraphStore | SearchIndex) -> dict:
 
 def create_app_from_env() -> Starlette:
     """The app of one worker process (``c360 serve --workers N``): settings from the environment."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    settle_heap()
+    return app

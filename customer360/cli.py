@@ -28,7 +28,7 @@ from customer360.graphstore.plan import FindPersons
 from customer360.graphstore.protocol import GraphStore
 from customer360.ingest.load import LoadRejected, load_bank
 from customer360.persisted.store import OperationStore
-from customer360.serving import default_workers, serve_workers
+from customer360.serving import default_workers, serve_workers, settle_heap
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -216,6 +216,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     where = f"http://{settings.host}:{settings.port}/graphql"
     if workers == 1:
         app = create_app(settings, store=store)
+        settle_heap()
         print(f"c360: serving {settings.graph} on {where}", file=sys.stderr)
         try:
             uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)

@@ -5,10 +5,13 @@ protocol: uvicorn's own ``bind_socket()`` leaves the protocol at 0, accepted soc
 it, and asyncio then never turns ``TCP_NODELAY`` on, so every keep-alive response past the
 first waits ~40 ms on the client's delayed ACK (uvicorn issue #3149). The kernel spreads
 accepted connections across the workers that wait on the shared socket.
+
+A serving process also settles its heap once the app is built (:func:`settle_heap`).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 
@@ -26,6 +29,25 @@ def listening_socket(host: str, port: int) -> socket.socket:
     sock.bind((host, port))
     sock.set_inheritable(True)
     return sock
+
+
+YOUNG_GENERATION_THRESHOLD = 10_000
+"""Allocations between two collections of the youngest generation (CPython's default: 700)."""
+
+
+def settle_heap() -> None:
+    """Freeze what start-up built (schema, caches, the store's objects) out of the cyclic
+    collector's reach, and collect young objects less often.
+
+    A nested query allocates ~10,000 containers, so with CPython's defaults every request
+    set off a dozen collections, and each older-generation pass walked the whole start-up
+    heap again: ~8 ms of CPU per nested request, a fifth of it (measured in-process, audit
+    on). Objects made after start-up are still collected; those frozen live as long as the
+    app anyway."""
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, oldest)
 
 
 def default_workers() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from customer360.graphstore.mapping import record_of
+from customer360.graphstore.mapping import records_of
 from customer360.graphstore.pages import empty_pages, page_of
 from customer360.graphstore.plan import (
     BankTotals,
@@ -27,16 +27,16 @@ from customer360.graphstore.plan import (
 
 
 def vertices(label: VertexLabel, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {row[label.key]: record_of(label, row) for row in rows}
+    key, record = label.key, records_of(label)
+    return {row[key]: record(row) for row in rows}
 
 
 def traverse(step: Traverse, order_column: str, result: list[dict[str, Any]]) -> dict[str, Page]:
-    label = step.target
+    key, record = step.target.key, records_of(step.target)
     pages = empty_pages(step.source_keys, step.with_total)
     for item in result:
         pages[item["src"]] = page_of(
-            item["rows"], step.first, lambda row: record_of(label, row),
-            lambda row: Keyset(row[order_column], row[label.key]),
+            item["rows"], step.first, record, lambda row: Keyset(row[order_column], row[key]),
             item["total"] if step.with_total else None,
         )
     return pages
@@ -51,7 +51,7 @@ def find_persons(step: FindPersons, result: list[dict[str, Any]]) -> Page:
         def keyset(row: dict[str, Any]) -> Keyset:
             return Keyset(row["total_balance_cents"], row["person_id"])
     return page_of(
-        item["rows"], step.first, lambda row: record_of(VertexLabel.PERSON, row), keyset,
+        item["rows"], step.first, records_of(VertexLabel.PERSON), keyset,
         item["total"] if step.with_total else None,
     )
 

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from customer360.graphstore.mapping import record_of, stored_name
+from customer360.graphstore.mapping import records_of, stored_name
 from customer360.graphstore.pages import empty_pages, page_of
 from customer360.graphstore.plan import (
     BankTotals,
@@ -30,14 +30,16 @@ Rows = Sequence[sqlite3.Row]
 
 
 def vertices(label: VertexLabel, rows: Rows) -> dict[str, Any]:
-    return {row[label.key]: record_of(label, row) for row in rows}
+    key, record = label.key, records_of(label)
+    return {row[key]: record(row) for row in rows}
 
 
 def traverse(step: Traverse, rows: Rows) -> dict[str, Page]:
     """Rows come per source: those past the cursor first, in page order (``after_ok``), then
     at most one from before the cursor, kept only to carry the source's total."""
     label = step.target
-    order_column = label.key if step.order is None else stored_name(label, step.order.prop)
+    key, record = label.key, records_of(label)
+    order_column = key if step.order is None else stored_name(label, step.order.prop)
     past_cursor: dict[str, list[sqlite3.Row]] = {}
     totals: dict[str, int] = {}
     for row in rows:
@@ -47,8 +49,7 @@ def traverse(step: Traverse, rows: Rows) -> dict[str, Page]:
     pages = empty_pages(step.source_keys, step.with_total)
     for source, matched in past_cursor.items():
         pages[source] = page_of(
-            matched, step.first, lambda row: record_of(label, row),
-            lambda row: Keyset(row[order_column], row[label.key]),
+            matched, step.first, record, lambda row: Keyset(row[order_column], row[key]),
         )
     if step.with_total:
         for source, total in totals.items():
@@ -66,7 +67,7 @@ def find_persons(step: FindPersons, rows: Rows) -> Page:
             return Keyset(row["total_balance_cents"], row["person_id"])
     total = rows[0]["total"] if rows and step.with_total else None
     matched = [row for row in rows if row["person_id"] is not None]
-    return page_of(matched, step.first, lambda row: record_of(VertexLabel.PERSON, row), keyset, total)
+    return page_of(matched, step.first, records_of(VertexLabel.PERSON), keyset, total)
 
 
 def counterparties(step: Counterparties, rows: Rows) -> dict[str, list[CounterpartyRow]]:
