@@ -83,28 +83,38 @@ def format_time(moment: datetime) -> str:
 
 _last_id = [0, 0]  # (milliseconds, counter) of the last id this process made
 _id_lock = threading.Lock()
+_TAIL = (1 << 64) - 1
 
 
-def new_event_id(at: datetime) -> uuid.UUID:
-    """A UUIDv7 (RFC 9562): 48 bits of milliseconds, a 12-bit counter, then randomness.
+def new_event_ids(at: datetime, count: int) -> list[uuid.UUID]:
+    """``count`` UUIDv7s (RFC 9562): 48 bits of milliseconds, a 12-bit counter, then randomness.
 
     Made on the client so a replay of the same event carries the same id (and so lands on
     the same row); time-ordered so ids sort the way the record is read. Within one
     millisecond the counter (RFC 9562, method 1) keeps the ids of one process in the order
     they were made, so events written in the same millisecond still read back in order.
+    A response's events get theirs together: one system call for the randomness, one lock.
     """
     millis = epoch_millis(at) & ((1 << 48) - 1)
-    random = int.from_bytes(os.urandom(10), "big")  # one system call: 64 bits for the tail, 11 to start counting
+    randomness = os.urandom(10 * count)  # per id: 64 bits for the tail, 11 to start counting
+    made: list[uuid.UUID] = []
     with _id_lock:
-        if millis <= _last_id[0]:
-            millis, counter = _last_id[0], _last_id[1] + 1
-            if counter > 0xFFF:  # 4,096 ids in one millisecond: borrow the next one
-                millis, counter = millis + 1, 0
-        else:
-            counter = (random >> 64) & 0x7FF  # room left to count up
-        _last_id[0], _last_id[1] = millis, counter
-    value = millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62 | (random & ((1 << 64) - 1)) >> 2
-    return uuid.UUID(int=value)
+        for index in range(count):
+            random = int.from_bytes(randomness[10 * index:10 * index + 10], "big")
+            if millis <= _last_id[0]:
+                millis, counter = _last_id[0], _last_id[1] + 1
+                if counter > 0xFFF:  # 4,096 ids in one millisecond: borrow the next one
+                    millis, counter = millis + 1, 0
+            else:
+                counter = (random >> 64) & 0x7FF  # room left to count up
+            _last_id[0], _last_id[1] = millis, counter
+            made.append(uuid.UUID(int=millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62 | (random & _TAIL) >> 2))
+    return made
+
+
+def new_event_id(at: datetime) -> uuid.UUID:
+    """One UUIDv7 (see :func:`new_event_ids`)."""
+    return new_event_ids(at, 1)[0]
 
 
 def document_hash(document: str) -> str:
@@ -121,12 +131,17 @@ class LoadedFile:
     rows: int
 
 
-def _sorted_unique(values: Any) -> tuple[str, ...]:
-    if type(values) is tuple and all(type(v) is str for v in values) and all(
-        a < b for a, b in zip(values, values[1:])
-    ):
-        return values  # canonical already: every event built from another one, or read back
-    return tuple(sorted({str(v) for v in values or ()}))
+class SortedUnique(tuple):
+    """A tuple of strings known to be sorted and free of duplicates: already canonical, so an
+    event built from it normalises nothing again (hundreds of a response's events share one)."""
+
+    __slots__ = ()
+
+
+def _sorted_unique(values: Any) -> SortedUnique:
+    if type(values) is SortedUnique:
+        return values
+    return SortedUnique(sorted({str(v) for v in values or ()}))
 
 
 def _in_millis_utc(moment: datetime) -> datetime:
@@ -229,10 +244,22 @@ class AuditEvent:
             "roles": _sorted_unique(roles), "purpose": purpose, "operation_name": operation_name,
             "document_hash": document_hash, "request_id": request_id, "client_address": client_address,
         }
+        paths: dict[frozenset, SortedUnique] = {}  # most customers of a response have the same fields
+
+        def canonical(values: Any) -> SortedUnique:
+            if type(values) is SortedUnique:
+                return values
+            key = frozenset(values or ())
+            found = paths.get(key)
+            if found is None:
+                found = paths[key] = _sorted_unique(key)
+            return found
+
+        customers = list(customers)
         return [
-            cls(event_id=new_event_id(moment), customer_id=customer_id, fields_clear=_sorted_unique(clear),
-                fields_masked=_sorted_unique(masked), **shared)
-            for customer_id, clear, masked in customers
+            cls(event_id=event_id, customer_id=customer_id, fields_clear=canonical(clear),
+                fields_masked=canonical(masked), **shared)
+            for event_id, (customer_id, clear, masked) in zip(new_event_ids(moment, len(customers)), customers)
         ]
 
     @classmethod

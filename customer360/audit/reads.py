@@ -231,6 +231,7 @@ class _Field:
     it masked."""
 
     key: str
+    added: bool  # a key :func:`with_audit_keys` added: taken out of the response
     name: str
     definition: Any
     leaf: bool
@@ -248,7 +249,7 @@ class _Walker:
         self.is_masked = is_masked
         self.value_fields = value_fields
         self.reads: dict[str, CustomerRead] = {}
-        self._levels: dict[tuple[str, tuple[int, ...], tuple[str, ...]], list[_Field]] = {}
+        self._levels: dict[tuple[str, int, tuple[str, ...]], list[_Field]] = {}
 
     def customer(self, customer_id: Any) -> CustomerRead | None:
         if not isinstance(customer_id, str):
@@ -290,8 +291,10 @@ class _Walker:
 
     def fields(self, gtype: GraphQLObjectType, selection_sets: list[SelectionSetNode],
                path: tuple[str, ...]) -> list[_Field]:
-        """The fields one level selects of ``gtype`` at ``path``: every object of a level shares them."""
-        cache_key = (gtype.name, tuple(id(s) for s in selection_sets), path)
+        """The fields one level selects of ``gtype`` at ``path``: every object of a level shares them.
+        A level's ``selection_sets`` is one list for all its objects (the root's, or a cached
+        :class:`_Field`'s), alive for the whole walk: its identity names the level."""
+        cache_key = (gtype.name, id(selection_sets), path)
         fields = self._levels.get(cache_key)
         if fields is None:
             fields = []
@@ -302,7 +305,7 @@ class _Walker:
                 leaf = definition is not None and is_leaf_type(get_named_type(definition.type))
                 here = path if wrapper and name in WRAPPERS else (*path, name)
                 fields.append(_Field(
-                    key, name, definition, leaf, [n.selection_set for n in nodes if n.selection_set is not None],
+                    key, key.startswith(PREFIX), name, definition, leaf, [n.selection_set for n in nodes if n.selection_set is not None],
                     self.is_masked(f"{gtype.name}.{name}") if leaf else False, here, ".".join(here),
                 ))
             self._levels[cache_key] = fields
@@ -323,7 +326,7 @@ class _Walker:
         value_policy = self.value_fields.get(str(data.get(FIELD_KEY))) if name in VALUE_OF_FIELD else None
         for selected in self.fields(gtype, selection_sets, path):
             key = selected.key
-            if key.startswith(PREFIX):
+            if selected.added:
                 data.pop(key, None)
                 continue
             if selected.definition is None or key not in data:

@@ -22,6 +22,7 @@ from customer360.audit.events import (
     canonical_json,
     format_time,
     new_event_id,
+    new_event_ids,
 )
 from customer360.audit.merkle import merkle_root
 
@@ -72,6 +73,22 @@ def test_event_ids_are_uuid7_and_sort_by_time():
     earlier, later = new_event_id(AT), new_event_id(AT + timedelta(milliseconds=1))
     assert earlier.version == 7 and later.version == 7
     assert earlier < later and str(earlier) < str(later)
+
+
+def test_a_batch_of_event_ids_keeps_the_order_made_even_past_4096_in_one_millisecond():
+    batch = new_event_ids(AT, 5000) + new_event_ids(AT, 3)
+    assert all(event_id.version == 7 for event_id in batch)
+    assert len(set(batch)) == len(batch)
+    assert [str(event_id) for event_id in batch] == sorted(str(event_id) for event_id in batch)
+
+
+def test_a_responses_events_list_each_customers_fields_sorted_once():
+    events = AuditEvent.reads([("P1", {"b", "a"}, set()), ("P2", {"a", "b"}, {"c"}), ("P3", ["z"], ())],
+                              principal="analyst-1", roles=["b", "a"], at=AT)
+    assert [e.fields_clear for e in events] == [("a", "b"), ("a", "b"), ("z",)]
+    assert [e.fields_masked for e in events] == [(), ("c",), ()]
+    assert events[0].roles == ("a", "b")
+    assert [AuditEvent.from_dict(e.to_dict()) for e in events] == events
 
 
 def test_any_change_to_a_sealed_event_is_detected():
