@@ -249,16 +249,17 @@ class AuditSpool:
             results: list[list[SealedEvent]] = []
             added = 0
             now = time.time()
+            # Each event's content is made once: looked up, hashed, and stored as the body.
+            contents = [[event.to_dict() for event in job.events or ()] for job in group]
             # An event appended before (a retry) keeps its one link: found with one statement.
-            seen = self._sealed(db, "event_id", [str(event.event_id) for job in group for event in job.events or ()])
+            seen = self._sealed(db, "event_id", [content["event_id"] for made in contents for content in made])
             event_rows: list[tuple] = []
             leaf_rows: list[tuple] = []
             millis: dict[datetime, int] = {}  # the events of one response share one time
-            for job in group:
+            for job, made in zip(group, contents):
                 assert job.events is not None
                 sealed_events: list[SealedEvent] = []
-                for event in job.events:
-                    content = event.to_dict()  # made once: hashed, and stored as the body
+                for event, content in zip(job.events, made):
                     earlier = seen.get(content["event_id"])
                     if earlier is not None:
                         sealed_events.append(earlier)

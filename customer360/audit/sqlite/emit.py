@@ -34,19 +34,23 @@ def _json(values: Sequence) -> str:
 
 def event_row(sealed: SealedEvent, shared: dict | None = None) -> tuple:
     """The row of one event. ``shared`` memoises what the events of one batch have in common
-    (one response's events share their time and roles)."""
+    (one response's events share their time, roles and, mostly, their field lists)."""
     e = sealed.event
     if shared is None:
         shared = {}
     occurred_ms = shared.get(e.occurred_at)
     if occurred_ms is None:
         occurred_ms = shared[e.occurred_at] = epoch_millis(e.occurred_at)
-    roles = shared.get(e.roles)
-    if roles is None:
-        roles = shared[e.roles] = _json(e.roles)
+    lists = []
+    for values in (e.roles, e.fields_clear, e.fields_masked):  # most of a response's customers share theirs
+        spelled = shared.get(values)
+        if spelled is None:
+            spelled = shared[values] = _json(values)
+        lists.append(spelled)
+    roles, fields_clear, fields_masked = lists
     return (
         sealed.writer_id, sealed.seq, str(e.event_id), e.kind.value, occurred_ms, e.principal,
-        roles, e.purpose, e.customer_id, _json(e.fields_clear), _json(e.fields_masked), e.operation_name,
+        roles, e.purpose, e.customer_id, fields_clear, fields_masked, e.operation_name,
         e.document_hash, e.request_id, e.client_address, e.outcome.value,
         _json([[f.name, f.sha256, f.rows] for f in e.files]) if e.files else "[]", e.rows, sealed.prev_hash,
         sealed.hash,
