@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 from gremlin_python.driver.client import Client
 from gremlin_python.driver.driver_remote_connection import DriverRemoteConnection
 from gremlin_python.driver.protocol import GremlinServerError
-from gremlin_python.driver.serializer import GraphSONSerializersV3d0
 from gremlin_python.process.anonymous_traversal import traversal
 from gremlin_python.process.graph_traversal import GraphTraversalSource
 from gremlin_python.process.translator import Translator
@@ -40,6 +39,7 @@ from customer360.graphstore.gremlin import emit, network
 from customer360.graphstore.gremlin.bulk import GremlinBulkWriter
 from customer360.graphstore.gremlin.emit import GremlinQuery, Params
 from customer360.graphstore.gremlin.schema import SCHEMA_SCRIPT, schema_bindings
+from customer360.graphstore.gremlin.wire_format import GraphSON3
 from customer360.graphstore.insight_cache import (
     bump_data_version,
     refresh_insights,
@@ -56,12 +56,6 @@ Result = TypeVar("Result")
 
 DISPLAY_SOURCE = GraphTraversalSource(Graph(), TraversalStrategies())
 """A traversal source with no server behind it: builds the bytecode explain shows."""
-
-WIRE_FORMAT = GraphSONSerializersV3d0
-"""GraphSON 3, not GraphBinary: gremlinpython decodes GraphBinary byte by byte in Python, while
-GraphSON's JSON is parsed in C and only the typed values are walked in Python. Measured on a
-traversal returning 500 value maps, the client spends 5.0 ms decoding GraphSON against 8.8 ms
-for GraphBinary: on the nested query that is most of the client's CPU."""
 
 LOOKUP_BATCH = 1000  # keys per existing_keys traversal
 DEFAULT_KEY_FILE = Path("data") / "customer360.key"  # without a configured key: generated here (0600)
@@ -113,7 +107,7 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
             if self._connection is None:
                 self._connection = DriverRemoteConnection(
                     self.url, self.traversal_source, pool_size=self.pool_size,
-                    message_serializer=WIRE_FORMAT(),
+                    message_serializer=GraphSON3(),
                 )
             return traversal().with_remote(self._connection)
 
@@ -228,7 +222,7 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
         """Create labels, property keys and unique composite indexes (idempotent)."""
 
         def run_script() -> None:
-            client = Client(self.url, self.traversal_source, message_serializer=WIRE_FORMAT())
+            client = Client(self.url, self.traversal_source, message_serializer=GraphSON3())
             try:
                 client.submit(SCHEMA_SCRIPT, schema_bindings()).all().result(timeout=120)
             finally:
