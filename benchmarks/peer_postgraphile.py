@@ -16,7 +16,9 @@ same rows, measures, and writes the table into docs/benchmarks.md (between the
 3. PostGraphile 4 (pinned in benchmarks/peer/package-lock.json, ``npm ci``) serves it, one Node
    process;
 4. this service runs as ``c360 serve`` on the general path (one process) and on the compiled
-   path (``--workers 1`` and ``--workers 2``), rate limit off;
+   path (``--workers 1`` and ``--workers 2``), rate limit off; beside them, the code issue 11
+   was filed against (``--baseline-commit``, default :data:`FILED_AGAINST`; ``git archive``,
+   its own ``c360 load`` of the same bank), whose figures are the issue's "today's";
 5. all of them run side by side; per query, each system is measured right after the others
    (sequential p50/p95 over keep-alive HTTP with httpx, then requests per second at 8 clients
    with ``wrk -t2 -c8``), in rounds of alternating order, so that the load of whatever else
@@ -58,6 +60,8 @@ from doc_tables import write_block
 from queries import PROFILE as PROFILE_QUERY
 
 ROOT = Path(__file__).resolve().parents[1]
+FILED_AGAINST = "9cc4a24"
+"""The commit issue 11 was filed against (the parent of its first commit): its goals' "today's"."""
 PEER = ROOT / "benchmarks" / "peer"
 WRK_SCRIPT = PEER / "post.lua"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -242,6 +246,7 @@ class ServiceCode:
 
     source: Path | None = None
     described: str = ""
+    workers_flag: bool = True  # ``c360 serve --workers`` came with issue 11; older code serves one process
 
     @classmethod
     def working_tree(cls) -> ServiceCode:
@@ -251,14 +256,16 @@ class ServiceCode:
         return cls(None, f"the working tree (commit {head}{suffix})")
 
     @classmethod
-    def at_commit(cls, revision: str, folder: Path) -> ServiceCode:
+    def at_commit(cls, revision: str, folder: Path, name: str = "service-source") -> ServiceCode:
         commit = git("rev-parse", "--short", revision)
-        source = folder / "service-source"
+        source = folder / name
         source.mkdir()
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "customer360"], capture_output=True,
                                  timeout=120, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(source)], input=archive, timeout=120, check=True)
-        return cls(source, f"commit {commit} (`git archive`; the working tree's uncommitted changes not included)")
+        workers_flag = '"--workers"' in (source / "customer360" / "cli.py").read_text()
+        return cls(source, f"commit {commit} (`git archive`; the working tree's uncommitted changes not included)",
+                   workers_flag)
 
     def environment(self, env: dict[str, str]) -> dict[str, str]:
         if self.source is not None:
@@ -336,11 +343,13 @@ def service(graph: str, folder: Path, code: ServiceCode, execution: str, workers
             tag: str | None = None) -> Iterator[str]:
     """``c360 serve`` as a real process on a free port; yields its /graphql URL."""
     port = free_port()
+    if not code.workers_flag and workers != 1:
+        raise SystemExit(f"{code.described} serves one process only; asked for {workers} workers")
     command = [str(C360), "serve", "--no-demo", "--host", "127.0.0.1", "--port", str(port), "--graph", graph,
-               "--workers", str(workers), "--log-level", "warning"]
+               *(["--workers", str(workers)] if code.workers_flag else []), "--log-level", "warning"]
     base = f"http://127.0.0.1:{port}"
     tag = tag or f"{execution}-{workers}"
-    with started(f"c360 serve ({execution}, {workers} worker{'s' * (workers > 1)})", command,
+    with started(f"c360 serve ({tag}: {execution}, {workers} worker{'s' * (workers > 1)})", command,
                  folder / f"serve-{tag}.log", lambda: answers(f"{base}/readyz", method="GET"),
                  env=service_environment(folder, code, tag, execution), cwd=folder):
         yield f"{base}/graphql"
@@ -612,6 +621,7 @@ class Target:
     url: str
     requests: dict[str, Request]
     execution: str | None = None  # this service's path; None for PostGraphile
+    baseline: bool = False  # the code the issue was filed against: no path counters, no explain path
 
     @property
     def label(self) -> str:
@@ -648,11 +658,15 @@ def peer_target(url: str, customer: str) -> Target:
     return Target(PEER_NAME, 1, url, {NESTED: Request.of(PEER_NESTED), ONE: Request.of(PEER_ONE, {"id": customer})})
 
 
-def service_target(url: str, execution: str, workers: int, customer: str) -> Target:
+def service_target(url: str, execution: str, workers: int, customer: str, system: str | None = None) -> Target:
     one = {"id": customer}
-    return Target(f"this service, {execution} path", workers, url,
+    return Target(system or f"this service, {execution} path", workers, url,
                   {NESTED: Request.of(SERVICE_NESTED), ONE: Request.of(SERVICE_ONE, one),
-                   PROFILE: Request.of(PROFILE_QUERY, one)}, execution)
+                   PROFILE: Request.of(PROFILE_QUERY, one)}, execution, baseline=system is not None)
+
+
+def baseline_system(code: ServiceCode) -> str:
+    return f"this service when issue 11 was filed ({code.described.split(' (')[0]})"
 
 
 def explain_path(url: str, request: Request) -> str:
@@ -726,7 +740,7 @@ def measure_all(targets: list[Target], folder: Path, args: argparse.Namespace, r
 def which_paths(targets: list[Target], before: dict[str, dict[str, int]], run_: Run) -> None:
     """What explain says answered each query, and what /metrics counted over the run."""
     for target in targets:
-        if target.execution is None:
+        if target.execution is None or target.baseline:
             continue
         told = "; ".join(f"{query} → {explain_path(target.url, request)}" for query, request in target.requests.items())
         after = operations_by_path(target.url)
@@ -827,6 +841,7 @@ def goals(run_: Run) -> list[str]:
     c1, c2 = run_.find(NESTED, "this service, compiled path", 1), run_.find(NESTED, "this service, compiled path", 2)
     one1, one2 = run_.find(ONE, "this service, compiled path", 1), run_.find(ONE, "this service, compiled path", 2)
     g_profile, c_profile = run_.find(PROFILE, "this service, general path", 1), run_.find(PROFILE, "this service, compiled path", 1)
+    filed = next((r for r in run_.rows if r.query == PROFILE and r.system.startswith("this service when issue")), None)
     lines = []
     if peer_nested and c1 and c2:
         same = c1.p50_ms <= peer_nested.p50_ms and c1.rps >= peer_nested.rps
@@ -841,11 +856,16 @@ def goals(run_: Run) -> list[str]:
             f"- One customer with balances, at least half of PostGraphile's throughput: {verdict(one1.rps >= peer_one.rps / 2)} "
             f"with one process ({number(one1.rps)} vs {number(peer_one.rps)} req/s, {one1.rps / peer_one.rps:.2f}×); "
             f"{verdict(one2.rps >= peer_one.rps / 2)} with `--workers 2` ({number(one2.rps)} req/s, {one2.rps / peer_one.rps:.2f}×).")
+    if c_profile and filed:
+        then = filed.measured
+        lines.append(
+            f"- Customer profile, p50 at most a third of today's (today's = the code the issue was filed against, "
+            f"served beside the others in this run): {verdict(c_profile.p50_ms <= then.p50_ms / 3)} "
+            f"({c_profile.p50_ms:.1f} ms vs {then.p50_ms:.1f} ms, {c_profile.p50_ms / then.p50_ms:.2f}×).")
     if g_profile and c_profile:
         lines.append(
-            f"- Customer profile, p50 at most a third of today's (today's = the general path in this run): "
-            f"{verdict(c_profile.p50_ms <= g_profile.p50_ms / 3)} ({c_profile.p50_ms:.1f} ms vs {g_profile.p50_ms:.1f} ms, "
-            f"{c_profile.p50_ms / g_profile.p50_ms:.2f}×).")
+            f"- Customer profile, compiled vs this run's general path (which shares every other change): "
+            f"{c_profile.p50_ms:.1f} ms vs {g_profile.p50_ms:.1f} ms, {c_profile.p50_ms / g_profile.p50_ms:.2f}×.")
     if len(run_.janus) == 2:
         general, compiled = run_.janus[0].measured, run_.janus[1].measured
         lines.append(
@@ -885,7 +905,7 @@ def report(run_: Run, args: argparse.Namespace, meta: dict[str, str]) -> str:
         "errors allowed. Client, servers and database share the machine."
     )
     setup = (
-        f"Service code: {meta['code']}. "
+        f"Service code: {meta['code']}. {meta['baseline']}"
         "Set-up: this service is `c360 serve --no-demo --workers N --log-level warning` on the SQLite store "
         "`c360 load` wrote, with `C360_RATE_LIMIT=0` (the per-principal rate limit, 50 req/s by default, would "
         "otherwise cap a single client) and `C360_EXECUTION=general` or `compiled`; the audit record stays on "
@@ -943,6 +963,9 @@ def main() -> None:
                         help="empty JanusGraph and load this many generated persons first (0: measure it as it is)")
     parser.add_argument("--service-commit", metavar="REV",
                         help="run this commit's customer360/ (git archive) instead of the working tree")
+    parser.add_argument("--baseline-commit", metavar="REV", default=FILED_AGAINST,
+                        help=f"also serve this commit's code, general path, one process, on its own load of the "
+                             f"bank (default {FILED_AGAINST}, what issue 11 was filed against; '' for none)")
     parser.add_argument("--no-doc", action="store_true", help="print the report instead of writing docs/benchmarks.md")
     args = parser.parse_args()
 
@@ -959,6 +982,15 @@ def main() -> None:
         meta["code"] = code.described
         graph = load_service_store(bank, folder, code)
         events_before = audit_events(folder)
+        meta["baseline"] = ""
+        if args.baseline_commit:
+            base_folder = folder / "baseline"
+            base_folder.mkdir()
+            base_code = ServiceCode.at_commit(args.baseline_commit, folder, "baseline-source")
+            check_code(base_folder, base_code)
+            base_graph = load_service_store(bank, base_folder, base_code)
+            meta["baseline"] = (f"Beside it, the code issue 11 was filed against: {base_code.described}, with its "
+                                "own `c360 load` of the same bank, general path (its only one), one process. ")
         with ExitStack() as running:
             cluster = running.enter_context(postgres_cluster())
             counts = load_postgres(cluster, bank)
@@ -969,6 +1001,9 @@ def main() -> None:
             for execution, workers in CONFIGS:
                 url = running.enter_context(service(graph, folder, code, execution, workers))
                 targets.append(service_target(url, execution, workers, args.customer))
+            if args.baseline_commit:
+                url = running.enter_context(service(base_graph, base_folder, base_code, "general", 1, tag="baseline"))
+                targets.append(service_target(url, "general", 1, args.customer, baseline_system(base_code)))
             check_answers(targets, args.customer, run_)
             before = {t.label: operations_by_path(t.url) for t in targets if t.execution}
             measure_all(targets, folder, args, run_)
