@@ -57,6 +57,12 @@ Result = TypeVar("Result")
 DISPLAY_SOURCE = GraphTraversalSource(Graph(), TraversalStrategies())
 """A traversal source with no server behind it: builds the bytecode explain shows."""
 
+RESULT_BATCH = 4096
+"""Results per response message. The server's default (``resultIterationBatchSize``, 64) cuts
+a level's answer into many messages, each serialized, framed and decoded on its own: one
+lookup of 330 accounts took 6-9 ms in six messages and 6-7 ms in one, and a third less
+client CPU. Every read here is bounded by its page sizes or its keys."""
+
 LOOKUP_BATCH = 1000  # keys per existing_keys traversal
 DEFAULT_KEY_FILE = Path("data") / "customer360.key"  # without a configured key: generated here (0600)
 
@@ -109,7 +115,7 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
                     self.url, self.traversal_source, pool_size=self.pool_size,
                     message_serializer=GraphSON3(),
                 )
-            return traversal().with_remote(self._connection)
+            return traversal().with_remote(self._connection).with_("batchSize", RESULT_BATCH)
 
     def _drop_connection(self) -> None:
         """Forget a broken connection; the next call opens a fresh one (self-healing)."""
