@@ -31,6 +31,7 @@ RESPONSE = {
             ("rows", {"@type": "g:List", "@value": [ROW, ROW]}),
             ("total", _long(-1)),
             ("tags", {"@type": "g:Set", "@value": ["a", "b"]}),
+            ("by_count", _map((_long(3), "three"), (_map(("k", "v")), "keyed by a map"))),
         )}},
         {"@type": "g:Traverser", "@value": {"bulk": _long(1), "value": _map(("src", "A0000002"),
                                                                             ("rows", {"@type": "g:List", "@value": []}))}},
