@@ -20,8 +20,6 @@ from gremlin_python.structure.io.graphsonV3d0 import GraphSONReader, Int32IO, In
 from gremlin_python.structure.io.util import HashableDict
 
 _PLAIN = (str, int, float, bool, type(None))
-
-
 _NUMBERS = {"g:Int64": Int64IO.python_type, "g:Int32": Int32IO.python_type}
 
 
