@@ -305,7 +305,8 @@ class _Walker:
                 leaf = definition is not None and is_leaf_type(get_named_type(definition.type))
                 here = path if wrapper and name in WRAPPERS else (*path, name)
                 fields.append(_Field(
-                    key, key.startswith(PREFIX), name, definition, leaf, [n.selection_set for n in nodes if n.selection_set is not None],
+                    key, key.startswith(PREFIX), name, definition, leaf,
+                    [n.selection_set for n in nodes if n.selection_set is not None],
                     self.is_masked(f"{gtype.name}.{name}") if leaf else False, here, ".".join(here),
                 ))
             self._levels[cache_key] = fields

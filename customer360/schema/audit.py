@@ -136,8 +136,8 @@ Until = Annotated[datetime | None, strawberry.argument(description="Only events 
 After = Annotated[str | None, strawberry.argument(description="Start after this cursor (pageInfo.endCursor).")]
 
 
-async def _page(field: str, read: Callable[..., Awaitable[AuditPage]], key: str, first: int, since: datetime | None, until: datetime | None,
-                after: str | None) -> Connection[AuditEvent]:
+async def _page(field: str, read: Callable[..., Awaitable[AuditPage]], key: str, first: int,
+                since: datetime | None, until: datetime | None, after: str | None) -> Connection[AuditEvent]:
     try:
         page = await read(key, first=first, since=since, until=until, after=_record_cursor(field, after))
     except InvalidPageRequest as error:

@@ -11,7 +11,6 @@ personal data is not returned: the client gets ``AUDIT_UNAVAILABLE`` instead.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -19,7 +18,7 @@ from collections.abc import AsyncIterator
 from graphql import DocumentNode, GraphQLError, OperationType, get_variable_values
 from strawberry.extensions import SchemaExtension
 
-from customer360.audit.events import AuditEvent, Outcome
+from customer360.audit.events import AuditEvent, Outcome, document_hash
 from customer360.audit.protocol import AuditUnavailable
 from customer360.audit.reads import customers_read, with_audit_keys
 from customer360.auth.policy import Access
@@ -101,6 +100,6 @@ class AuditReads(SchemaExtension):
         return AuditEvent.reads(
             ((read.customer_id, read.clear, read.masked) for read in reads),
             principal=principal.name, roles=principal.roles, purpose=ctx.access.purpose,
-            operation_name=operation_name, document_hash=hashlib.sha256(query.encode()).hexdigest(),
+            operation_name=operation_name, document_hash=document_hash(query),
             outcome=outcome, request_id=ctx.request_id, client_address=ctx.client_address,
         )

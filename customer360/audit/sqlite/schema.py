@@ -10,7 +10,7 @@ keyed by (writer id, seq) without a rowid, work the same).
 The two question indexes stop at the time: the event id that breaks a tie within one
 millisecond is read from the row, so each entry is 40 bytes narrower. A wide response puts
 hundreds of customers on record at once, each an insert at a random place in the by-customer
-index, and that index was most of a write's cost: a quarter less with the narrow entries
+index, and that index was most of a write's cost: about a third less with the narrow entries
 (measured at 60,000 events, 375 per batch). Files made by earlier versions swap their wide
 indexes for these when opened; the events themselves are not touched.
 """
