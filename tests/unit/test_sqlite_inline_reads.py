@@ -1,0 +1,56 @@
+"""Where the SQLite store runs a read asked from the event loop: a short one on the loop
+itself, one that outruns the budget of VM steps in a worker thread, with the same rows and
+one call on the record either way (``graphstore/sqlite/store.py``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from customer360.backend_calls import CompiledQuery, capture_calls
+from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.sqlite import SqliteStore
+from customer360.graphstore.sqlite.store import INLINE_STEPS
+
+
+class ThreadReportingStore(SqliteStore):
+    """The real store, whose readers can say which thread runs them (``ran_on()``)."""
+
+    def _open_reader(self) -> sqlite3.Connection:
+        connection = super()._open_reader()
+        connection.create_function("ran_on", 0, threading.get_ident)
+        return connection
+
+
+def counting_to(n: int) -> Compiled[CompiledQuery, list[tuple[int, int]]]:
+    """Counts to ``n`` (about ``6 n`` VM steps), then says how far and on which thread."""
+    text = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n) "
+            "SELECT max(x), ran_on() FROM c")
+    return Compiled(CompiledQuery("count_to", text, {"n": n}), lambda rows: [tuple(row) for row in rows])
+
+
+async def test_a_short_read_runs_on_the_event_loop_and_a_long_one_in_a_worker_thread(tmp_path: Path) -> None:
+    store = ThreadReportingStore(tmp_path / "g.db")
+    loop_thread = threading.get_ident()
+    try:
+        with capture_calls() as log:
+            [(short_count, short_thread)] = await store._answer(counting_to(10))
+            [(long_count, long_thread)] = await store._answer(counting_to(INLINE_STEPS))
+    finally:
+        store.close()
+    assert (short_count, short_thread) == (10, loop_thread)
+    assert long_count == INLINE_STEPS  # stopped on the loop, read again in full elsewhere
+    assert long_thread != loop_thread
+    assert [(call.operation, call.rows) for call in log.calls] == [("count_to", 1), ("count_to", 1)]
+
+
+def test_synchronous_reads_on_the_loop_thread_have_no_budget(tmp_path: Path) -> None:
+    """Start-up and the CLI read on the main thread without a loop: a long statement there
+    runs to the end (there is no other request to hold up)."""
+    store = ThreadReportingStore(tmp_path / "g.db")
+    try:
+        [(count, thread)] = store._ask(counting_to(INLINE_STEPS))
+    finally:
+        store.close()
+    assert (count, thread) == (INLINE_STEPS, threading.get_ident())
