@@ -36,12 +36,18 @@ from customer360.encryption import FieldCipher
 from customer360.graphstore.gremlin.emit import (
     GremlinQuery,
     Params,
+    get_vertices,
     of_kind,
     sum_or_zero,
 )
-from customer360.graphstore.gremlin.schema import KIND, STATE_LABEL
+from customer360.graphstore.gremlin.schema import (
+    KIND,
+    STATE_LABEL,
+    TIME_ORDER,
+    time_order_key,
+)
 from customer360.graphstore.mapping import stored_of, stored_person
-from customer360.graphstore.plan import EdgeLabel, VertexLabel
+from customer360.graphstore.plan import EdgeLabel, GetVertices, VertexLabel
 from customer360.model import (
     Account,
     Address,
@@ -225,11 +231,12 @@ class GremlinBulkWriter:
 
     def _transaction_chunk(self, chunk: Sequence[Transaction]) -> None:
         """A transaction and its two edges in four round trips, not seven: the vertex ids
-        come back from the upsert, and both accounts of every row are looked up at once."""
+        come back from the upsert, and both accounts of every row are looked up at once.
+        Both edges carry the transaction's time-order key, found or made (schema.TIME_ORDER)."""
         transactions = self._merge_vertex_chunk(VertexLabel.TRANSACTION, [stored_of(r) for r in chunk])
         accounts = self._ids(VertexLabel.ACCOUNT, {r.from_account_id for r in chunk} | {r.to_account_id for r in chunk})
         edges = [
-            edge
+            {"match": edge, "order": time_order_key(r.timestamp, r.transaction_id)}
             for r in chunk
             for edge in (
                 {T.label: EdgeLabel.SENT.value, GremlinDirection.OUT: accounts[r.from_account_id],
@@ -238,7 +245,34 @@ class GremlinBulkWriter:
                  GremlinDirection.IN: accounts[r.to_account_id]},
             )
         ]
-        self._send(_write("merge_edges(SENT,RECEIVED_BY)", len(edges), lambda g, p: g.inject(edges).unfold().merge_e()))
+        self._send(_write("merge_edges(SENT,RECEIVED_BY)", len(edges), lambda g, p: (
+            g.inject(edges).unfold().as_("edge")
+            .merge_e(__.select("edge").select("match"))
+            .property(TIME_ORDER, __.select("edge").select("order"))
+        )))
+
+    def time_order_edges(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Give the edges of every stored transaction their time-order key (a graph loaded by
+        an earlier version has none): each transaction is read back and written again, as a
+        load would. Returns how many transactions there were."""
+        keys = self._send(GremlinQuery("list_transactions", lambda g, p: (
+            of_kind(g.V(), VertexLabel.TRANSACTION).values("transaction_id")
+        )))
+        done = 0
+        lock = threading.Lock()
+
+        def rewrite(chunk: Sequence[str]) -> None:
+            nonlocal done
+            stored = get_vertices(GetVertices(VertexLabel.TRANSACTION, tuple(chunk)))
+            assert stored.query is not None  # the chunk has keys
+            self._transaction_chunk(list(stored.decode(self._send(stored.query)).values()))
+            with lock:
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(keys))
+
+        in_chunks(self._pool, keys, self.CHUNK, rewrite)
+        return len(keys)
 
     def write_person_insights(self, rows: list[tuple[str, str, str]]) -> None:
         """Each person's stored segment tier and risk level (the insight cache)."""

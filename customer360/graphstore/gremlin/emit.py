@@ -23,7 +23,14 @@ from gremlin_python.process.traversal import Order as GOrder
 
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.gremlin import decode
-from customer360.graphstore.gremlin.schema import KIND, STATE_LABEL
+from customer360.graphstore.gremlin.schema import (
+    KIND,
+    STATE_LABEL,
+    TIME_ORDER,
+    TIME_ORDER_INDEXES,
+    time_bound,
+    time_order_key,
+)
 from customer360.graphstore.mapping import SSN_ENCRYPTED, STORED_PROPERTIES, stored_name
 from customer360.graphstore.plan import (
     BankTotals,
@@ -33,6 +40,7 @@ from customer360.graphstore.plan import (
     EdgeLabel,
     FindPersons,
     GetVertices,
+    Hop,
     Keyset,
     MetricsRow,
     Op,
@@ -98,8 +106,8 @@ def sum_or_zero(values: GraphTraversal) -> GraphTraversal:
     return __.coalesce(values.sum_(), __.constant(0))
 
 
-def _hops(t: GraphTraversal, step: Traverse) -> GraphTraversal:
-    for hop in step.path:
+def _hops(t: GraphTraversal, path: Sequence[Hop]) -> GraphTraversal:
+    for hop in path:
         t = t.out(hop.edge.value) if hop.direction is Direction.OUT else t.in_(hop.edge.value)
     return t
 
@@ -171,7 +179,7 @@ def traverse(step: Traverse) -> Compiled[GremlinQuery, dict[str, Page]]:
     def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
         descending = bool(step.order and step.order.descending)
         columns = traverse_columns(step)
-        matched = _where(_hops(__.start(), step), step.target, step.where, p)
+        matched = _where(_hops(__.start(), step.path), step.target, step.where, p)
         rows = matched.clone()
         if step.after is not None:
             rows = rows.where(_after(columns, descending, step.after, p))
@@ -184,6 +192,92 @@ def traverse(step: Traverse) -> Compiled[GremlinQuery, dict[str, Page]]:
         return t.by(matched.count() if step.with_total else __.constant(-1))
 
     return Compiled(GremlinQuery(f"traverse({hop_names(step)})", build, nested_rows), decoder)
+
+
+def traverse_time_ordered(step: Traverse) -> Compiled[GremlinQuery, dict[str, Page]] | None:
+    """:func:`traverse` for a page of transactions in time order (an account's payments out or
+    in, a person's payments), read from the edges' :data:`~.schema.TIME_ORDER` keys: the time
+    range and the cursor become one range of the key, and inside ``local()`` JanusGraph folds
+    range, order and limit into the vertex-centric index, so the first page reads its own
+    edges only. None when the step is not such a page (then :func:`traverse` answers it)."""
+    *before, last = step.path
+    ranges = _time_ranges(step.where)
+    if (step.target is not VertexLabel.TRANSACTION or step.order is None or step.order.prop != "timestamp"
+            or (last.edge, last.direction) not in TIME_ORDER_INDEXES or ranges is None):
+        return None
+    descending = step.order.descending
+    decoder = partial(decode.traverse, step, traverse_columns(step)[0])
+    if not step.source_keys:
+        return Compiled(None, decoder)
+
+    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+        t = _hops(__.start(), before)
+        edges = t.out_e(last.edge.value) if last.direction is Direction.OUT else t.in_e(last.edge.value)
+        for index, (predicate, bound) in enumerate(ranges):
+            edges = edges.has(TIME_ORDER, predicate(p(f"t{index}", bound)))
+        matched = edges.clone()
+        if step.after is not None:
+            beyond = P.lt if descending else P.gt
+            edges = edges.has(TIME_ORDER, beyond(p("after", time_order_key(int(step.after.value), step.after.key))))
+        edges = edges.order().by(TIME_ORDER, GOrder.desc if descending else GOrder.asc)
+        if step.first is not None:
+            edges = edges.limit(p("limit", step.first + 1))
+        # One account's payments newest first are the index's own order: inside local(),
+        # JanusGraph reads just the page. Anything else is sorted after reading the edges: a
+        # backward page (folded, JanusGraph would return the index's order, not the one asked
+        # for) and a person's payments (a merge of several accounts' lists).
+        rows = __.local(edges) if descending and not before else edges
+        rows = rows.in_v() if last.direction is Direction.OUT else rows.out_v()
+        rows = rows.value_map(*STORED_PROPERTIES[step.target]).by(__.unfold()).fold()
+        t = g.V().has(step.source.value, step.source.key, P.within(p("sources", list(step.source_keys))))
+        t = t.project("src", "rows", "total").by(step.source.key).by(rows)
+        return t.by(matched.count() if step.with_total else __.constant(-1))
+
+    return Compiled(GremlinQuery(f"traverse({hop_names(step)})", build, nested_rows), decoder)
+
+
+def time_order_plan(edge: EdgeLabel, direction: Direction) -> GremlinQuery:
+    """JanusGraph's profile of a newest-first page of one account's edges: whether its
+    planner reads that page from the time-order index (see :func:`uses_index`)."""
+    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+        account = of_kind(g.V(), VertexLabel.ACCOUNT).limit(1)
+        edges = __.out_e(edge.value) if direction is Direction.OUT else __.in_e(edge.value)
+        return account.local(edges.order().by(TIME_ORDER, GOrder.desc).limit(1)).profile()
+
+    return GremlinQuery(f"time_order_plan({edge.value})", build)
+
+
+def uses_index(profile: dict[str, Any], index: str) -> bool:
+    """Whether a profile shows a vertex step answered, in order, from ``index``."""
+    for metric in profile.get("metrics") or ():
+        annotations = metric.get("annotations") or {}
+        if (metric.get("name", "").startswith("JanusGraphVertexStep") and annotations.get("isOrdered") == "true"
+                and f":{index}:" in str(annotations.get("query", ""))):
+            return True
+        if uses_index(metric, index):
+            return True
+    return False
+
+
+def _time_ranges(where: Sequence[Predicate]) -> list[tuple[Callable[[Any], P], str]] | None:
+    """The predicates as bounds of the edges' time-order key; None unless all are on the time."""
+    ranges: list[tuple[Callable[[Any], P], str]] = []
+    for predicate in where:
+        if predicate.prop != "timestamp" or predicate.op not in _TIME_BOUNDS:
+            return None
+        ranges.extend(_TIME_BOUNDS[predicate.op](int(predicate.value)))
+    return ranges
+
+
+_TIME_BOUNDS: dict[Op, Callable[[int], list[tuple[Callable[[Any], P], str]]]] = {
+    Op.GTE: lambda t: [(P.gte, time_bound(t))],
+    Op.GT: lambda t: [(P.gte, time_bound(t + 1))],
+    Op.LTE: lambda t: [(P.lt, time_bound(t + 1))],
+    Op.LT: lambda t: [(P.lt, time_bound(t))],
+    Op.EQ: lambda t: [(P.gte, time_bound(t)), (P.lt, time_bound(t + 1))],
+}
+"""Seconds to key bounds: ``timestamp < t`` is ``key < bound(t)``, since every key at ``t`` is
+at least ``bound(t)`` (its 13 digits, then the id)."""
 
 
 def _person_columns(step: FindPersons) -> list[str]:
