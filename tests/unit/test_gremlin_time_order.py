@@ -8,7 +8,7 @@ import random
 import pytest
 from gremlin_python.process.traversal import P
 
-from customer360.graphstore.gremlin.emit import _TIME_BOUNDS
+from customer360.graphstore.gremlin.emit import _TIME_BOUNDS, uses_index
 from customer360.graphstore.gremlin.schema import (
     TIME_ORDER_OFFSET,
     time_bound,
@@ -51,3 +51,28 @@ def test_a_time_beyond_the_keys_range_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="'T7': timestamp"):
         time_order_key(9 * TIME_ORDER_OFFSET, "T7")
     assert time_bound(-50 * TIME_ORDER_OFFSET) <= time_order_key(-TIME_ORDER_OFFSET, "")
+
+
+def _profile(vertex_step: dict) -> dict:
+    """A profile as JanusGraph Server returns it (GraphSON, trimmed): the account lookup, then
+    ``local()`` holding the vertex step."""
+    return {"dur": 1.0, "metrics": [
+        {"name": "JanusGraphStep([],[kind.eq(account)])", "counts": {"elementCount": 1}, "annotations": {}},
+        {"name": "LocalStep([JanusGraphVertexStep(OUT,[SENT],edge)])", "counts": {"elementCount": 4},
+         "metrics": [vertex_step]},
+    ]}
+
+
+def test_the_planner_check_tells_an_index_read_from_a_cut_before_sorting() -> None:
+    """The two answers a server gave for the same page: through the index (after a restart),
+    and from the plain adjacency list cut at 4 before any sort (its schema cache predating the
+    index), which would be a wrong page."""
+    through_index = {"name": "JanusGraphVertexStep(OUT,[SENT],edge)", "counts": {"elementCount": 4}, "annotations": {
+        "orders": "[DESC(time_order)]", "limit": 4, "isFitted": "true", "isOrdered": "true",
+        "query": "10261:sent_by_time:SliceQuery[0xB026A0,0xB026A1)@4"}}
+    cut_unsorted = {"name": "JanusGraphVertexStep(OUT,[SENT],edge)", "counts": {"elementCount": 3}, "annotations": {
+        "orders": "[DESC(time_order)]", "limit": 4, "isFitted": "true", "isOrdered": "false",
+        "query": "SENT:SliceQuery[0x72C0,0x72C1)@4"}}
+    assert uses_index(_profile(through_index), "sent_by_time")
+    assert not uses_index(_profile(through_index), "received_by_time")
+    assert not uses_index(_profile(cut_unsorted), "sent_by_time")
