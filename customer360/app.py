@@ -141,6 +141,8 @@ def render_metrics(audit: AuditPipeline) -> str:
         ("c360_backend_call_errors_total", "Backend calls that raised.", "errors"),
         ("c360_backend_rows_total", "Rows returned by backend calls.", "rows"),
         ("c360_backend_call_seconds_total", "Time spent in backend calls.", "seconds"),
+        ("c360_backend_calls_moved_total",
+         "SQLite reads begun on the event loop that outran their budget and finished in a worker thread.", "moved"),
     ):
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
         for (backend, operation), totals in series:

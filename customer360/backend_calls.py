@@ -35,6 +35,7 @@ class CallRecord:
     params: Any  # as sent; made printable only when shown (a sink batch holds thousands of values)
     rows: int = 0
     ms: float = 0.0
+    moved: bool = False  # begun on the event loop, finished in a worker thread (SQLite's budget)
 
     def explained(self) -> dict[str, Any]:
         """The record as ``extensions.explain`` shows it: JSON-friendly parameters."""
@@ -78,6 +79,7 @@ class CallTotals:
     errors: int = 0
     rows: int = 0
     seconds: float = 0.0
+    moved: int = 0
 
 
 TOTALS: dict[tuple[str, str], CallTotals] = {}
@@ -106,6 +108,7 @@ def recorded_call(backend: str, query: CompiledQuery) -> Iterator[CallRecord]:
             totals.errors += failed
             totals.rows += record.rows
             totals.seconds += elapsed
+            totals.moved += record.moved
 
 
 def _printable(params: Any) -> Any:

@@ -326,6 +326,7 @@ async def test_health_readiness_metrics_and_graphiql(client, store):
     await run_query(client, NESTED, {"first": 2})
     metrics = (await client.get("/metrics")).text
     assert f'c360_backend_calls_total{{backend="{store.backend}",operation="find_persons"}}' in metrics
+    assert f'c360_backend_calls_moved_total{{backend="{store.backend}",operation="find_persons"}}' in metrics
     page = await client.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "query CustomerScreen" in page.text and "X-C360-Explain" in page.text

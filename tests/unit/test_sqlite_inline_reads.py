@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from customer360.backend_calls import CompiledQuery, capture_calls
+from customer360.backend_calls import TOTALS, CompiledQuery, capture_calls
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.sqlite import SqliteStore
 from customer360.graphstore.sqlite.store import INLINE_STEPS
@@ -33,6 +33,7 @@ def counting_to(n: int) -> Compiled[CompiledQuery, list[tuple[int, int]]]:
 async def test_a_short_read_runs_on_the_event_loop_and_a_long_one_in_a_worker_thread(tmp_path: Path) -> None:
     store = ThreadReportingStore(tmp_path / "g.db")
     loop_thread = threading.get_ident()
+    moved_before = TOTALS[("sqlite", "count_to")].moved if ("sqlite", "count_to") in TOTALS else 0
     try:
         with capture_calls() as log:
             [(short_count, short_thread)] = await store._answer(counting_to(10))
@@ -42,7 +43,9 @@ async def test_a_short_read_runs_on_the_event_loop_and_a_long_one_in_a_worker_th
     assert (short_count, short_thread) == (10, loop_thread)
     assert long_count == INLINE_STEPS  # stopped on the loop, read again in full elsewhere
     assert long_thread != loop_thread
-    assert [(call.operation, call.rows) for call in log.calls] == [("count_to", 1), ("count_to", 1)]
+    assert [(call.operation, call.rows, call.moved) for call in log.calls] == [
+        ("count_to", 1, False), ("count_to", 1, True)]
+    assert TOTALS[("sqlite", "count_to")].moved == moved_before + 1  # /metrics: c360_backend_calls_moved_total
 
 
 def test_synchronous_reads_on_the_loop_thread_have_no_budget(tmp_path: Path) -> None:

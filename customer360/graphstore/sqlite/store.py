@@ -144,6 +144,7 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
             try:
                 rows = _fetch(self._inline_connection(), query, budgeted=True)
             except _OverBudget:
+                record.moved = True
                 rows = await self._fetch_in_thread(query)
             record.rows = len(rows)
         return compiled.decode(rows)
