@@ -52,6 +52,16 @@ def _required(values: Mapping[str, str], column: str, problems: list[Problem]) -
     return value
 
 
+def _name(values: Mapping[str, str], column: str, problems: list[Problem]) -> str:
+    """A required name without control characters: they are no part of a name, and the
+    customers list sorts names with one of them as the separator (JanusGraph's NAME_ORDER)."""
+    value = _required(values, column, problems)
+    control = next((char for char in value if char < " " or char == "\x7f"), None)
+    if control is not None:
+        problems.append((column, f"contains a control character (U+{ord(control):04X})"))
+    return value
+
+
 def _decimal(values: Mapping[str, str], column: str, problems: list[Problem], *, positive: bool) -> Decimal | None:
     raw = _required(values, column, problems)
     if not raw:
@@ -150,8 +160,8 @@ def _timestamp(values: Mapping[str, str], problems: list[Problem]) -> int | None
 def parse_person(values: Mapping[str, str]) -> tuple[SeedPerson | None, list[Problem]]:
     problems: list[Problem] = []
     person_id = _required(values, "person_id", problems)
-    first_name = _required(values, "first_name", problems)
-    last_name = _required(values, "last_name", problems)
+    first_name = _name(values, "first_name", problems)
+    last_name = _name(values, "last_name", problems)
     born = _date_of_birth(values, problems)
     ssn = _ssn(values, problems)
     if problems:

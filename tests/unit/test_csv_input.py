@@ -237,6 +237,12 @@ def test_empty_required_value(tmp_path: Path) -> None:
     assert str(error) == "aml_data_persons.csv, row 3, column first_name: required value is empty"
 
 
+def test_a_name_with_a_control_character_is_refused_by_row_and_column(tmp_path: Path) -> None:
+    bank = write_bank(tmp_path / "bank", persons=replaced(PERSONS_FILE, "P2,Alan,Turing", "P2,Alan,Tur\x1fing"))
+    error = only_error(bank)
+    assert str(error) == "aml_data_persons.csv, row 3, column last_name: contains a control character (U+001F)"
+
+
 def test_timestamps_iso_with_timezone_accepted(tmp_path: Path) -> None:
     transactions = replaced(TRANSACTIONS_FILE, "1700000100", "2023-11-14T22:15:00Z")
     transactions = transactions.replace("1700000200", "2023-11-14T23:16:40+01:00")

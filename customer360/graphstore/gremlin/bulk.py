@@ -41,9 +41,13 @@ from customer360.graphstore.gremlin.emit import (
     sum_or_zero,
 )
 from customer360.graphstore.gremlin.schema import (
+    DIRECTORY_LABEL,
     KIND,
+    LISTS,
+    NAME_ORDER,
     STATE_LABEL,
     TIME_ORDER,
+    name_order_key,
     time_order_key,
 )
 from customer360.graphstore.mapping import stored_of, stored_person
@@ -147,6 +151,7 @@ class GremlinBulkWriter:
         self._cipher = cipher
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="c360-load")
         self._touched_persons: set[str] = set()
+        self._directory: Any = None
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -203,10 +208,54 @@ class GremlinBulkWriter:
         self._send(_write(f"merge_edges({edge.value})", len(batch), lambda g, p: g.inject(batch).unfold().merge_e()))
 
     def put_persons(self, rows: Sequence[SeedPerson]) -> None:
-        self.merge_vertices(VertexLabel.PERSON, [
-            {**stored_person(r, self._cipher), "name_lower": f"{r.first_name} {r.last_name}".lower()} for r in rows
-        ])
+        """Persons, each listed on the directory with its name order (schema.NAME_ORDER),
+        found or made: a load that renames a person moves it in the customers list."""
+        directory = self.directory_id()
+        in_chunks(self._pool, rows, self.CHUNK, lambda chunk: self._person_chunk(directory, chunk))
         self._touched_persons.update(r.person_id for r in rows)
+
+    def _person_chunk(self, directory: Any, chunk: Sequence[SeedPerson]) -> None:
+        ids = self._merge_vertex_chunk(VertexLabel.PERSON, [
+            {**stored_person(r, self._cipher), "name_lower": f"{r.first_name} {r.last_name}".lower()} for r in chunk
+        ])
+        self._list_persons(directory, [(ids[r.person_id], r.last_name, r.first_name, r.person_id) for r in chunk])
+
+    def _list_persons(self, directory: Any, persons: Sequence[tuple[Any, str, str, str]]) -> None:
+        """``LISTS`` edges from the directory to (vertex id, last, first, person id)."""
+        edges = [
+            {"match": {T.label: LISTS, GremlinDirection.OUT: directory, GremlinDirection.IN: vertex},
+             "order": name_order_key(last, first, person_id)}
+            for vertex, last, first, person_id in persons
+        ]
+        self._send(_write(f"merge_edges({LISTS})", len(edges), lambda g, p: (
+            g.inject(edges).unfold().as_("edge")
+            .merge_e(__.select("edge").select("match"))
+            .property(NAME_ORDER, __.select("edge").select("order"))
+        )))
+
+    def directory_id(self) -> Any:
+        """The directory vertex's id (schema.DIRECTORY_LABEL), made if the graph has none.
+        ``init_schema`` makes it, on one thread; here it is only looked up, once per writer."""
+        if self._directory is None:
+            found = self._send(GremlinQuery("directory", lambda g, p: g.V().has(KIND, DIRECTORY_LABEL).limit(1).id_()))
+            if not found:
+                found = self._send(_write("add_directory", 1, lambda g, p: (
+                    g.add_v(DIRECTORY_LABEL).property(KIND, DIRECTORY_LABEL).id_()
+                ), discard=False))
+            self._directory = found[0]
+        return self._directory
+
+    def list_all_persons(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """List every stored person on the directory (a graph loaded by an earlier version has
+        no directory). Returns how many persons there were."""
+        directory = self.directory_id()
+
+        def list_chunk(persons: dict[str, Any]) -> None:
+            ids = self._ids(VertexLabel.PERSON, persons.keys())
+            self._list_persons(directory, [(ids[key], person.last_name, person.first_name, key)
+                                           for key, person in persons.items()])
+
+        return self._for_every(VertexLabel.PERSON, list_chunk, progress)
 
     def put_accounts(self, rows: Sequence[Account]) -> None:
         self.merge_vertices(VertexLabel.ACCOUNT, [stored_of(r) for r in rows])
@@ -253,19 +302,26 @@ class GremlinBulkWriter:
 
     def time_order_edges(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Give the edges of every stored transaction their time-order key (a graph loaded by
-        an earlier version has none): each transaction is read back and written again, as a
-        load would. Returns how many transactions there were."""
-        keys = self._send(GremlinQuery("list_transactions", lambda g, p: (
-            of_kind(g.V(), VertexLabel.TRANSACTION).values("transaction_id")
+        an earlier version has none): each transaction is written again, as a load would.
+        Returns how many transactions there were."""
+        return self._for_every(VertexLabel.TRANSACTION,
+                               lambda transactions: self._transaction_chunk(list(transactions.values())), progress)
+
+    def _for_every(self, label: VertexLabel, write: Callable[[dict[str, Any]], None],
+                   progress: Callable[[int, int], None] | None) -> int:
+        """``write`` every stored vertex of ``label``, read back as records (key -> record) a
+        chunk at a time, chunks side by side; returns how many there were."""
+        keys = self._send(GremlinQuery(f"list_keys({label.value})", lambda g, p: (
+            of_kind(g.V(), label).values(label.key)
         )))
         done = 0
         lock = threading.Lock()
 
         def rewrite(chunk: Sequence[str]) -> None:
             nonlocal done
-            stored = get_vertices(GetVertices(VertexLabel.TRANSACTION, tuple(chunk)))
+            stored = get_vertices(GetVertices(label, tuple(chunk)))
             assert stored.query is not None  # the chunk has keys
-            self._transaction_chunk(list(stored.decode(self._send(stored.query)).values()))
+            write(stored.decode(self._send(stored.query)))
             with lock:
                 done += len(chunk)
                 if progress is not None:

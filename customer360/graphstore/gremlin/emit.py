@@ -24,10 +24,14 @@ from gremlin_python.process.traversal import Order as GOrder
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.gremlin import decode
 from customer360.graphstore.gremlin.schema import (
+    DIRECTORY_LABEL,
     KIND,
+    LISTS,
+    NAME_ORDER,
     STATE_LABEL,
     TIME_ORDER,
     TIME_ORDER_INDEXES,
+    name_order_key,
     time_bound,
     time_order_key,
 )
@@ -45,6 +49,7 @@ from customer360.graphstore.plan import (
     MetricsRow,
     Op,
     Page,
+    PersonFilter,
     PersonMetrics,
     PersonOrder,
     PersonSecrets,
@@ -247,6 +252,15 @@ def time_order_plan(edge: EdgeLabel, direction: Direction) -> GremlinQuery:
     return GremlinQuery(f"time_order_plan({edge.value})", build)
 
 
+def name_order_plan() -> GremlinQuery:
+    """The same for the first customer of the directory in name order."""
+    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+        directory = g.V().has(KIND, DIRECTORY_LABEL).limit(1)
+        return directory.local(__.out_e(LISTS).order().by(NAME_ORDER, GOrder.asc).limit(1)).profile()
+
+    return GremlinQuery("name_order_plan", build)
+
+
 def uses_index(profile: dict[str, Any], index: str) -> bool:
     """Whether a profile shows a vertex step answered, in order, from ``index``."""
     for metric in profile.get("metrics") or ():
@@ -312,6 +326,28 @@ def find_persons(step: FindPersons) -> Compiled[GremlinQuery, Page]:
         rows = rows.value_map(*STORED_PROPERTIES[VertexLabel.PERSON], "total_balance_cents").by(__.unfold()).fold()
         total = __.count(Scope.local) if step.with_total else __.constant(-1)
         return t.fold().project("rows", "total").by(rows).by(total)
+
+    return Compiled(GremlinQuery("find_persons", build, nested_rows), partial(decode.find_persons, step))
+
+
+def find_persons_listed(step: FindPersons) -> Compiled[GremlinQuery, Page] | None:
+    """:func:`find_persons` for the customers list in name order, unfiltered: a page of the
+    directory's ``LISTS`` edges in :data:`~.schema.NAME_ORDER`, which JanusGraph reads from
+    the vertex-centric index inside ``local()``: the page's own edges, however many customers
+    the bank has. None for any other page (filters, balance order, descending)."""
+    if step.order is not PersonOrder.NAME or step.descending or step.filter != PersonFilter():
+        return None
+
+    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+        edges = __.out_e(LISTS)
+        if step.after is not None:
+            last, first = step.after.value
+            edges = edges.has(NAME_ORDER, P.gt(p("after", name_order_key(last, first, step.after.key))))
+        edges = edges.order().by(NAME_ORDER, GOrder.asc).limit(p("limit", step.first + 1))
+        rows = __.local(edges).in_v()
+        rows = rows.value_map(*STORED_PROPERTIES[VertexLabel.PERSON], "total_balance_cents").by(__.unfold()).fold()
+        total = __.out_e(LISTS).count() if step.with_total else __.constant(-1)
+        return g.V().has(KIND, DIRECTORY_LABEL).limit(1).project("rows", "total").by(rows).by(total)
 
     return Compiled(GremlinQuery("find_persons", build, nested_rows), partial(decode.find_persons, step))
 

@@ -35,6 +35,25 @@ TIME_ORDER_INDEXES: dict[tuple[EdgeLabel, Direction], str] = {
 }
 """The time-ordered hops (an account's payments out and in) and their vertex-centric indexes."""
 
+DIRECTORY_LABEL = "c360_directory"
+"""One vertex listing every person (``LISTS`` edges), so that the customers list, in name
+order, is a page of one sorted adjacency list instead of a scan of every person."""
+
+LISTS = "LISTS"
+"""Directory -> person."""
+
+NAME_ORDER = "name_order"
+"""On every ``LISTS`` edge: last name, first name and person id, apart by ``\x1f``, below
+every character a name may hold (the loader refuses control characters in names), so that
+string order is SQLite's ``ORDER BY last_name, first_name, person_id``. One key, for the
+same reason as :data:`TIME_ORDER`."""
+
+NAME_ORDER_INDEX = "persons_by_name"
+
+PERSONS_LISTED = "persons_listed"
+"""State key: every person has its ``LISTS`` edge (set on a new graph, or once ``c360 graph
+init`` has listed the persons of a graph loaded by an earlier version)."""
+
 EDGES_TIME_ORDERED = "edges_time_ordered"
 """State key: every transaction edge carries :data:`TIME_ORDER` (set on a new graph, or once
 ``c360 graph init`` has added it to the edges of a graph loaded by an earlier version)."""
@@ -52,7 +71,7 @@ PROPERTY_TYPES: dict[str, str] = {
     "phone_id": "String", "number": "String", "phone_type": "String",
     "transaction_id": "String", "from_account_id": "String", "to_account_id": "String",
     "amount_cents": "Long", "timestamp": "Long",
-    KIND: "String", TIME_ORDER: "String", "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
+    KIND: "String", TIME_ORDER: "String", NAME_ORDER: "String", "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
 }
 
 PLAIN_INDEXES: tuple[tuple[str, str], ...] = (
@@ -89,7 +108,7 @@ try {
     timeOrdered = mgmt.getEdgeLabel(entry[1])
     if (mgmt.getRelationIndex(timeOrdered, entry[0]) == null) {
       mgmt.buildEdgeIndex(timeOrdered, entry[0], org.apache.tinkerpop.gremlin.structure.Direction.valueOf(entry[2]),
-                          org.apache.tinkerpop.gremlin.process.traversal.Order.desc, mgmt.getPropertyKey(entry[3]))
+                          org.apache.tinkerpop.gremlin.process.traversal.Order.valueOf(entry[4]), mgmt.getPropertyKey(entry[3]))
       built << entry
     }
   }
@@ -117,13 +136,14 @@ for (entry in built) {
 def schema_bindings() -> dict[str, Any]:
     """The script's parameters: what to create (the script skips what exists)."""
     return {
-        "vertexLabels": [label.value for label in VertexLabel] + [STATE_LABEL],
-        "edgeLabels": [edge.value for edge in EdgeLabel],
+        "vertexLabels": [label.value for label in VertexLabel] + [STATE_LABEL, DIRECTORY_LABEL],
+        "edgeLabels": [edge.value for edge in EdgeLabel] + [LISTS],
         "propertyKeys": [[name, kind] for name, kind in PROPERTY_TYPES.items()],
         "uniqueIndexes": [[f"by_{label.key}", label.key, label.value] for label in VertexLabel],
         "plainIndexes": [[name, key] for name, key in PLAIN_INDEXES],
-        "edgeIndexes": [[name, edge.value, "OUT" if direction is Direction.OUT else "IN", TIME_ORDER]
-                        for (edge, direction), name in TIME_ORDER_INDEXES.items()],
+        "edgeIndexes": [[name, edge.value, "OUT" if direction is Direction.OUT else "IN", TIME_ORDER, "desc"]
+                        for (edge, direction), name in TIME_ORDER_INDEXES.items()]
+                       + [[NAME_ORDER_INDEX, LISTS, "OUT", NAME_ORDER, "asc"]],
     }
 
 
@@ -144,3 +164,11 @@ def time_bound(timestamp: int) -> str:
     if shifted >= 10 * TIME_ORDER_OFFSET:
         return ":"
     return f"{max(shifted, 0):013d}"
+
+
+NAME_SEPARATOR = "\x1f"
+
+
+def name_order_key(last_name: str, first_name: str, person_id: str) -> str:
+    """:data:`NAME_ORDER` of a person."""
+    return NAME_SEPARATOR.join((last_name, first_name, person_id))

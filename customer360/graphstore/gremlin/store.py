@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,8 @@ from customer360.graphstore.gremlin.bulk import GremlinBulkWriter
 from customer360.graphstore.gremlin.emit import GremlinQuery, Params
 from customer360.graphstore.gremlin.schema import (
     EDGES_TIME_ORDERED,
+    NAME_ORDER_INDEX,
+    PERSONS_LISTED,
     SCHEMA_SCRIPT,
     TIME_ORDER_INDEXES,
     schema_bindings,
@@ -53,6 +56,7 @@ from customer360.graphstore.insight_cache import (
 )
 from customer360.graphstore.plan import (
     BankTotals,
+    FindPersons,
     MetricsRow,
     Page,
     Traverse,
@@ -76,8 +80,8 @@ client CPU. Every read here is bounded by its page sizes or its keys."""
 
 LOOKUP_BATCH = 1000  # keys per existing_keys traversal
 SCHEMA_TIMEOUT_S = 600  # the schema script reindexes the edges of an older graph once
-RECHECK_S = 30.0  # how often a store not yet reading the edges' time order asks again
-NO_ACCOUNTS = "no accounts yet"  # nothing to page, nothing to check: asked again later
+RECHECK_S = 30.0  # how often a store not yet reading through its vertex-centric indexes asks again
+NOTHING_YET = "no accounts or persons yet"  # nothing to page, nothing to check: asked again later
 DEFAULT_KEY_FILE = Path("data") / "customer360.key"  # without a configured key: generated here (0600)
 
 
@@ -119,9 +123,9 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
         self._lock = threading.Lock()
         self._translator = Translator(traversal_source)
         self._workers = ThreadPoolExecutor(pool_size, thread_name_prefix="c360-gremlin")
-        self._edges_time_ordered_since: float | None = None
-        self._edges_checked_at = -RECHECK_S
-        self._edges_problem: str | None = None
+        self._indexes_ready_since: float | None = None
+        self._index_checked_at = -RECHECK_S
+        self._index_trouble: str | None = None
 
     # ------------------------------------------------------------ connection
 
@@ -254,71 +258,87 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
 
         with recorded_call(self.backend, CompiledQuery("init_schema", SCHEMA_SCRIPT, schema_bindings())):
             self._off_loop(run_script)
-        self._time_order_edges()
+        self._upgrade_graph()
 
-    def _time_order_edges(self) -> None:
-        """Give every transaction edge its time-order key (schema.TIME_ORDER), once: instant on
-        a new graph; on one loaded by an earlier version, a rewrite of its transactions."""
-        if self.read_state(EDGES_TIME_ORDERED) != "1":
+    def _upgrade_graph(self) -> None:
+        """Once per graph, what a graph loaded by an earlier version lacks: the time-order key
+        on every transaction edge (schema.TIME_ORDER) and the directory's edge to every
+        person (schema.NAME_ORDER). Instant on a new graph; on an older one, a rewrite of its
+        transactions and persons, with progress in the log."""
+        for state, upgrade, what in (
+            (EDGES_TIME_ORDERED, GremlinBulkWriter.time_order_edges, "transactions' edges given their time order"),
+            (PERSONS_LISTED, GremlinBulkWriter.list_all_persons, "persons listed on the directory"),
+        ):
+            if self.read_state(state) == "1":
+                continue
             writer = self._writer()
             try:
-                rewritten = writer.time_order_edges(_log_progress)
+                done = upgrade(writer, partial(_log_progress, what))
             finally:
                 writer.close()
-            if rewritten:
-                log.info("JanusGraph: the edges of %d transactions now carry their time order", rewritten)
-            self.write_state(EDGES_TIME_ORDERED, "1")
-        self._edges_checked_at = -RECHECK_S
-        problem = self._time_order_problem()
-        if problem is not None and problem != NO_ACCOUNTS:
+            if done:
+                log.info("JanusGraph: %d %s", done, what)
+            self.write_state(state, "1")
+        self._index_checked_at = -RECHECK_S
+        problem = self._index_problem()
+        if problem is not None and problem != NOTHING_YET:
             log.warning("JanusGraph: %s", problem)
 
-    def _time_order_problem(self) -> str | None:
-        """Why pages of transactions may not yet be read from the edges' time order, or None.
+    def _index_problem(self) -> str | None:
+        """Why pages may not yet be read from the vertex-centric indexes (payments in time
+        order, customers in name order), or None.
 
         Checked, not assumed: JanusGraph Server caches the schema, and an index added to a
         label that already had edges (an upgraded graph) stays invisible to the server's
         planner until it restarts. Asked to fold an order it cannot serve from an index, the
         planner then still cuts the page at the backend, before sorting: a wrong page. So the
-        store asks the planner itself (a profile) before it relies on the index."""
-        if self._edges_time_ordered_since is not None:
+        store asks the planner itself (a profile) before it relies on the indexes."""
+        if self._indexes_ready_since is not None:
             return None
         now = time.monotonic()
-        if now - self._edges_checked_at < RECHECK_S:
-            return self._edges_problem
-        self._edges_checked_at = now
-        self._edges_problem = self._find_time_order_problem()
-        if self._edges_problem is None:
-            self._edges_time_ordered_since = now
-        return self._edges_problem
+        if now - self._index_checked_at < RECHECK_S:
+            return self._index_trouble
+        self._index_checked_at = now
+        self._index_trouble = self._find_index_problem()
+        if self._index_trouble is None:
+            self._indexes_ready_since = now
+        return self._index_trouble
 
-    def _find_time_order_problem(self) -> str | None:
-        if self.read_state(EDGES_TIME_ORDERED) != "1":
-            return "transaction edges have no time order yet: run `c360 graph init` once to add it"
-        for (edge, direction), index in TIME_ORDER_INDEXES.items():
-            [profile] = self.send(emit.time_order_plan(edge, direction))
+    def _find_index_problem(self) -> str | None:
+        for state in (EDGES_TIME_ORDERED, PERSONS_LISTED):
+            if self.read_state(state) != "1":
+                return f"the graph predates its vertex-centric indexes ({state}): run `c360 graph init` once"
+        probes = [(emit.time_order_plan(edge, direction), index, f"{edge.value} edges")
+                  for (edge, direction), index in TIME_ORDER_INDEXES.items()]
+        probes.append((emit.name_order_plan(), NAME_ORDER_INDEX, "the customers list"))
+        for probe, index, what in probes:
+            [profile] = self.send(probe)
             if not profile.get("metrics") or profile["metrics"][0].get("counts", {}).get("elementCount", 0) == 0:
-                return NO_ACCOUNTS
+                return NOTHING_YET
             if not emit.uses_index(profile, index):
-                return (f"the server does not read {edge.value} edges through the index {index!r} yet (its "
-                        "schema cache predates it): restart JanusGraph Server")
+                return (f"the server does not read {what} through the index {index!r} yet (its schema "
+                        "cache predates it): restart JanusGraph Server")
         return None
 
-    async def _edges_time_ordered(self) -> bool:
-        """Whether this request may read pages of transactions from the edges' time order;
-        until then they come from the transaction vertices (the same answers, slower)."""
-        if self._edges_time_ordered_since is not None:
+    async def _indexes_ready(self) -> bool:
+        """Whether this request may read pages from the vertex-centric indexes; until then
+        they come from the vertices (the same answers, slower)."""
+        if self._indexes_ready_since is not None:
             return True
-        if time.monotonic() - self._edges_checked_at < RECHECK_S:
+        if time.monotonic() - self._index_checked_at < RECHECK_S:
             return False
-        problem = await asyncio.get_running_loop().run_in_executor(self._workers, self._time_order_problem)
-        if problem is not None and problem != NO_ACCOUNTS:
-            log.warning("JanusGraph: pages of transactions are read from the transaction vertices: %s", problem)
+        problem = await asyncio.get_running_loop().run_in_executor(self._workers, self._index_problem)
+        if problem is not None and problem != NOTHING_YET:
+            log.warning("JanusGraph: pages are read from the vertices, not the indexes: %s", problem)
         return problem is None
 
     async def traverse(self, step: Traverse) -> dict[str, Page]:
-        ordered = emit.traverse_time_ordered(step) if await self._edges_time_ordered() else None
+        ordered = emit.traverse_time_ordered(step) if await self._indexes_ready() else None
         return await self._answer(ordered or emit.traverse(step))
+
+    async def find_persons(self, step: FindPersons) -> Page:
+        listed = emit.find_persons_listed(step) if await self._indexes_ready() else None
+        return await self._answer(listed or emit.find_persons(step))
 
     def drop_all_data(self) -> None:
         """Tests only: empty the graph (keeps the schema; ``init_schema`` writes its state again)."""
@@ -327,8 +347,8 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
             writer.drop_all()
         finally:
             writer.close()
-        self._edges_time_ordered_since = None
-        self._edges_checked_at = -RECHECK_S
+        self._indexes_ready_since = None
+        self._index_checked_at = -RECHECK_S
 
     def existing_keys(self, label: VertexLabel, keys: Collection[str]) -> set[str]:
         batch = list(keys)
@@ -349,11 +369,11 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
             writer.refresh_person_aggregates()
         finally:
             writer.close()
-            self._edges_checked_at = -RECHECK_S  # a graph that had no accounts to check may have some now
+            self._index_checked_at = -RECHECK_S  # a graph that had nothing to check may have data now
         bump_data_version(self)
         refresh_insights(self, self.rules)
 
 
-def _log_progress(done: int, total: int) -> None:
+def _log_progress(what: str, done: int, total: int) -> None:
     if done == total or done % 10_000 < 250:
-        log.info("JanusGraph: time order given to the edges of %d of %d transactions", done, total)
+        log.info("JanusGraph: %d of %d %s", done, total, what)

@@ -1,5 +1,7 @@
-"""The time-order key on JanusGraph's transaction edges (``gremlin/schema.py``): string order is
-(time, transaction id) order, and every time predicate is the matching range of keys."""
+"""The one-string sort keys of JanusGraph's vertex-centric indexes (``gremlin/schema.py``):
+the payment edges' time order is (time, transaction id) order and every time predicate is the
+matching range of keys; the directory's name order is (last name, first name, person id)
+order; and the planner check tells an index read from a wrong one."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from gremlin_python.process.traversal import P
 from customer360.graphstore.gremlin.emit import _TIME_BOUNDS, uses_index
 from customer360.graphstore.gremlin.schema import (
     TIME_ORDER_OFFSET,
+    name_order_key,
     time_bound,
     time_order_key,
 )
@@ -39,6 +42,17 @@ def test_each_time_predicate_is_the_matching_range_of_keys(op: Op) -> None:
                 assert in_range is holds(t, x), (op, t, x)
                 tested += 1
     assert tested > 200
+
+
+def test_name_keys_sort_as_last_then_first_name_then_id() -> None:
+    """Names that share a prefix, differ by a space or case, or are not ASCII (anything but a
+    control character, which the loader refuses)."""
+    lasts = ["Smith", "Smithson", "Smith ", "smith", "Ångström", "Zoë", "李", "O'Neil", "Smith-Jones"]
+    firsts = ["Jo", "John", "John ", "Al"]
+    rows = [(last, first, f"P{n}") for n, (last, first) in enumerate((a, b) for a in lasts for b in firsts)]
+    rows += [("Smith", "John", "P10"), ("Smith", "John", "P9")]
+    random.Random(3).shuffle(rows)
+    assert sorted(rows, key=lambda row: name_order_key(*row)) == sorted(rows)
 
 
 def _holds(predicate: P, key: str) -> bool:

@@ -1,7 +1,8 @@
-"""Pages of transactions on the real JanusGraph, read from the edges' time order
-(``gremlin/schema.py`` TIME_ORDER and its vertex-centric indexes): a first page reads only its
-own edges, every shape of page answers as the transaction vertices do, and a graph whose edges
-lack the key (loaded by an earlier version) is read correctly until ``init_schema`` adds it."""
+"""Pages read through JanusGraph's vertex-centric indexes (``gremlin/schema.py``): payments
+in time order (TIME_ORDER on the payment edges) and the customers list in name order
+(NAME_ORDER on the directory's LISTS edges). On the real server: a first page reads only its
+own edges, every shape of page answers as the vertices do, and a graph loaded by an earlier
+version is read correctly until ``init_schema`` upgrades it."""
 
 from __future__ import annotations
 
@@ -13,16 +14,29 @@ from gremlin_python.process.traversal import Order
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.gremlin import GremlinStore, emit
 from customer360.graphstore.gremlin.emit import GremlinQuery, Params, of_kind
-from customer360.graphstore.gremlin.schema import EDGES_TIME_ORDERED, TIME_ORDER
+from customer360.graphstore.gremlin.schema import (
+    DIRECTORY_LABEL,
+    EDGES_TIME_ORDERED,
+    KIND,
+    LISTS,
+    NAME_ORDER,
+    PERSONS_LISTED,
+    TIME_ORDER,
+)
 from customer360.graphstore.plan import (
     Direction,
     EdgeLabel,
+    FindPersons,
     Keyset,
     Op,
+    PersonFilter,
+    PersonOrder,
+    PersonSecrets,
     Predicate,
     Traverse,
     VertexLabel,
 )
+from customer360.model import SeedPerson
 from customer360.resolvers.graph import (
     ACCOUNT_RECEIVED,
     ACCOUNT_SENT,
@@ -88,51 +102,106 @@ def test_every_page_of_transactions_answers_as_the_transaction_vertices_do(janus
 def test_a_first_page_reads_only_its_own_edges(janusgraph_store) -> None:
     account, degree = _busiest(janusgraph_store, EdgeLabel.SENT, Direction.OUT)
     assert degree > 4, "the fixture bank needs an account with more payments than the page"
-    assert janusgraph_store._time_order_problem() is None  # the server reads through the index
+    assert janusgraph_store._index_problem() is None  # the server reads through the index
     step = Traverse(VertexLabel.ACCOUNT, (account,), ACCOUNT_SENT, first=3, order=NEWEST_FIRST)
 
     def edges_read(compiled: Compiled) -> int:
         build = compiled.query.build
         [profile] = janusgraph_store.send(GremlinQuery("profile", lambda g, p: build(g, Params(False)).profile()))
-        return _edges_counted(profile)
+        return _counted(profile, "JanusGraphVertexStep(OUT,[SENT]")
 
     assert edges_read(emit.traverse_time_ordered(step)) == 4  # the page and one more, to know there is a next
     assert edges_read(emit.traverse(step)) == degree  # through the vertices: every payment of the account
 
 
-def _edges_counted(profile: dict) -> int:
-    """Elements counted by the profile's first ``SENT`` vertex step."""
+def _counted(profile: dict, step: str) -> int:
+    """Elements counted by the profile's first step whose name starts with ``step``."""
     for metric in profile.get("metrics") or ():
-        if metric.get("name", "").startswith("JanusGraphVertexStep(OUT,[SENT]"):
+        if metric.get("name", "").startswith(step):
             return metric["counts"]["elementCount"]
-        found = _edges_counted(metric)
+        found = _counted(metric, step)
         if found:
             return found
     return 0
 
 
-async def test_an_older_graph_is_read_from_the_vertices_until_graph_init_orders_its_edges(janusgraph_store) -> None:
+async def test_an_older_graph_is_read_from_the_vertices_until_graph_init_upgrades_it(janusgraph_store) -> None:
     account, degree = _busiest(janusgraph_store, EdgeLabel.SENT, Direction.OUT)
     step = Traverse(VertexLabel.ACCOUNT, (account,), ACCOUNT_SENT, first=3, order=NEWEST_FIRST, with_total=True)
-    expected = await janusgraph_store.traverse(step)
+    customers = FindPersons(first=5, with_total=True)
+    expected = await janusgraph_store.traverse(step), await janusgraph_store.find_persons(customers)
+    # as a graph loaded before the keys and the directory existed: one account's payment edges
+    # without their key, the first customers not listed
     janusgraph_store.send(GremlinQuery("forget_time_order", lambda g, p: (
         g.V().has("account", "account_id", account).out_e("SENT").properties(TIME_ORDER).drop()
     )))
-    janusgraph_store.write_state(EDGES_TIME_ORDERED, "0")  # as a graph loaded before the key existed
+    janusgraph_store.send(GremlinQuery("unlist", lambda g, p: (
+        g.V().has(KIND, DIRECTORY_LABEL).local(__.out_e(LISTS).order().by(NAME_ORDER).limit(3)).drop()
+    )))
+    janusgraph_store.write_state(EDGES_TIME_ORDERED, "0")
+    janusgraph_store.write_state(PERSONS_LISTED, "0")
     older = GremlinStore(janusgraph_store.host, janusgraph_store.port, cipher=janusgraph_store.cipher)
     try:
-        assert "c360 graph init" in (older._time_order_problem() or "")
-        assert await older.traverse(step) == expected  # the same page, from the vertices
+        assert "c360 graph init" in (older._index_problem() or "")
+        assert (await older.traverse(step), await older.find_persons(customers)) == expected  # from the vertices
         older.init_schema()
-        assert older._time_order_problem() is None
-        [missing] = older.send(GremlinQuery("unordered", lambda g, p: (
+        assert older._index_problem() is None
+        [unordered] = older.send(GremlinQuery("unordered", lambda g, p: (
             of_kind(g.V(), VertexLabel.ACCOUNT).out_e("SENT").has_not(TIME_ORDER).count()
         )))
-        assert missing == 0
-        assert await older.traverse(step) == expected  # and now from the edges again
+        [unlisted] = older.send(GremlinQuery("unlisted", lambda g, p: (
+            of_kind(g.V(), VertexLabel.PERSON).not_(__.in_e(LISTS)).count()
+        )))
+        assert (unordered, unlisted) == (0, 0)
+        assert (await older.traverse(step), await older.find_persons(customers)) == expected  # through the indexes
     finally:
         older.close()
         janusgraph_store.init_schema()  # leaves the session's graph whole whatever happened
+
+
+def _customers(store: GremlinStore, step: FindPersons):
+    listed = emit.find_persons_listed(step)
+    assert listed is not None, step
+    return _sync(store, listed), _sync(store, emit.find_persons(step))
+
+
+def test_every_page_of_the_customers_list_answers_as_the_person_scan_does(janusgraph_store) -> None:
+    for first in (1, 7, 100):
+        listed, scanned = _customers(janusgraph_store, FindPersons(first=first, with_total=True))
+        assert listed == scanned and len(listed.rows) == first
+        last = listed.rows[-1]
+        after = Keyset([last.last_name, last.first_name], last.person_id)
+        listed, scanned = _customers(janusgraph_store, FindPersons(first=first, after=after))
+        assert listed == scanned and listed.rows
+    for other in (FindPersons(descending=True), FindPersons(order=PersonOrder.TOTAL_BALANCE),
+                  FindPersons(filter=PersonFilter(name_contains="an"))):
+        assert emit.find_persons_listed(other) is None  # the scan answers these
+
+
+def test_a_load_that_renames_a_person_moves_it_in_the_list(janusgraph_store) -> None:
+    first = FindPersons(first=3)
+    original, _ = _customers(janusgraph_store, first)
+    person = original.rows[0]
+    [ssn] = janusgraph_store._ask(emit.person_secrets(PersonSecrets((person.person_id,)))).values()
+    renamed = SeedPerson(person.person_id, person.first_name, "Zzzz" + person.last_name, person.date_of_birth,
+                         janusgraph_store.cipher.decrypt(ssn, person.person_id))
+    try:
+        with janusgraph_store.bulk_writer() as writer:
+            writer.put_persons([renamed])
+        listed, scanned = _customers(janusgraph_store, first)
+        assert listed == scanned and person.person_id not in [row.person_id for row in listed.rows]
+    finally:
+        with janusgraph_store.bulk_writer() as writer:
+            writer.put_persons([replace(renamed, last_name=person.last_name)])
+    assert _customers(janusgraph_store, first) == (original, original)
+
+
+def test_a_first_page_of_customers_reads_only_its_own_edges(janusgraph_store) -> None:
+    [persons] = janusgraph_store.send(GremlinQuery("persons", lambda g, p: of_kind(g.V(), VertexLabel.PERSON).count()))
+    listed = emit.find_persons_listed(FindPersons(first=3))
+    build = listed.query.build
+    [profile] = janusgraph_store.send(GremlinQuery("profile", lambda g, p: build(g, Params(False)).profile()))
+    assert _counted(profile, f"JanusGraphVertexStep(OUT,[{LISTS}]") == 4 < persons
 
 
 def test_the_time_range_of_a_page_holds_at_its_edges(janusgraph_store) -> None:
