@@ -7,6 +7,7 @@ version is read correctly until ``init_schema`` upgrades it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from gremlin_python.process.graph_traversal import __
 from gremlin_python.process.traversal import Order
@@ -15,6 +16,7 @@ from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.gremlin import GremlinStore, emit
 from customer360.graphstore.gremlin.emit import GremlinQuery, Params, of_kind
 from customer360.graphstore.gremlin.schema import (
+    BALANCE_ORDER,
     DIRECTORY_LABEL,
     EDGES_TIME_ORDERED,
     KIND,
@@ -23,6 +25,7 @@ from customer360.graphstore.gremlin.schema import (
     PERSONS_LISTED,
     TIME_ORDER,
 )
+from customer360.graphstore.mapping import STORED_PROPERTIES, record_of
 from customer360.graphstore.plan import (
     Direction,
     EdgeLabel,
@@ -152,7 +155,10 @@ async def test_an_older_graph_is_read_from_the_vertices_until_graph_init_upgrade
         [unlisted] = older.send(GremlinQuery("unlisted", lambda g, p: (
             of_kind(g.V(), VertexLabel.PERSON).not_(__.in_e(LISTS)).count()
         )))
-        assert (unordered, unlisted) == (0, 0)
+        [keyless] = older.send(GremlinQuery("keyless", lambda g, p: (
+            g.V().has(KIND, DIRECTORY_LABEL).out_e(LISTS).or_(__.has_not(NAME_ORDER), __.has_not(BALANCE_ORDER)).count()
+        )))
+        assert (unordered, unlisted, keyless) == (0, 0, 0)
         assert (await older.traverse(step), await older.find_persons(customers)) == expected  # through the indexes
     finally:
         older.close()
@@ -165,17 +171,39 @@ def _customers(store: GremlinStore, step: FindPersons):
     return _sync(store, listed), _sync(store, emit.find_persons(step))
 
 
+RICHEST_FIRST = FindPersons(order=PersonOrder.TOTAL_BALANCE, descending=True)
+
+
 def test_every_page_of_the_customers_list_answers_as_the_person_scan_does(janusgraph_store) -> None:
-    for first in (1, 7, 100):
-        listed, scanned = _customers(janusgraph_store, FindPersons(first=first, with_total=True))
-        assert listed == scanned and len(listed.rows) == first
-        last = listed.rows[-1]
-        after = Keyset([last.last_name, last.first_name], last.person_id)
-        listed, scanned = _customers(janusgraph_store, FindPersons(first=first, after=after))
-        assert listed == scanned and listed.rows
+    for order in (FindPersons(), RICHEST_FIRST):
+        for first in (1, 7, 100):
+            listed, scanned = _customers(janusgraph_store, replace(order, first=first, with_total=True))
+            assert listed == scanned and len(listed.rows) == first
+            listed, scanned = _customers(janusgraph_store, replace(order, first=first, after=listed.keysets[-1]))
+            assert listed == scanned and listed.rows
     for other in (FindPersons(descending=True), FindPersons(order=PersonOrder.TOTAL_BALANCE),
                   FindPersons(filter=PersonFilter(name_contains="an"))):
         assert emit.find_persons_listed(other) is None  # the scan answers these
+
+
+def test_a_load_that_changes_a_balance_moves_the_person_in_the_richest_first_list(janusgraph_store) -> None:
+    first = replace(RICHEST_FIRST, first=3)
+    original, _ = _customers(janusgraph_store, first)
+    richest = original.rows[0].person_id
+    [account] = janusgraph_store.send(GremlinQuery("an_account", lambda g, p: (
+        g.V().has("person", "person_id", richest).out("OWNS").order().by("balance_cents", Order.desc).limit(1)
+        .value_map(*STORED_PROPERTIES[VertexLabel.ACCOUNT]).by(__.unfold())
+    )))
+    before = record_of(VertexLabel.ACCOUNT, account)
+    try:
+        with janusgraph_store.bulk_writer() as writer:
+            writer.put_accounts([replace(before, balance=Decimal("-999999999.99"))])
+        listed, scanned = _customers(janusgraph_store, first)
+        assert listed == scanned and richest not in [row.person_id for row in listed.rows]
+    finally:
+        with janusgraph_store.bulk_writer() as writer:
+            writer.put_accounts([before])
+    assert _customers(janusgraph_store, first) == (original, original)
 
 
 def test_a_load_that_renames_a_person_moves_it_in_the_list(janusgraph_store) -> None:

@@ -13,6 +13,7 @@ from gremlin_python.process.traversal import P
 from customer360.graphstore.gremlin.emit import _TIME_BOUNDS, uses_index
 from customer360.graphstore.gremlin.schema import (
     TIME_ORDER_OFFSET,
+    balance_order_key,
     name_order_key,
     time_bound,
     time_order_key,
@@ -53,6 +54,14 @@ def test_name_keys_sort_as_last_then_first_name_then_id() -> None:
     rows += [("Smith", "John", "P10"), ("Smith", "John", "P9")]
     random.Random(3).shuffle(rows)
     assert sorted(rows, key=lambda row: name_order_key(*row)) == sorted(rows)
+
+
+def test_balance_keys_sort_as_balance_then_id() -> None:
+    """Signed 64-bit cents, the range of JanusGraph's Long."""
+    balances = [-(2**63), -10**17, -1, 0, 1, 99, 100, 10**17, 2**63 - 1]
+    rows = [(cents, person_id) for cents in balances for person_id in ("P1", "P10", "P2")]
+    random.Random(5).shuffle(rows)
+    assert sorted(rows, key=lambda row: balance_order_key(*row)) == sorted(rows)
 
 
 def _holds(predicate: P, key: str) -> bool:

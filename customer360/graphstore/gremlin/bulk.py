@@ -41,12 +41,14 @@ from customer360.graphstore.gremlin.emit import (
     sum_or_zero,
 )
 from customer360.graphstore.gremlin.schema import (
+    BALANCE_ORDER,
     DIRECTORY_LABEL,
     KIND,
     LISTS,
     NAME_ORDER,
     STATE_LABEL,
     TIME_ORDER,
+    balance_order_key,
     name_order_key,
     time_order_key,
 )
@@ -221,17 +223,56 @@ class GremlinBulkWriter:
         self._list_persons(directory, [(ids[r.person_id], r.last_name, r.first_name, r.person_id) for r in chunk])
 
     def _list_persons(self, directory: Any, persons: Sequence[tuple[Any, str, str, str]]) -> None:
-        """``LISTS`` edges from the directory to (vertex id, last, first, person id)."""
-        edges = [
-            {"match": {T.label: LISTS, GremlinDirection.OUT: directory, GremlinDirection.IN: vertex},
-             "order": name_order_key(last, first, person_id)}
+        """``LISTS`` edges from the directory to (vertex id, last, first, person id), with both
+        sort keys from the start: an edge without its key would sit at one end of its index
+        (JanusGraph keeps it there), so the balance order comes from the stored total (0 for a
+        new person, until the aggregates refresh at the end of the load)."""
+        balances = self._balances([vertex for vertex, *_ in persons])
+        self._merge_sorted_edges(f"merge_edges({LISTS})", [
+            ({T.label: LISTS, GremlinDirection.OUT: directory, GremlinDirection.IN: vertex},
+             {NAME_ORDER: name_order_key(last, first, person_id),
+              BALANCE_ORDER: balance_order_key(balances.get(vertex, 0), person_id)})
             for vertex, last, first, person_id in persons
-        ]
-        self._send(_write(f"merge_edges({LISTS})", len(edges), lambda g, p: (
-            g.inject(edges).unfold().as_("edge")
-            .merge_e(__.select("edge").select("match"))
-            .property(NAME_ORDER, __.select("edge").select("order"))
+        ])
+
+    def _balances(self, vertices: Sequence[Any]) -> dict[Any, int]:
+        """Vertex id -> stored total balance in cents (0 where none is stored yet)."""
+        rows = self._send(GremlinQuery("person_balances", lambda g, p: (
+            g.V(*vertices).project("id", "cents").by(T.id)
+            .by(__.coalesce(__.values("total_balance_cents"), __.constant(0)))
+        ))) if vertices else []
+        return {row["id"]: row["cents"] for row in rows}
+
+    def _order_by_balance(self, directory: Any, keys: Sequence[str]) -> None:
+        """The ``LISTS`` edges of these persons get their balance order (schema.BALANCE_ORDER),
+        from the total balance the aggregates refresh has just stored."""
+        rows = self._send(GremlinQuery("person_balances", lambda g, p: (
+            g.V().has(VertexLabel.PERSON.value, "person_id", P.within(list(keys)))
+            .project("id", "key", "cents").by(T.id).by("person_id")
+            .by(__.coalesce(__.values("total_balance_cents"), __.constant(0)))
         )))
+        self._merge_sorted_edges(f"order_edges({LISTS})", [
+            ({T.label: LISTS, GremlinDirection.OUT: directory, GremlinDirection.IN: row["id"]},
+             {BALANCE_ORDER: balance_order_key(row["cents"], row["key"])})
+            for row in rows
+        ])
+
+    def _merge_sorted_edges(self, operation: str, edges: Sequence[tuple[dict, dict[str, str]]]) -> None:
+        """Find or make each edge (its ``mergeE`` map) and set its sort keys (the same names
+        for every edge of one call) to the values given: the keys of vertex-centric indexes,
+        kept current on every write."""
+        if not edges:
+            return
+        rows = [{"match": match, "keys": keys} for match, keys in edges]
+        names = list(edges[0][1])
+
+        def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
+            t = g.inject(rows).unfold().as_("edge").merge_e(__.select("edge").select("match"))
+            for name in names:
+                t = t.property(name, __.select("edge").select("keys").select(name))
+            return t
+
+        self._send(_write(operation, len(rows), build))
 
     def directory_id(self) -> Any:
         """The directory vertex's id (schema.DIRECTORY_LABEL), made if the graph has none.
@@ -284,8 +325,8 @@ class GremlinBulkWriter:
         Both edges carry the transaction's time-order key, found or made (schema.TIME_ORDER)."""
         transactions = self._merge_vertex_chunk(VertexLabel.TRANSACTION, [stored_of(r) for r in chunk])
         accounts = self._ids(VertexLabel.ACCOUNT, {r.from_account_id for r in chunk} | {r.to_account_id for r in chunk})
-        edges = [
-            {"match": edge, "order": time_order_key(r.timestamp, r.transaction_id)}
+        self._merge_sorted_edges("merge_edges(SENT,RECEIVED_BY)", [
+            (edge, {TIME_ORDER: time_order_key(r.timestamp, r.transaction_id)})
             for r in chunk
             for edge in (
                 {T.label: EdgeLabel.SENT.value, GremlinDirection.OUT: accounts[r.from_account_id],
@@ -293,12 +334,7 @@ class GremlinBulkWriter:
                 {T.label: EdgeLabel.RECEIVED_BY.value, GremlinDirection.OUT: transactions[r.transaction_id],
                  GremlinDirection.IN: accounts[r.to_account_id]},
             )
-        ]
-        self._send(_write("merge_edges(SENT,RECEIVED_BY)", len(edges), lambda g, p: (
-            g.inject(edges).unfold().as_("edge")
-            .merge_e(__.select("edge").select("match"))
-            .property(TIME_ORDER, __.select("edge").select("order"))
-        )))
+        ])
 
     def time_order_edges(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Give the edges of every stored transaction their time-order key (a graph loaded by
@@ -351,16 +387,27 @@ class GremlinBulkWriter:
             )))
         else:
             persons = sorted(self._touched_persons)
-        in_chunks(self._pool, persons, batch_size, lambda chunk: self._send(_write(
-            "refresh_person_aggregates", len(chunk), lambda g, p: (
+        directory = self.directory_id()
+
+        def refresh(chunk: Sequence[str]) -> None:
+            self._send(_write("refresh_person_aggregates", len(chunk), lambda g, p: (
                 g.V().has("person", "person_id", P.within(list(chunk)))
                 .property("num_accounts", __.out("OWNS").count())
                 .property("total_balance_cents", sum_or_zero(__.out("OWNS").values("balance_cents")))
                 .property("num_transactions", __.out("OWNS").out("SENT").count())
                 .property("total_volume_cents", sum_or_zero(__.out("OWNS").out("SENT").values("amount_cents")))
-            ),
-        )))
+            )))
+            self._order_by_balance(directory, chunk)
+
+        in_chunks(self._pool, persons, batch_size, refresh)
         self._touched_persons.clear()
+
+    def order_all_by_balance(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Give every person's ``LISTS`` edge its balance order (a graph listed before the
+        balance order existed has none). Returns how many persons there were."""
+        directory = self.directory_id()
+        return self._for_every(VertexLabel.PERSON, lambda persons: self._order_by_balance(directory, list(persons)),
+                               progress)
 
     def drop_all(self) -> None:
         """Tests only: empty the graph (keeps the schema), in small transactions, several at once.

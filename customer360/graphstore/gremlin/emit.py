@@ -24,6 +24,7 @@ from gremlin_python.process.traversal import Order as GOrder
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.gremlin import decode
 from customer360.graphstore.gremlin.schema import (
+    BALANCE_ORDER,
     DIRECTORY_LABEL,
     KIND,
     LISTS,
@@ -31,6 +32,7 @@ from customer360.graphstore.gremlin.schema import (
     STATE_LABEL,
     TIME_ORDER,
     TIME_ORDER_INDEXES,
+    balance_order_key,
     name_order_key,
     time_bound,
     time_order_key,
@@ -252,13 +254,14 @@ def time_order_plan(edge: EdgeLabel, direction: Direction) -> GremlinQuery:
     return GremlinQuery(f"time_order_plan({edge.value})", build)
 
 
-def name_order_plan() -> GremlinQuery:
-    """The same for the first customer of the directory in name order."""
+def directory_plan(sort_key: str, descending: bool) -> GremlinQuery:
+    """The same for the directory's first customer in ``sort_key`` order."""
     def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
         directory = g.V().has(KIND, DIRECTORY_LABEL).limit(1)
-        return directory.local(__.out_e(LISTS).order().by(NAME_ORDER, GOrder.asc).limit(1)).profile()
+        order = GOrder.desc if descending else GOrder.asc
+        return directory.local(__.out_e(LISTS).order().by(sort_key, order).limit(1)).profile()
 
-    return GremlinQuery("name_order_plan", build)
+    return GremlinQuery(f"directory_plan({sort_key})", build)
 
 
 def uses_index(profile: dict[str, Any], index: str) -> bool:
@@ -331,25 +334,40 @@ def find_persons(step: FindPersons) -> Compiled[GremlinQuery, Page]:
 
 
 def find_persons_listed(step: FindPersons) -> Compiled[GremlinQuery, Page] | None:
-    """:func:`find_persons` for the customers list in name order, unfiltered: a page of the
-    directory's ``LISTS`` edges in :data:`~.schema.NAME_ORDER`, which JanusGraph reads from
-    the vertex-centric index inside ``local()``: the page's own edges, however many customers
-    the bank has. None for any other page (filters, balance order, descending)."""
-    if step.order is not PersonOrder.NAME or step.descending or step.filter != PersonFilter():
+    """:func:`find_persons` for the unfiltered customers list in name order or in balance
+    order, richest first: a page of the directory's ``LISTS`` edges in their sort key
+    (:data:`~.schema.NAME_ORDER`, :data:`~.schema.BALANCE_ORDER`), which JanusGraph reads from
+    the key's vertex-centric index inside ``local()``: the page's own edges, however many
+    customers the bank has. None for any other page (filters, the other directions: folded
+    against an index's own order, JanusGraph would return the index's order)."""
+    if step.filter != PersonFilter():
+        return None
+    if step.order is PersonOrder.NAME and not step.descending:
+        sort_key, direction, beyond = NAME_ORDER, GOrder.asc, P.gt
+    elif step.order is PersonOrder.TOTAL_BALANCE and step.descending:
+        sort_key, direction, beyond = BALANCE_ORDER, GOrder.desc, P.lt
+    else:
         return None
 
     def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
         edges = __.out_e(LISTS)
         if step.after is not None:
-            last, first = step.after.value
-            edges = edges.has(NAME_ORDER, P.gt(p("after", name_order_key(last, first, step.after.key))))
-        edges = edges.order().by(NAME_ORDER, GOrder.asc).limit(p("limit", step.first + 1))
+            edges = edges.has(sort_key, beyond(p("after", _directory_key(step, step.after))))
+        edges = edges.order().by(sort_key, direction).limit(p("limit", step.first + 1))
         rows = __.local(edges).in_v()
         rows = rows.value_map(*STORED_PROPERTIES[VertexLabel.PERSON], "total_balance_cents").by(__.unfold()).fold()
         total = __.out_e(LISTS).count() if step.with_total else __.constant(-1)
         return g.V().has(KIND, DIRECTORY_LABEL).limit(1).project("rows", "total").by(rows).by(total)
 
     return Compiled(GremlinQuery("find_persons", build, nested_rows), partial(decode.find_persons, step))
+
+
+def _directory_key(step: FindPersons, after: Keyset) -> str:
+    """A cursor of the customers list as the directory's sort key."""
+    if step.order is PersonOrder.NAME:
+        last, first = after.value
+        return name_order_key(last, first, after.key)
+    return balance_order_key(int(after.value), after.key)
 
 
 def counterparties(step: Counterparties) -> Compiled[GremlinQuery, dict[str, list[CounterpartyRow]]]:

@@ -50,6 +50,19 @@ same reason as :data:`TIME_ORDER`."""
 
 NAME_ORDER_INDEX = "persons_by_name"
 
+BALANCE_ORDER = "balance_order"
+"""On every ``LISTS`` edge: the person's total balance in cents, shifted to 20 digits, then the
+person id, so that string order is SQLite's ``ORDER BY total_balance_cents, person_id``.
+Rewritten whenever a load refreshes the person's aggregates."""
+
+BALANCE_ORDER_INDEX = "persons_by_balance"
+
+BALANCE_OFFSET = 10**19
+"""Added to the cents: every signed 64-bit value (JanusGraph's Long) becomes 20 digits."""
+
+PERSONS_BALANCE_ORDERED = "persons_balance_ordered"
+"""State key: every ``LISTS`` edge carries :data:`BALANCE_ORDER`."""
+
 PERSONS_LISTED = "persons_listed"
 """State key: every person has its ``LISTS`` edge (set on a new graph, or once ``c360 graph
 init`` has listed the persons of a graph loaded by an earlier version)."""
@@ -71,7 +84,7 @@ PROPERTY_TYPES: dict[str, str] = {
     "phone_id": "String", "number": "String", "phone_type": "String",
     "transaction_id": "String", "from_account_id": "String", "to_account_id": "String",
     "amount_cents": "Long", "timestamp": "Long",
-    KIND: "String", TIME_ORDER: "String", NAME_ORDER: "String", "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
+    KIND: "String", TIME_ORDER: "String", NAME_ORDER: "String", BALANCE_ORDER: "String", "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
 }
 
 PLAIN_INDEXES: tuple[tuple[str, str], ...] = (
@@ -143,7 +156,8 @@ def schema_bindings() -> dict[str, Any]:
         "plainIndexes": [[name, key] for name, key in PLAIN_INDEXES],
         "edgeIndexes": [[name, edge.value, "OUT" if direction is Direction.OUT else "IN", TIME_ORDER, "desc"]
                         for (edge, direction), name in TIME_ORDER_INDEXES.items()]
-                       + [[NAME_ORDER_INDEX, LISTS, "OUT", NAME_ORDER, "asc"]],
+                       + [[NAME_ORDER_INDEX, LISTS, "OUT", NAME_ORDER, "asc"],
+                          [BALANCE_ORDER_INDEX, LISTS, "OUT", BALANCE_ORDER, "desc"]],
     }
 
 
@@ -172,3 +186,8 @@ NAME_SEPARATOR = "\x1f"
 def name_order_key(last_name: str, first_name: str, person_id: str) -> str:
     """:data:`NAME_ORDER` of a person."""
     return NAME_SEPARATOR.join((last_name, first_name, person_id))
+
+
+def balance_order_key(total_balance_cents: int, person_id: str) -> str:
+    """:data:`BALANCE_ORDER` of a person."""
+    return f"{total_balance_cents + BALANCE_OFFSET:020d}{person_id}"

@@ -42,8 +42,12 @@ from customer360.graphstore.gremlin import emit, network
 from customer360.graphstore.gremlin.bulk import GremlinBulkWriter
 from customer360.graphstore.gremlin.emit import GremlinQuery, Params
 from customer360.graphstore.gremlin.schema import (
+    BALANCE_ORDER,
+    BALANCE_ORDER_INDEX,
     EDGES_TIME_ORDERED,
+    NAME_ORDER,
     NAME_ORDER_INDEX,
+    PERSONS_BALANCE_ORDERED,
     PERSONS_LISTED,
     SCHEMA_SCRIPT,
     TIME_ORDER_INDEXES,
@@ -262,12 +266,13 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
 
     def _upgrade_graph(self) -> None:
         """Once per graph, what a graph loaded by an earlier version lacks: the time-order key
-        on every transaction edge (schema.TIME_ORDER) and the directory's edge to every
-        person (schema.NAME_ORDER). Instant on a new graph; on an older one, a rewrite of its
+        on every transaction edge (schema.TIME_ORDER), the directory's edge to every person
+        (schema.NAME_ORDER) and its balance order (schema.BALANCE_ORDER). Instant on a new graph; on an older one, a rewrite of its
         transactions and persons, with progress in the log."""
         for state, upgrade, what in (
             (EDGES_TIME_ORDERED, GremlinBulkWriter.time_order_edges, "transactions' edges given their time order"),
             (PERSONS_LISTED, GremlinBulkWriter.list_all_persons, "persons listed on the directory"),
+            (PERSONS_BALANCE_ORDERED, GremlinBulkWriter.order_all_by_balance, "persons given their balance order"),
         ):
             if self.read_state(state) == "1":
                 continue
@@ -305,12 +310,13 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
         return self._index_trouble
 
     def _find_index_problem(self) -> str | None:
-        for state in (EDGES_TIME_ORDERED, PERSONS_LISTED):
+        for state in (EDGES_TIME_ORDERED, PERSONS_LISTED, PERSONS_BALANCE_ORDERED):
             if self.read_state(state) != "1":
                 return f"the graph predates its vertex-centric indexes ({state}): run `c360 graph init` once"
         probes = [(emit.time_order_plan(edge, direction), index, f"{edge.value} edges")
                   for (edge, direction), index in TIME_ORDER_INDEXES.items()]
-        probes.append((emit.name_order_plan(), NAME_ORDER_INDEX, "the customers list"))
+        probes.append((emit.directory_plan(NAME_ORDER, descending=False), NAME_ORDER_INDEX, "the customers list"))
+        probes.append((emit.directory_plan(BALANCE_ORDER, descending=True), BALANCE_ORDER_INDEX, "the customers list"))
         for probe, index, what in probes:
             [profile] = self.send(probe)
             if not profile.get("metrics") or profile["metrics"][0].get("counts", {}).get("elementCount", 0) == 0:
