@@ -210,8 +210,9 @@ class GremlinBulkWriter:
         self._send(_write(f"merge_edges({edge.value})", len(batch), lambda g, p: g.inject(batch).unfold().merge_e()))
 
     def put_persons(self, rows: Sequence[SeedPerson]) -> None:
-        """Persons, each listed on the directory with its name order (schema.NAME_ORDER),
-        found or made: a load that renames a person moves it in the customers list."""
+        """Persons, each listed on the directory with its name and balance orders
+        (schema.NAME_ORDER, schema.BALANCE_ORDER), found or made: a load that renames a
+        person moves it in the customers list."""
         directory = self.directory_id()
         in_chunks(self._pool, rows, self.CHUNK, lambda chunk: self._person_chunk(directory, chunk))
         self._touched_persons.update(r.person_id for r in rows)
