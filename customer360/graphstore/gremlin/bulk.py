@@ -218,45 +218,44 @@ class GremlinBulkWriter:
         self._touched_persons.update(r.person_id for r in rows)
 
     def _person_chunk(self, directory: Any, chunk: Sequence[SeedPerson]) -> None:
-        ids = self._merge_vertex_chunk(VertexLabel.PERSON, [
+        self._merge_vertex_chunk(VertexLabel.PERSON, [
             {**stored_person(r, self._cipher), "name_lower": f"{r.first_name} {r.last_name}".lower()} for r in chunk
         ])
-        self._list_persons(directory, [(ids[r.person_id], r.last_name, r.first_name, r.person_id) for r in chunk])
+        self._list_persons(directory, [(r.person_id, r.last_name, r.first_name) for r in chunk])
 
-    def _list_persons(self, directory: Any, persons: Sequence[tuple[Any, str, str, str]]) -> None:
-        """``LISTS`` edges from the directory to (vertex id, last, first, person id), with both
-        sort keys from the start: an edge without its key would sit at one end of its index
-        (JanusGraph keeps it there), so the balance order comes from the stored total (0 for a
-        new person, until the aggregates refresh at the end of the load)."""
-        balances = self._balances([vertex for vertex, *_ in persons])
+    def _list_persons(self, directory: Any, persons: Sequence[tuple[str, str, str]]) -> None:
+        """``LISTS`` edges from the directory to (person id, last, first), with both sort keys
+        from the start: an edge without its key would sit at one end of its index (JanusGraph
+        keeps it there), so the balance order comes from the stored total (0 for a new person,
+        until the aggregates refresh at the end of the load)."""
+        found = self._person_balances([key for key, _, _ in persons])
         self._merge_sorted_edges(f"merge_edges({LISTS})", [
-            ({T.label: LISTS, GremlinDirection.OUT: directory, GremlinDirection.IN: vertex},
-             {NAME_ORDER: name_order_key(last, first, person_id),
-              BALANCE_ORDER: balance_order_key(balances.get(vertex, 0), person_id)})
-            for vertex, last, first, person_id in persons
+            (self._listing(directory, found[key][0]),
+             {NAME_ORDER: name_order_key(last, first, key), BALANCE_ORDER: balance_order_key(found[key][1], key)})
+            for key, last, first in persons
         ])
-
-    def _balances(self, vertices: Sequence[Any]) -> dict[Any, int]:
-        """Vertex id -> stored total balance in cents (0 where none is stored yet)."""
-        rows = self._send(GremlinQuery("person_balances", lambda g, p: (
-            g.V(*vertices).project("id", "cents").by(T.id)
-            .by(__.coalesce(__.values("total_balance_cents"), __.constant(0)))
-        ))) if vertices else []
-        return {row["id"]: row["cents"] for row in rows}
 
     def _order_by_balance(self, directory: Any, keys: Sequence[str]) -> None:
         """The ``LISTS`` edges of these persons get their balance order (schema.BALANCE_ORDER),
         from the total balance the aggregates refresh has just stored."""
+        self._merge_sorted_edges(f"order_edges({LISTS})", [
+            (self._listing(directory, vertex), {BALANCE_ORDER: balance_order_key(cents, key)})
+            for key, (vertex, cents) in self._person_balances(keys).items()
+        ])
+
+    def _person_balances(self, keys: Sequence[str]) -> dict[str, tuple[Any, int]]:
+        """Person id -> (vertex id, stored total balance in cents, 0 where none is stored yet)."""
         rows = self._send(GremlinQuery("person_balances", lambda g, p: (
             g.V().has(VertexLabel.PERSON.value, "person_id", P.within(list(keys)))
             .project("id", "key", "cents").by(T.id).by("person_id")
             .by(__.coalesce(__.values("total_balance_cents"), __.constant(0)))
         )))
-        self._merge_sorted_edges(f"order_edges({LISTS})", [
-            ({T.label: LISTS, GremlinDirection.OUT: directory, GremlinDirection.IN: row["id"]},
-             {BALANCE_ORDER: balance_order_key(row["cents"], row["key"])})
-            for row in rows
-        ])
+        return {row["key"]: (row["id"], row["cents"]) for row in rows}
+
+    @staticmethod
+    def _listing(directory: Any, person: Any) -> dict:
+        """The ``mergeE`` map of the directory's edge to a person (vertex ids)."""
+        return {T.label: LISTS, GremlinDirection.OUT: directory, GremlinDirection.IN: person}
 
     def _merge_sorted_edges(self, operation: str, edges: Sequence[tuple[dict, dict[str, str]]]) -> None:
         """Find or make each edge (its ``mergeE`` map) and set its sort keys (the same names
@@ -288,16 +287,12 @@ class GremlinBulkWriter:
         return self._directory
 
     def list_all_persons(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """List every stored person on the directory (a graph loaded by an earlier version has
-        no directory). Returns how many persons there were."""
+        """List every stored person on the directory, with both sort keys (a graph loaded by
+        an earlier version has no directory). Returns how many persons there were."""
         directory = self.directory_id()
-
-        def list_chunk(persons: dict[str, Any]) -> None:
-            ids = self._ids(VertexLabel.PERSON, persons.keys())
-            self._list_persons(directory, [(ids[key], person.last_name, person.first_name, key)
-                                           for key, person in persons.items()])
-
-        return self._for_every(VertexLabel.PERSON, list_chunk, progress)
+        return self._for_every(VertexLabel.PERSON, lambda persons: self._list_persons(
+            directory, [(key, person.last_name, person.first_name) for key, person in persons.items()],
+        ), progress)
 
     def put_accounts(self, rows: Sequence[Account]) -> None:
         self.merge_vertices(VertexLabel.ACCOUNT, [stored_of(r) for r in rows])
@@ -402,13 +397,6 @@ class GremlinBulkWriter:
 
         in_chunks(self._pool, persons, batch_size, refresh)
         self._touched_persons.clear()
-
-    def order_all_by_balance(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Give every person's ``LISTS`` edge its balance order (a graph listed before the
-        balance order existed has none). Returns how many persons there were."""
-        directory = self.directory_id()
-        return self._for_every(VertexLabel.PERSON, lambda persons: self._order_by_balance(directory, list(persons)),
-                               progress)
 
     def drop_all(self) -> None:
         """Tests only: empty the graph (keeps the schema), in small transactions, several at once.

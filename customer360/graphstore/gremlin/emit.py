@@ -24,14 +24,16 @@ from gremlin_python.process.traversal import Order as GOrder
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.gremlin import decode
 from customer360.graphstore.gremlin.schema import (
-    BALANCE_ORDER,
     DIRECTORY_LABEL,
     KIND,
     LISTS,
-    NAME_ORDER,
+    PERSONS_BY_BALANCE,
+    PERSONS_BY_NAME,
+    RECEIVED_BY_TIME,
+    SENT_BY_TIME,
     STATE_LABEL,
     TIME_ORDER,
-    TIME_ORDER_INDEXES,
+    EdgeIndex,
     balance_order_key,
     name_order_key,
     time_bound,
@@ -210,7 +212,7 @@ def traverse_time_ordered(step: Traverse) -> Compiled[GremlinQuery, dict[str, Pa
     *before, last = step.path
     ranges = _time_ranges(step.where)
     if (step.target is not VertexLabel.TRANSACTION or step.order is None or step.order.prop != "timestamp"
-            or (last.edge, last.direction) not in TIME_ORDER_INDEXES or ranges is None):
+            or (last.edge.value, last.direction) not in _TIME_ORDERED_HOPS or ranges is None):
         return None
     descending = step.order.descending
     decoder = partial(decode.traverse, step, traverse_columns(step)[0])
@@ -243,25 +245,19 @@ def traverse_time_ordered(step: Traverse) -> Compiled[GremlinQuery, dict[str, Pa
     return Compiled(GremlinQuery(f"traverse({hop_names(step)})", build, nested_rows), decoder)
 
 
-def time_order_plan(edge: EdgeLabel, direction: Direction) -> GremlinQuery:
-    """JanusGraph's profile of a newest-first page of one account's edges: whether its
-    planner reads that page from the time-order index (see :func:`uses_index`)."""
+_TIME_ORDERED_HOPS = {(index.edge, index.direction) for index in (SENT_BY_TIME, RECEIVED_BY_TIME)}
+
+
+def index_plan(index: EdgeIndex) -> GremlinQuery:
+    """JanusGraph's profile of a one-edge page, in the index's order, of the first vertex of
+    its owner's kind: whether its planner reads that page through ``index`` (see
+    :func:`uses_index`)."""
     def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
-        account = of_kind(g.V(), VertexLabel.ACCOUNT).limit(1)
-        edges = __.out_e(edge.value) if direction is Direction.OUT else __.in_e(edge.value)
-        return account.local(edges.order().by(TIME_ORDER, GOrder.desc).limit(1)).profile()
+        edges = __.out_e(index.edge) if index.direction is Direction.OUT else __.in_e(index.edge)
+        page = edges.order().by(index.key, GOrder.desc if index.descending else GOrder.asc).limit(1)
+        return g.V().has(KIND, index.owner).limit(1).local(page).profile()
 
-    return GremlinQuery(f"time_order_plan({edge.value})", build)
-
-
-def directory_plan(sort_key: str, descending: bool) -> GremlinQuery:
-    """The same for the directory's first customer in ``sort_key`` order."""
-    def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
-        directory = g.V().has(KIND, DIRECTORY_LABEL).limit(1)
-        order = GOrder.desc if descending else GOrder.asc
-        return directory.local(__.out_e(LISTS).order().by(sort_key, order).limit(1)).profile()
-
-    return GremlinQuery(f"directory_plan({sort_key})", build)
+    return GremlinQuery(f"index_plan({index.name})", build)
 
 
 def uses_index(profile: dict[str, Any], index: str) -> bool:
@@ -340,20 +336,16 @@ def find_persons_listed(step: FindPersons) -> Compiled[GremlinQuery, Page] | Non
     the key's vertex-centric index inside ``local()``: the page's own edges, however many
     customers the bank has. None for any other page (filters, the other directions: folded
     against an index's own order, JanusGraph would return the index's order)."""
-    if step.filter != PersonFilter():
+    index = PERSONS_BY_NAME if step.order is PersonOrder.NAME else PERSONS_BY_BALANCE
+    if step.filter != PersonFilter() or step.descending is not index.descending:
         return None
-    if step.order is PersonOrder.NAME and not step.descending:
-        sort_key, direction, beyond = NAME_ORDER, GOrder.asc, P.gt
-    elif step.order is PersonOrder.TOTAL_BALANCE and step.descending:
-        sort_key, direction, beyond = BALANCE_ORDER, GOrder.desc, P.lt
-    else:
-        return None
+    beyond, direction = (P.lt, GOrder.desc) if index.descending else (P.gt, GOrder.asc)
 
     def build(g: GraphTraversalSource, p: Params) -> GraphTraversal:
         edges = __.out_e(LISTS)
         if step.after is not None:
-            edges = edges.has(sort_key, beyond(p("after", _directory_key(step, step.after))))
-        edges = edges.order().by(sort_key, direction).limit(p("limit", step.first + 1))
+            edges = edges.has(index.key, beyond(p("after", _directory_key(step, step.after))))
+        edges = edges.order().by(index.key, direction).limit(p("limit", step.first + 1))
         rows = __.local(edges).in_v()
         rows = rows.value_map(*STORED_PROPERTIES[VertexLabel.PERSON], "total_balance_cents").by(__.unfold()).fold()
         total = __.out_e(LISTS).count() if step.with_total else __.constant(-1)

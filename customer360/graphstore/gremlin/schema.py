@@ -9,6 +9,7 @@ filtering and ordering customers by balance needs no scan of accounts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from customer360.graphstore.plan import Direction, EdgeLabel, VertexLabel
@@ -29,12 +30,6 @@ TIME_ORDER_OFFSET = 10**12
 """Added to the epoch seconds so that every time from 31,000 years before 1970 to 285,000 after
 is a 13-digit number and the keys compare as the times do."""
 
-TIME_ORDER_INDEXES: dict[tuple[EdgeLabel, Direction], str] = {
-    (EdgeLabel.SENT, Direction.OUT): "sent_by_time",
-    (EdgeLabel.RECEIVED_BY, Direction.IN): "received_by_time",
-}
-"""The time-ordered hops (an account's payments out and in) and their vertex-centric indexes."""
-
 DIRECTORY_LABEL = "c360_directory"
 """One vertex listing every person (``LISTS`` edges), so that the customers list, in name
 order, is a page of one sorted adjacency list instead of a scan of every person."""
@@ -48,28 +43,46 @@ every character a name may hold (the loader refuses control characters in names)
 string order is SQLite's ``ORDER BY last_name, first_name, person_id``. One key, for the
 same reason as :data:`TIME_ORDER`."""
 
-NAME_ORDER_INDEX = "persons_by_name"
-
 BALANCE_ORDER = "balance_order"
 """On every ``LISTS`` edge: the person's total balance in cents, shifted to 20 digits, then the
 person id, so that string order is SQLite's ``ORDER BY total_balance_cents, person_id``.
 Rewritten whenever a load refreshes the person's aggregates."""
 
-BALANCE_ORDER_INDEX = "persons_by_balance"
-
 BALANCE_OFFSET = 10**19
 """Added to the cents: every signed 64-bit value (JanusGraph's Long) becomes 20 digits."""
 
-PERSONS_BALANCE_ORDERED = "persons_balance_ordered"
-"""State key: every ``LISTS`` edge carries :data:`BALANCE_ORDER`."""
-
 PERSONS_LISTED = "persons_listed"
-"""State key: every person has its ``LISTS`` edge (set on a new graph, or once ``c360 graph
-init`` has listed the persons of a graph loaded by an earlier version)."""
+"""State key: every person has its ``LISTS`` edge, with both sort keys (set on a new graph, or
+once ``c360 graph init`` has listed the persons of a graph loaded by an earlier version)."""
 
 EDGES_TIME_ORDERED = "edges_time_ordered"
 """State key: every transaction edge carries :data:`TIME_ORDER` (set on a new graph, or once
 ``c360 graph init`` has added it to the edges of a graph loaded by an earlier version)."""
+
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeIndex:
+    """A vertex-centric index: the ``edge`` edges of a vertex of kind ``owner`` (in
+    ``direction``), sorted by ``key``. JanusGraph answers a page in the index's own order from
+    it; the other order it would return wrongly when folded, so only this one is read."""
+
+    name: str
+    owner: str
+    edge: str
+    direction: Direction
+    key: str
+    descending: bool
+
+
+SENT_BY_TIME = EdgeIndex("sent_by_time", VertexLabel.ACCOUNT.value, EdgeLabel.SENT.value, Direction.OUT,
+                         TIME_ORDER, descending=True)
+RECEIVED_BY_TIME = EdgeIndex("received_by_time", VertexLabel.ACCOUNT.value, EdgeLabel.RECEIVED_BY.value,
+                             Direction.IN, TIME_ORDER, descending=True)
+PERSONS_BY_NAME = EdgeIndex("persons_by_name", DIRECTORY_LABEL, LISTS, Direction.OUT, NAME_ORDER, descending=False)
+PERSONS_BY_BALANCE = EdgeIndex("persons_by_balance", DIRECTORY_LABEL, LISTS, Direction.OUT, BALANCE_ORDER,
+                               descending=True)
+EDGE_INDEXES = (SENT_BY_TIME, RECEIVED_BY_TIME, PERSONS_BY_NAME, PERSONS_BY_BALANCE)
 
 STATE_LABEL = "c360_state"
 """Small key/value vertices: data version, rules fingerprint, the dashboard snapshot."""
@@ -84,7 +97,8 @@ PROPERTY_TYPES: dict[str, str] = {
     "phone_id": "String", "number": "String", "phone_type": "String",
     "transaction_id": "String", "from_account_id": "String", "to_account_id": "String",
     "amount_cents": "Long", "timestamp": "Long",
-    KIND: "String", TIME_ORDER: "String", NAME_ORDER: "String", BALANCE_ORDER: "String", "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
+    KIND: "String", TIME_ORDER: "String", NAME_ORDER: "String", BALANCE_ORDER: "String",
+    "segment_tier": "String", "risk_level": "String", "state_key": "String", "state_value": "String",
 }
 
 PLAIN_INDEXES: tuple[tuple[str, str], ...] = (
@@ -118,9 +132,9 @@ try {
   }
   built = []
   for (entry in edgeIndexes) {
-    timeOrdered = mgmt.getEdgeLabel(entry[1])
-    if (mgmt.getRelationIndex(timeOrdered, entry[0]) == null) {
-      mgmt.buildEdgeIndex(timeOrdered, entry[0], org.apache.tinkerpop.gremlin.structure.Direction.valueOf(entry[2]),
+    indexed = mgmt.getEdgeLabel(entry[1])
+    if (mgmt.getRelationIndex(indexed, entry[0]) == null) {
+      mgmt.buildEdgeIndex(indexed, entry[0], org.apache.tinkerpop.gremlin.structure.Direction.valueOf(entry[2]),
                           org.apache.tinkerpop.gremlin.process.traversal.Order.valueOf(entry[4]), mgmt.getPropertyKey(entry[3]))
       built << entry
     }
@@ -154,10 +168,10 @@ def schema_bindings() -> dict[str, Any]:
         "propertyKeys": [[name, kind] for name, kind in PROPERTY_TYPES.items()],
         "uniqueIndexes": [[f"by_{label.key}", label.key, label.value] for label in VertexLabel],
         "plainIndexes": [[name, key] for name, key in PLAIN_INDEXES],
-        "edgeIndexes": [[name, edge.value, "OUT" if direction is Direction.OUT else "IN", TIME_ORDER, "desc"]
-                        for (edge, direction), name in TIME_ORDER_INDEXES.items()]
-                       + [[NAME_ORDER_INDEX, LISTS, "OUT", NAME_ORDER, "asc"],
-                          [BALANCE_ORDER_INDEX, LISTS, "OUT", BALANCE_ORDER, "desc"]],
+        "edgeIndexes": [
+            [index.name, index.edge, index.direction.name, index.key, "desc" if index.descending else "asc"]
+            for index in EDGE_INDEXES
+        ],
     }
 
 

@@ -42,15 +42,10 @@ from customer360.graphstore.gremlin import emit, network
 from customer360.graphstore.gremlin.bulk import GremlinBulkWriter
 from customer360.graphstore.gremlin.emit import GremlinQuery, Params
 from customer360.graphstore.gremlin.schema import (
-    BALANCE_ORDER,
-    BALANCE_ORDER_INDEX,
+    EDGE_INDEXES,
     EDGES_TIME_ORDERED,
-    NAME_ORDER,
-    NAME_ORDER_INDEX,
-    PERSONS_BALANCE_ORDERED,
     PERSONS_LISTED,
     SCHEMA_SCRIPT,
-    TIME_ORDER_INDEXES,
     schema_bindings,
 )
 from customer360.graphstore.gremlin.wire_format import GraphSON3
@@ -86,6 +81,12 @@ LOOKUP_BATCH = 1000  # keys per existing_keys traversal
 SCHEMA_TIMEOUT_S = 600  # the schema script reindexes the edges of an older graph once
 RECHECK_S = 30.0  # how often a store not yet reading through its vertex-centric indexes asks again
 NOTHING_YET = "no accounts or persons yet"  # nothing to page, nothing to check: asked again later
+UPGRADES = (
+    (EDGES_TIME_ORDERED, GremlinBulkWriter.time_order_edges, "transactions' edges given their time order"),
+    (PERSONS_LISTED, GremlinBulkWriter.list_all_persons, "persons listed on the directory"),
+)
+"""What ``init_schema`` gives a graph loaded by an earlier version, once: its state key, the
+writer's method that does it, and how the log names it."""
 DEFAULT_KEY_FILE = Path("data") / "customer360.key"  # without a configured key: generated here (0600)
 
 
@@ -265,15 +266,10 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
         self._upgrade_graph()
 
     def _upgrade_graph(self) -> None:
-        """Once per graph, what a graph loaded by an earlier version lacks: the time-order key
-        on every transaction edge (schema.TIME_ORDER), the directory's edge to every person
-        (schema.NAME_ORDER) and its balance order (schema.BALANCE_ORDER). Instant on a new graph; on an older one, a rewrite of its
-        transactions and persons, with progress in the log."""
-        for state, upgrade, what in (
-            (EDGES_TIME_ORDERED, GremlinBulkWriter.time_order_edges, "transactions' edges given their time order"),
-            (PERSONS_LISTED, GremlinBulkWriter.list_all_persons, "persons listed on the directory"),
-            (PERSONS_BALANCE_ORDERED, GremlinBulkWriter.order_all_by_balance, "persons given their balance order"),
-        ):
+        """Once per graph, what a graph loaded by an earlier version lacks (:data:`UPGRADES`).
+        Instant on a new graph; on an older one, a rewrite of its transactions and persons,
+        with progress in the log."""
+        for state, upgrade, what in UPGRADES:
             if self.read_state(state) == "1":
                 continue
             writer = self._writer()
@@ -290,8 +286,8 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
             log.warning("JanusGraph: %s", problem)
 
     def _index_problem(self) -> str | None:
-        """Why pages may not yet be read from the vertex-centric indexes (payments in time
-        order, customers in name order), or None.
+        """Why pages may not yet be read from the vertex-centric indexes (schema.EDGE_INDEXES:
+        payments in time order, customers in name and balance order), or None.
 
         Checked, not assumed: JanusGraph Server caches the schema, and an index added to a
         label that already had edges (an upgraded graph) stays invisible to the server's
@@ -310,20 +306,16 @@ class GremlinStore(StepsByEmitters[GremlinQuery]):
         return self._index_trouble
 
     def _find_index_problem(self) -> str | None:
-        for state in (EDGES_TIME_ORDERED, PERSONS_LISTED, PERSONS_BALANCE_ORDERED):
+        for state, _, _ in UPGRADES:
             if self.read_state(state) != "1":
                 return f"the graph predates its vertex-centric indexes ({state}): run `c360 graph init` once"
-        probes = [(emit.time_order_plan(edge, direction), index, f"{edge.value} edges")
-                  for (edge, direction), index in TIME_ORDER_INDEXES.items()]
-        probes.append((emit.directory_plan(NAME_ORDER, descending=False), NAME_ORDER_INDEX, "the customers list"))
-        probes.append((emit.directory_plan(BALANCE_ORDER, descending=True), BALANCE_ORDER_INDEX, "the customers list"))
-        for probe, index, what in probes:
-            [profile] = self.send(probe)
+        for index in EDGE_INDEXES:
+            [profile] = self.send(emit.index_plan(index))
             if not profile.get("metrics") or profile["metrics"][0].get("counts", {}).get("elementCount", 0) == 0:
                 return NOTHING_YET
-            if not emit.uses_index(profile, index):
-                return (f"the server does not read {what} through the index {index!r} yet (its schema "
-                        "cache predates it): restart JanusGraph Server")
+            if not emit.uses_index(profile, index.name):
+                return (f"the server does not read {index.edge} edges through the index {index.name!r} yet "
+                        "(its schema cache predates it): restart JanusGraph Server")
         return None
 
     async def _indexes_ready(self) -> bool:
