@@ -31,12 +31,19 @@ from customer360.backend_calls import TOTALS
 from customer360.config import AuditSettings, OperationSettings, Settings
 from customer360.execution.ahead import compile_ahead
 from customer360.execution.extension import COMPILED, GENERAL, PATHS, CompiledExecution
+from customer360.execution.lane import LANE, CompiledLane
+from customer360.execution.prepared import PreparedOperations
 from customer360.graphiql.page import graphiql_response, static_route
-from customer360.graphql_http_view import GraphQLOverHTTP
+from customer360.graphql_http_view import GraphQLOverHTTP, PersistedRequestData
 from customer360.graphstore.backends import open_store
 from customer360.graphstore.insight_cache import ensure_insights_current
 from customer360.graphstore.protocol import GraphStore
-from customer360.http_protocol import HTTPRefusal, RequestError, is_request_error
+from customer360.http_protocol import (
+    HTTPRefusal,
+    RequestError,
+    is_request_error,
+    read_post,
+)
 from customer360.persisted.gate import OperationRefused, PersistedOperations, Resolved
 from customer360.persisted.store import OperationStore
 from customer360.resolvers.context import RequestContext
@@ -67,11 +74,12 @@ class Customer360GraphQL(GraphQLOverHTTP):
     def __init__(self, store: GraphStore, settings: Settings, policy: Policy, search: SearchIndex,
                  operations: PersistedOperations, audit: AuditPipeline) -> None:
         compiled = settings.execution == "compiled"
+        prepared = PreparedOperations()
         super().__init__(
             build_schema(
                 settings,
-                executors=[lambda: CompiledExecution(enabled=compiled)],
-                budget_for=lambda context: context.access.cost_budget(settings.limits.max_cost),
+                executors=[lambda: CompiledExecution(enabled=compiled, prepared=prepared)],
+                budget_for=_request_budget(settings),
             ),
             graphql_ide="graphiql" if settings.feature("graphiql") else None,
             allow_queries_via_get=settings.feature("get_queries"),
@@ -82,6 +90,10 @@ class Customer360GraphQL(GraphQLOverHTTP):
         self.policy = policy
         self.operations = operations
         self.audit = audit
+        self.lane = CompiledLane(
+            self.schema._schema, prepared, limits=settings.limits, max_depth=settings.max_depth,
+            max_page_size=settings.max_page_size, budget_for=_request_budget(settings),
+        ) if compiled else None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
         principal: Principal = request.state.principal
@@ -126,6 +138,29 @@ class Customer360GraphQL(GraphQLOverHTTP):
             self.operations.learn(resolved)  # APQ: only a document that parsed and validated is kept
     # -- end of persisted operations ------------------------------------------------------
 
+    async def answer_prepared(self, request: Request) -> Response | None:
+        """A repeat of an operation the compiled path has answered, answered by the lane
+        (``execution/lane.py``); None hands the request to Strawberry's pipeline, which then
+        reads the body, the context and the persisted document again and says what was wrong."""
+        if self.lane is None:
+            return None
+        try:
+            data: GraphQLRequestData = PersistedRequestData(
+                read_post(request.headers.get("content-type"), await request.body()))
+            context = await self.get_context(request, None)
+            data = await self.resolve_document(request, context, data)
+        except (HTTPRefusal, RequestError):
+            return None
+        if not data.query:
+            return None
+        result = await self.lane.answer(data.query, data.operation_name, data.variables, context)
+        return None if result is None else await self.respond(request, data, result)
+
+
+def _request_budget(settings: Settings):
+    """One request's cost budget: its principal's roles' (``cost_budget``), else ``C360_MAX_COST``."""
+    return lambda context: context.access.cost_budget(settings.limits.max_cost)
+
 
 def render_metrics(audit: AuditPipeline) -> str:
     """Backend calls per backend and operation, operations per executor and the audit spool,
@@ -153,6 +188,12 @@ def render_metrics(audit: AuditPipeline) -> str:
     ]
     for path in (COMPILED, GENERAL):
         lines.append(f'c360_operations_total{{path="{path}"}} {PATHS[path]}')
+    lines += [
+        "# HELP c360_lane_operations_total Of the compiled path's operations, the repeats answered without "
+        "Strawberry's per-request pipeline.",
+        "# TYPE c360_lane_operations_total counter",
+        f"c360_lane_operations_total {PATHS[LANE]}",
+    ]
     return "\n".join(lines) + "\n" + render_metric_samples(audit.metric_samples())
 
 

@@ -3,8 +3,10 @@
 Strawberry does the work (GraphiQL, parsing, validation, execution, WebSockets); this
 subclass only uses its override points:
 
-- ``__call__``: negotiates the response media type from ``Accept`` and turns refusals into
-  JSON error bodies (Strawberry answers them in plain text);
+- ``__call__``: negotiates the response media type from ``Accept``, turns refusals into
+  JSON error bodies (Strawberry answers them in plain text), and first offers a POST to
+  :meth:`answer_prepared` (a hook for the subclass: repeats answered outside Strawberry's
+  pipeline, their response built here as the pipeline builds one, :meth:`respond`);
 - ``parse_http_body``: checks the request's parameters by type (Strawberry lets a body that
   is not an object reach a 500, and takes any ``operationName``);
 - ``execute_single``: resolves persisted documents (:meth:`resolve_document`, a hook for the
@@ -79,7 +81,9 @@ class GraphQLOverHTTP(GraphQL):
         media_type = negotiate(request.headers.get("accept"))
         setattr(request.state, MEDIA_TYPE_STATE, media_type)
         try:
-            response = await self.run(request)
+            response = await self.answer_prepared(request) if request.method == "POST" and media_type else None
+            if response is None:
+                response = await self.run(request)
         except HTTPRefusal as refusal:
             response = refusal_response(refusal, media_type or APPLICATION_JSON)
         except HTTPException as error:  # Strawberry's own refusals, e.g. a method other than GET or POST
@@ -117,6 +121,27 @@ class GraphQLOverHTTP(GraphQL):
     async def after_execution(self, request: Request, data: GraphQLRequestData, result: ExecutionResult) -> None:
         """Called once a request has run (or was refused): a subclass may remember its document."""
 
+    async def answer_prepared(self, request: Request) -> Response | None:
+        """The response to a POST answered without Strawberry's pipeline (a subclass builds it
+        with :meth:`respond`), or None: then the pipeline answers it."""
+        return None
+
+    async def respond(self, request: Request, data: GraphQLRequestData, result: ExecutionResult) -> Response:
+        """The response for ``result``, made as :meth:`run` makes it after execution."""
+        sub_response = await self.get_sub_response(request)
+        await self._finish(request, data, result, sub_response)
+        body = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, body)
+        return self.create_response(body, sub_response)
+
+    async def _finish(self, request: Request, data: GraphQLRequestData, result: ExecutionResult,
+                      sub_response: Response) -> None:
+        await self.after_execution(request, data, result)
+        status = response_status(result, media_type_of(request))
+        if status != 200:
+            sub_response.status_code = status
+
     async def execute_single(  # noqa: PLR0917 - Strawberry's signature
         self, request: Request, request_adapter: AsyncHTTPRequestAdapter, sub_response: Response, context: Any,
         root_value: Any, request_data: GraphQLRequestData,
@@ -138,10 +163,7 @@ class GraphQLOverHTTP(GraphQL):
                 raise
             # the document has no such operation (or several, and no operationName): a request error
             result = ExecutionResult(data=None, errors=[GraphQLError(error.reason)])
-        await self.after_execution(request, request_data, result)
-        status = response_status(result, media_type_of(request))
-        if status != 200:
-            sub_response.status_code = status
+        await self._finish(request, request_data, result, sub_response)
         return result
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:

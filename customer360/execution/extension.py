@@ -31,6 +31,7 @@ from customer360.execution.executor import (
     coverage,
     execute,
 )
+from customer360.execution.prepared import PreparedOperation, PreparedOperations
 from customer360.field_collection import find_operation
 
 log_fallback = logging.getLogger("customer360.execution")
@@ -46,14 +47,18 @@ _coverage: OrderedDict[tuple[str, str | None], str | None] = OrderedDict()
 COVERAGE_CACHE = 1000
 
 
-def _count(path: str) -> None:
+def count_path(path: str) -> None:
     with _paths_lock:
         PATHS[path] += 1
 
 
 class CompiledExecution(SchemaExtension):
-    def __init__(self, *, enabled: bool = True) -> None:
+    """``prepared``: where an operation this path answered is kept for the lane
+    (:mod:`customer360.execution.lane`) to answer its next requests."""
+
+    def __init__(self, *, enabled: bool = True, prepared: PreparedOperations | None = None) -> None:
         self.enabled = enabled
+        self.prepared = prepared
 
     async def on_execute(self) -> AsyncIterator[None]:
         ec = self.execution_context
@@ -73,8 +78,11 @@ class CompiledExecution(SchemaExtension):
                 else:
                     ec.result = ExecutionResult(data=data)
                     path = COMPILED
+                    if self.prepared is not None:
+                        self.prepared.remember(ec.query, ec.operation_name, PreparedOperation(
+                            ec.graphql_document, operation, audited=getattr(context, "audit", None) is not None))
         context.execution_path = path
-        _count(path)
+        count_path(path)
         yield
 
     def _covered(self, query: str, name: str | None, document, operation) -> bool:
@@ -98,4 +106,4 @@ def uncovered(schema: GraphQLSchema, query: str, name: str | None, document: Doc
     return reason
 
 
-__all__ = ["COMPILED", "GENERAL", "PATHS", "CompiledExecution", "NotCompiled", "uncovered"]
+__all__ = ["COMPILED", "GENERAL", "PATHS", "CompiledExecution", "NotCompiled", "count_path", "uncovered"]

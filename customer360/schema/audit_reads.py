@@ -13,9 +13,18 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
-from graphql import DocumentNode, GraphQLError, OperationType, get_variable_values
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_variable_values,
+)
 from strawberry.extensions import SchemaExtension
 
 from customer360.audit.events import AuditEvent, Outcome, document_hash
@@ -79,27 +88,41 @@ class AuditReads(SchemaExtension):
         variables = get_variable_values(schema, operation.variable_definitions or (), ec.variables or {})
         if isinstance(variables, list):  # did not coerce: nothing ran
             return
-        reads = customers_read(
-            schema, audited, find_operation(audited, ec.operation_name), variables, result.data,
-            lambda policy_field: ctx.access.grants.access(policy_field) is Access.MASKED, VALUE_FIELDS,
-        )
-        if not reads:
-            return
-        events = self._events(ctx, reads, ec.query or "", Outcome.PARTIAL if result.errors else Outcome.COMPLETE,
-                              ec.operation_name or (operation.name.value if operation.name else None))
-        try:
-            await audit.record_many(events)
-        except AuditUnavailable as error:
-            log.error("audit spool unavailable, %d customers' data withheld: %s", len(events), error)
-            result.data = None
-            result.errors = [audit_unavailable()]
+        await record_reads(ctx, schema, audited, find_operation(audited, ec.operation_name), ec.query or "",
+                           ec.operation_name or (operation.name.value if operation.name else None), variables, result)
 
-    @staticmethod
-    def _events(ctx: RequestContext, reads, query: str, outcome: Outcome, operation_name: str | None) -> list[AuditEvent]:
-        principal = ctx.access.principal
-        return AuditEvent.reads(
-            ((read.customer_id, read.clear, read.masked) for read in reads),
-            principal=principal.name, roles=principal.roles, purpose=ctx.access.purpose,
-            operation_name=operation_name, document_hash=document_hash(query),
-            outcome=outcome, request_id=ctx.request_id, client_address=ctx.client_address,
-        )
+
+async def record_reads(ctx: RequestContext, schema: GraphQLSchema, audited: DocumentNode,
+                       operation: OperationDefinitionNode | None, query: str, operation_name: str | None,
+                       variables: Mapping[str, Any], result: ExecutionResult) -> None:
+    """Record which customers' data ``result`` holds, and take the audit's keys out of it.
+
+    ``audited`` is the rewritten document that produced ``result`` (``operation`` its
+    operation); ``variables`` are coerced. Both executors' answers come through here, so the
+    record cannot depend on which one ran. When the spool cannot take the events, the data
+    is withheld: ``result`` then holds ``AUDIT_UNAVAILABLE`` instead."""
+    if operation is None or not result.data:
+        return
+    reads = customers_read(
+        schema, audited, operation, variables, result.data,
+        lambda policy_field: ctx.access.grants.access(policy_field) is Access.MASKED, VALUE_FIELDS,
+    )
+    if not reads:
+        return
+    events = _events(ctx, reads, query, Outcome.PARTIAL if result.errors else Outcome.COMPLETE, operation_name)
+    try:
+        await ctx.audit.record_many(events)
+    except AuditUnavailable as error:
+        log.error("audit spool unavailable, %d customers' data withheld: %s", len(events), error)
+        result.data = None
+        result.errors = [audit_unavailable()]
+
+
+def _events(ctx: RequestContext, reads, query: str, outcome: Outcome, operation_name: str | None) -> list[AuditEvent]:
+    principal = ctx.access.principal
+    return AuditEvent.reads(
+        ((read.customer_id, read.clear, read.masked) for read in reads),
+        principal=principal.name, roles=principal.roles, purpose=ctx.access.purpose,
+        operation_name=operation_name, document_hash=document_hash(query),
+        outcome=outcome, request_id=ctx.request_id, client_address=ctx.client_address,
+    )

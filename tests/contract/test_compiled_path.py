@@ -57,19 +57,6 @@ GENERAL_QUERIES = {
 }
 
 
-@pytest.fixture
-def variables(bank_dir: Path) -> dict:
-    import csv
-
-    with (bank_dir / "aml_data_persons.csv").open(newline="") as handle:
-        person = next(csv.DictReader(handle))["person_id"]
-    with (bank_dir / "aml_data_accounts.csv").open(newline="") as handle:
-        account = next(csv.DictReader(handle))["account_id"]
-    with (bank_dir / "aml_data_transactions.csv").open(newline="") as handle:
-        transaction = next(csv.DictReader(handle))["transaction_id"]
-    return {"id": person, "ids": [account, transaction, "NOPE", person], "withRisk": True, "skipNames": True}
-
-
 async def _answers(store, query: str, variables: dict) -> dict[str, tuple[str, str]]:
     """JSON text (explain left out) and the path taken, per execution setting."""
     found = {}
