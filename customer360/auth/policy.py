@@ -52,6 +52,8 @@ class Role:
 class Policy:
     personal_data: frozenset[str]
     roles: Mapping[str, Role]
+    _grants: dict[tuple, "Grants"] = field(default_factory=dict, compare=False, repr=False)
+    """:meth:`grants` worked out once per roles, purpose and exemption: every request asks."""
 
     def role(self, name: str) -> Role:
         try:
@@ -63,8 +65,20 @@ class Policy:
         """What a principal with these roles may see under ``purpose``.
 
         Only the roles that allow the purpose count (all of them for an exempt principal);
-        where several count, the most open access of each field wins.
+        where several count, the most open access of each field wins. Kept for purposes some
+        role has (the client names the purpose: any other string is worked out, not kept).
         """
+        role_names = tuple(role_names)
+        key = (role_names, purpose, purpose_exempt)
+        known = self._grants.get(key)
+        if known is not None:
+            return known
+        made = self._combine(role_names, purpose, purpose_exempt)
+        if purpose is None or any(purpose in role.purposes for role in self.roles.values()):
+            self._grants[key] = made
+        return made
+
+    def _combine(self, role_names: tuple[str, ...], purpose: str | None, purpose_exempt: bool) -> "Grants":
         roles = [self.role(name) for name in role_names]
         counted = roles if purpose_exempt or purpose is None else [r for r in roles if purpose in r.purposes]
         names = set().union(*(r.fields for r in roles), *(f for r in roles for f in r.by_purpose.values()))

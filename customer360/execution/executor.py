@@ -15,7 +15,7 @@ executor then answers the whole request, so errors are always the general path's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from graphql import (
@@ -110,42 +110,71 @@ class Execution:
 
     async def level(self, gtype: GraphQLObjectType, parents: list[Any], outs: list[dict[str, Any]],
                     grouped: Grouped) -> None:
+        """Leaves are read at once; the object fields' batched calls run concurrently (no task
+        for a level with one of them: most levels have one, and a task costs more than its read)."""
         for out in outs:  # keys in document order, as graphql-core writes them
             for key in grouped:
                 out[key] = None
-        work = [self.field(gtype, parents, outs, key, nodes) for key, nodes in grouped.items()]
-        await asyncio.gather(*work)
+        pending: list[Coroutine[Any, Any, None]] = []
+        try:
+            for key, nodes in grouped.items():
+                step = self.field(gtype, parents, outs, key, nodes)
+                if step is not None:
+                    pending.append(step)
+        except BaseException:
+            for step in pending:  # never started: close them rather than leave them unawaited
+                step.close()
+            raise
+        if len(pending) == 1:
+            await pending[0]
+        elif pending:
+            await asyncio.gather(*pending)
 
-    async def field(self, gtype: GraphQLObjectType, parents: list[Any], outs: list[dict[str, Any]], key: str,
-                    nodes: list[FieldNode]) -> None:
+    def field(self, gtype: GraphQLObjectType, parents: list[Any], outs: list[dict[str, Any]], key: str,
+              nodes: list[FieldNode]) -> Coroutine[Any, Any, None] | None:
+        """Writes a leaf's values now (None); for an object field, the coroutine that loads and completes it."""
         name = nodes[0].name.value
         if name == "__typename":
             for out in outs:
                 out[key] = gtype.name
-            return
+            return None
         spec = FIELDS[gtype.name][name]
         field_def = gtype.fields[name]
         args = get_argument_values(field_def, nodes[0], self.variables) if field_def.args else {}
         named = get_named_type(field_def.type)
         if isinstance(spec, Leaf):
             values = [spec.read(self.ctx, parent, args) for parent in parents]
-        else:
-            wants = frozenset(self.collect(named, [n.selection_set for n in nodes if n.selection_set])) \
-                if isinstance(named, GraphQLObjectType) else frozenset()
-            values = await spec.load(self.ctx, parents, args, wants)
-        await self.complete(field_def.type, values, outs, key, nodes)
+            if not is_composite_type(named):
+                self._write(field_def.type, values, outs, key)
+                return None
+            return self.complete(field_def.type, values, outs, key, nodes)
+        return self._load(spec, named, field_def.type, parents, outs, key, nodes, args)
+
+    async def _load(self, spec: Any, named: Any, field_type: Any, parents: list[Any], outs: list[dict[str, Any]],
+                    key: str, nodes: list[FieldNode], args: dict[str, Any]) -> None:
+        wants = frozenset(self.collect(named, [n.selection_set for n in nodes if n.selection_set])) \
+            if isinstance(named, GraphQLObjectType) else frozenset()
+        values = await spec.load(self.ctx, parents, args, wants)
+        await self.complete(field_type, values, outs, key, nodes)
+
+    @staticmethod
+    def _write(field_type: Any, values: list[Any], outs: list[dict[str, Any]], key: str) -> None:
+        """A leaf's values, one per parent."""
+        if isinstance(field_type, GraphQLNonNull) and None in values:
+            raise NotCompiled(f"a null for the non-null field {key!r}")
+        for out, value in zip(outs, values):
+            out[key] = value
 
     async def complete(self, field_type: Any, values: list[Any], outs: list[dict[str, Any]], key: str,
                        nodes: list[FieldNode]) -> None:
         non_null = isinstance(field_type, GraphQLNonNull)
         inner = field_type.of_type if non_null else field_type
-        if non_null and None in values:
-            raise NotCompiled(f"a null for the non-null field {key!r}")
         named = get_named_type(inner)
         if not is_composite_type(named):
-            for out, value in zip(outs, values):
-                out[key] = value
+            self._write(field_type, values, outs, key)
             return
+        if non_null and None in values:
+            raise NotCompiled(f"a null for the non-null field {key!r}")
         selection_sets = [n.selection_set for n in nodes if n.selection_set]
         children: list[Any] = []
         child_outs: list[dict[str, Any]] = []
