@@ -19,16 +19,26 @@ and graphql-core's validation, which is itself expensive on hostile documents, n
 from __future__ import annotations
 
 import functools
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+)
 from strawberry.extensions import SchemaExtension
 
 from customer360.auth.argument_values import ValueLimits, argument_problem
 from customer360.auth.document_shape import (
     FragmentCycle,
+    Shape,
     executed_operations,
     measure_shape,
 )
@@ -102,6 +112,35 @@ def parse_within_limits(query: str, limits: Limits, **parse_options: Any) -> Doc
         raise
 
 
+SHAPES_KEPT = 1000
+_shapes: OrderedDict[tuple[int, str | None], tuple[DocumentNode, list[OperationDefinitionNode], Shape | FragmentCycle]] = \
+    OrderedDict()
+_shapes_lock = threading.Lock()
+
+
+def _shape(document: DocumentNode, operation_name: str | None) -> tuple[list[OperationDefinitionNode],
+                                                                         Shape | FragmentCycle]:
+    """The operations that will run and their shape (or the fragment cycle that stops them):
+    the text alone decides them, so they are worked out once per parsed document (held here,
+    so that its identity cannot pass to another)."""
+    key = (id(document), operation_name)
+    with _shapes_lock:
+        kept = _shapes.get(key)
+        if kept is not None and kept[0] is document:
+            _shapes.move_to_end(key)
+            return kept[1], kept[2]
+    operations = executed_operations(document, operation_name)
+    try:
+        shape: Shape | FragmentCycle = measure_shape(document, operations)
+    except FragmentCycle as cycle:
+        shape = cycle
+    with _shapes_lock:
+        _shapes[key] = (document, operations, shape)
+        if len(_shapes) > SHAPES_KEPT:
+            _shapes.popitem(last=False)
+    return operations, shape
+
+
 def refusal(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -113,11 +152,12 @@ def refusal(
     budget: int,
 ) -> QueryRefused | None:
     """Why this document may not run, or None. Linear in the request's size (the cost
-    estimate: in its size times the two ways an introspection list can be counted)."""
-    operations = executed_operations(document, operation_name)
-    try:
-        shape = measure_shape(document, operations)
-    except FragmentCycle as cycle:
+    estimate: in its size times the two ways an introspection list can be counted). What the
+    text alone decides (shape) and the cost estimate are kept per document, so a repeat costs
+    its argument checks and a lookup."""
+    operations, shape = _shape(document, operation_name)
+    if isinstance(shape, FragmentCycle):
+        cycle = shape
         return QueryRefused(
             f"fragment {cycle.cycle[0]!r} spreads itself ({' -> '.join(cycle.cycle)}); "
             "a fragment may not include itself, directly or through others",

@@ -24,7 +24,9 @@ the average, which times the number enumerated is the exact total.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -326,6 +328,56 @@ class _Estimator:
         return CostEstimate(1 + factor * inner.total, (step, *inner.path))
 
 
+_ABSENT = object()
+
+
+class _VariableReads(Mapping[str, Any]):
+    """The request's variables, noting every one the estimate reads: the estimate depends on
+    the document and on those values alone, so it holds for any request that agrees on them."""
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self._variables = variables
+        self.read: dict[str, Any] = {}
+        self.enumerated = False  # read as a whole: then the estimate is not kept
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self._variables.get(name, _ABSENT)
+        self.read[name] = value
+        return default if value is _ABSENT else value
+
+    def __getitem__(self, name: str) -> Any:
+        value = self.get(name, _ABSENT)
+        if value is _ABSENT:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        self.enumerated = True
+        return iter(self._variables)
+
+    def __len__(self) -> int:
+        return len(self._variables)
+
+
+def _agrees(variables: Mapping[str, Any], read: tuple[tuple[str, Any], ...]) -> bool:
+    """Whether ``variables`` hold exactly the values an earlier estimate read (``True`` is not ``1``)."""
+    for name, value in read:
+        now = variables.get(name, _ABSENT)
+        if type(now) is not type(value) or now != value:
+            return False
+    return True
+
+
+ESTIMATES_KEPT = 1000
+"""Documents whose estimates are kept (the parse cache keeps as many) ..."""
+VARIANTS_KEPT = 16
+"""... and per document, this many estimates for different page sizes."""
+
+_estimates: OrderedDict[tuple[int, ...], tuple[Any, list[tuple[tuple[tuple[str, Any], ...], CostEstimate]]]] = \
+    OrderedDict()
+_estimates_lock = threading.Lock()
+
+
 def estimate_cost(
     model: CostModel,
     document: DocumentNode,
@@ -333,8 +385,38 @@ def estimate_cost(
     variables: Mapping[str, Any] | None = None,
 ) -> CostEstimate:
     """The estimated cost of running ``operations`` (summed) with ``variables``, and the path
-    that costs the most. Assumes no fragment cycle (``document_shape`` refuses those first)."""
-    estimator = _Estimator(model, variables or {}, _variable_defaults(operations))
+    that costs the most. Assumes no fragment cycle (``document_shape`` refuses those first).
+
+    A front-end sends the same documents again and again: an estimate is kept per document
+    (the parse cache's own object, held here so its identity cannot pass to another) with the
+    values of the variables it read, and reused for a request that agrees on those values."""
+    variables = variables or {}
+    key = (id(model), id(document), *map(id, operations))
+    with _estimates_lock:
+        kept = _estimates.get(key)
+        if kept is not None and kept[0][1] is document:
+            _estimates.move_to_end(key)
+            for read, estimate in kept[1]:
+                if _agrees(variables, read):
+                    return estimate
+    reads = _VariableReads(variables)
+    estimate = _estimate(model, document, operations, reads)
+    if reads.enumerated:
+        return estimate
+    with _estimates_lock:
+        kept = _estimates.get(key)
+        if kept is None or kept[0][1] is not document:
+            kept = _estimates[key] = ((model, document, tuple(operations)), [])
+        kept[1].insert(0, (tuple(reads.read.items()), estimate))
+        del kept[1][VARIANTS_KEPT:]
+        if len(_estimates) > ESTIMATES_KEPT:
+            _estimates.popitem(last=False)
+    return estimate
+
+
+def _estimate(model: CostModel, document: DocumentNode, operations: Sequence[OperationDefinitionNode],
+              variables: Mapping[str, Any]) -> CostEstimate:
+    estimator = _Estimator(model, variables, _variable_defaults(operations))
     fragments = fragments_of(document)
     for name in dependency_order(fragments):
         fragment = fragments[name]

@@ -161,6 +161,24 @@ def test_page_sizes_come_from_variables_then_variable_defaults_then_the_schema()
     assert cost("query($n: Int!) { customers(first: $n) { totalCount } }", {"n": "lots"}).total == 1 + 500
 
 
+def test_an_estimate_kept_for_a_document_answers_only_requests_that_agree_on_what_it_read() -> None:
+    """One parsed document, many requests (as from the parse cache): each estimate must be the
+    one a fresh document gives for the same variables, whatever was estimated before."""
+    query = "query($n: Int = 7, $ids: [ID!]!, $id: ID!) { nodes(ids: $ids) { id } customer(id: $id) { id } " \
+            "customers(first: $n) { edges { node { id } } } }"
+    document = parse(query)
+    operations = executed_operations(document, None)
+    requests = [{"n": 3, "ids": ["P1"], "id": "P1"}, {"n": 400, "ids": ["P1"], "id": "P1"},
+                {"n": 3, "ids": ["P1", "P2", "P3"], "id": "P1"}, {"ids": ["P1"], "id": "P1"},
+                {"n": None, "ids": ["P1"], "id": "P1"}, {"n": True, "ids": ["P1"], "id": "P1"},
+                {"n": 1, "ids": ["P1"], "id": "P1"}, {"n": 3, "ids": ["P1"], "id": "P9"}]
+    for variables in requests * 2:
+        fresh = estimate_cost(MODEL, parse(query), executed_operations(parse(query), None), variables)
+        assert estimate_cost(MODEL, document, operations, variables) == fresh, variables
+    totals = [estimate_cost(MODEL, document, operations, v).total for v in requests]
+    assert len(set(totals)) == 7 and totals[-1] == totals[0]  # only the customer's id does not count
+
+
 def test_a_page_size_is_never_estimated_above_what_the_server_accepts() -> None:
     assert cost("{ customers(first: 100000) { totalCount } }").total == 1 + 500
     assert cost('{ neighborhood(id: "P1", limit: 5000) { truncated } }').total == 1 + 1000
