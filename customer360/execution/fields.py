@@ -165,7 +165,7 @@ async def _related(ctx: RequestContext, parents: Sequence[model.Person], args: A
                         f"{ctx.settings.max_page_size}, got {first}")
     keys = [p.person_id for p in parents]
     found = await ctx.store.related_persons(RelatedPersons(_unique(keys), MAX_COUNTERPARTY_SENDERS))
-    return [rank_related(found.get(k, []))[:first] for k in keys]
+    return [rank_related(found.get(k, []), first) for k in keys]
 
 
 async def _counterparties(ctx: RequestContext, parents: Sequence[model.Account], args: Args,

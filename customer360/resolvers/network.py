@@ -9,6 +9,7 @@ the field and the argument); each hop or level is ONE plan step from
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator
@@ -308,18 +309,29 @@ def _evidence(relation: Relation, rows: list[RelationRow]) -> RelationEvidence:
     return RelationEvidence(relation, len(ids), ids[:EVIDENCE_CAP])
 
 
-def rank_related(rows: list[RelationRow]) -> list[RelatedData]:
-    """Group one person's evidence rows by the other person; most relation kinds first, then
-    most evidence, then id."""
+def _strength(relation: Relation, rows: list[RelationRow]) -> int:
+    """What :func:`_evidence` will count as the relation's total, without writing its lines."""
+    if relation is Relation.TRANSFERS:
+        return sum(row.count for row in rows)
+    return len({row.item for row in rows})
+
+
+def rank_related(rows: list[RelationRow], first: int) -> list[RelatedData]:
+    """The ``first`` other persons of one person's evidence rows: most relation kinds first,
+    then most evidence, then id. Only those kept get their evidence written (a customer with
+    a busy counterparty has hundreds of others, and a page shows ten)."""
     by_other: dict[str, dict[Relation, list[RelationRow]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         by_other[row.other_id][row.relation].append(row)
-    related = [
-        RelatedData(other, [_evidence(relation, kinds[relation]) for relation in Relation if relation in kinds])
+    ranked = heapq.nsmallest(first, (
+        (-len(kinds), -sum(_strength(relation, kind_rows) for relation, kind_rows in kinds.items()), other)
         for other, kinds in by_other.items()
+    ))
+    return [
+        RelatedData(other, [_evidence(relation, by_other[other][relation]) for relation in Relation
+                            if relation in by_other[other]])
+        for _, _, other in ranked
     ]
-    related.sort(key=lambda r: (-len(r.relations), -r.evidence_count, r.person_id))
-    return related
 
 
 async def related_customers(ctx: RequestContext, person_key: str, first: int) -> list[RelatedData]:
@@ -331,7 +343,7 @@ async def related_customers(ctx: RequestContext, person_key: str, first: int) ->
         return [found.get(key, []) for key in keys]
 
     found = await ctx.loaders.load(("network.related", MAX_COUNTERPARTY_SENDERS), batch, person_key)
-    return rank_related(found)[:first]
+    return rank_related(found, first)
 
 
 # ------------------------------------------------------------------ shared addresses / phones
