@@ -44,6 +44,8 @@ Result = TypeVar("Result")
 #: hundred customers' payments sixteen thousand, a scan of the whole bank millions. A count
 #: of steps, unlike a timer, stops the same statement at the same place on every run.
 INLINE_STEPS = 20_000
+#: The progress handler's period, in VM steps: the budget is counted in these ticks.
+STEP_TICK = 1_000
 LOOKUP_BATCH = 5000  # keys per existing_keys statement
 KEY_FILE = "customer360.key"  # the data key's default place: beside the database file
 
@@ -118,8 +120,10 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
         connection = getattr(self._local, "inline", None)
         if connection is None:
             connection = self._open_reader()
-            connection.set_progress_handler(_stop, INLINE_STEPS)
+            self._local.budget = budget = _StepBudget()
+            connection.set_progress_handler(budget, STEP_TICK)
             self._local.inline = connection
+        self._local.budget.ticks = 0
         return connection
 
     def _read(self, query: CompiledQuery) -> list[sqlite3.Row]:
@@ -234,10 +238,22 @@ class _OverBudget(Exception):
     """An inline statement ran out of :data:`INLINE_STEPS` and was stopped."""
 
 
-def _stop() -> int:
-    """The inline reader's progress handler: called once the budget is spent, it stops the
-    statement."""
-    return 1
+class _StepBudget:
+    """The inline reader's progress handler: SQLite calls it every :data:`STEP_TICK` VM steps
+    and stops the statement when it answers nonzero.
+
+    SQLite counts those steps over a prepared statement's whole life, not per run, and the
+    ``sqlite3`` module keeps statements prepared between runs: a handler that stopped at the
+    first call would stop a short statement on its tenth run. So it counts its calls itself,
+    from zero at each run (:meth:`SqliteStore._inline_connection`): a run of at most
+    :data:`INLINE_STEPS` steps always finishes, one of a tick more is always stopped."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def __call__(self) -> int:
+        self.ticks += 1
+        return 1 if self.ticks > INLINE_STEPS // STEP_TICK else 0
 
 
 def _fetch(connection: sqlite3.Connection, query: CompiledQuery, budgeted: bool = False) -> list[sqlite3.Row]:
