@@ -112,6 +112,41 @@ async def test_writers_sharing_a_file_each_ship_all_and_forget_what_the_other_sh
         second.close()
 
 
+async def test_writers_taking_turns_on_one_file_keep_one_chain_depth_and_checkpoints(tmp_path: Path):
+    """Two writers sharing one file take turns, with a drain by one of them in between: one
+    gapless chain, the right depth, and a checkpoint for every run of four."""
+    first = AuditSpool(tmp_path / "spool.db", checkpoint_every=4)
+    second = AuditSpool(tmp_path / "spool.db", checkpoint_every=4)
+    try:
+        sealed = []
+        for turn in range(7):
+            writer = first if turn % 3 else second
+            sealed += await writer.append_many([a_read(10 * turn + i) for i in range(turn % 2 + 1)])
+            if turn == 3:  # the other writer ships what is there, then the first appends again
+                batch = await second.peek(100)
+                await second.remove(batch)
+        assert_chain(sealed)
+        await first.refresh()
+        assert first.depth == (await first.peek(100)).events.__len__() == len(sealed) - len(batch.events)
+        checkpoints = batch.checkpoints + (await first.peek(100)).checkpoints
+        assert [(c.first_seq, c.last_seq) for c in checkpoints] == [(1, 4), (5, 8)]
+        assert checkpoints[1].merkle_root == merkle_root([e.hash for e in sealed[4:8]])
+    finally:
+        first.close()
+        second.close()
+
+
+async def test_a_writers_own_drain_and_checkpoint_count_for_its_next_appends(spool: AuditSpool):
+    for i in range(3):
+        await spool.append(a_read(i))
+    await spool.seal_checkpoint()  # leaves 1..3, on the spool's own connection
+    await spool.remove(await spool.peek(100))
+    for i in range(4):
+        await spool.append(a_read(10 + i))
+    assert spool.depth == 4
+    assert [(c.first_seq, c.last_seq) for c in (await spool.peek(100)).checkpoints] == [(4, 7)]
+
+
 async def test_every_run_of_events_gets_a_checkpoint(spool: AuditSpool):
     sealed = [await spool.append(a_read(i)) for i in range(10)]  # checkpoint_every=4
     pending = (await spool.peek(100)).checkpoints
