@@ -42,6 +42,7 @@ from customer360.http_protocol import (
     HTTPRefusal,
     RequestError,
     is_request_error,
+    read_get,
     read_post,
 )
 from customer360.persisted.gate import OperationRefused, PersistedOperations, Resolved
@@ -144,9 +145,12 @@ class Customer360GraphQL(GraphQLOverHTTP):
         reads the body, the context and the persisted document again and says what was wrong."""
         if self.lane is None:
             return None
+        if request.method == "GET" and (not self.allow_queries_via_get or self.should_render_graphql_ide(request)):
+            return None
         try:
-            data: GraphQLRequestData = PersistedRequestData(
-                read_post(request.headers.get("content-type"), await request.body()))
+            parameters = read_get(request.query_params) if request.method == "GET" else \
+                read_post(request.headers.get("content-type"), await request.body())
+            data: GraphQLRequestData = PersistedRequestData(parameters)
             context = await self.get_context(request, None)
             data = await self.resolve_document(request, context, data)
         except (HTTPRefusal, RequestError):

@@ -4,7 +4,7 @@ Strawberry does the work (GraphiQL, parsing, validation, execution, WebSockets);
 subclass only uses its override points:
 
 - ``__call__``: negotiates the response media type from ``Accept``, turns refusals into
-  JSON error bodies (Strawberry answers them in plain text), and first offers a POST to
+  JSON error bodies (Strawberry answers them in plain text), and first offers a request to
   :meth:`answer_prepared` (a hook for the subclass: repeats answered outside Strawberry's
   pipeline, their response built here as the pipeline builds one, :meth:`respond`);
 - ``parse_http_body``: checks the request's parameters by type (Strawberry lets a body that
@@ -81,7 +81,7 @@ class GraphQLOverHTTP(GraphQL):
         media_type = negotiate(request.headers.get("accept"))
         setattr(request.state, MEDIA_TYPE_STATE, media_type)
         try:
-            response = await self.answer_prepared(request) if request.method == "POST" and media_type else None
+            response = await self.answer_prepared(request) if media_type and request.method in ("GET", "POST") else None
             if response is None:
                 response = await self.run(request)
         except HTTPRefusal as refusal:
@@ -122,8 +122,8 @@ class GraphQLOverHTTP(GraphQL):
         """Called once a request has run (or was refused): a subclass may remember its document."""
 
     async def answer_prepared(self, request: Request) -> Response | None:
-        """The response to a POST answered without Strawberry's pipeline (a subclass builds it
-        with :meth:`respond`), or None: then the pipeline answers it."""
+        """The response to a GET or POST answered without Strawberry's pipeline (a subclass
+        builds it with :meth:`respond`), or None: then the pipeline answers it."""
         return None
 
     async def respond(self, request: Request, data: GraphQLRequestData, result: ExecutionResult) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -218,3 +219,23 @@ async def test_a_persisted_query_sent_by_its_hash_is_answered_by_the_lane(store,
         by_hash, in_lane = await _post(http, {"variables": variables, "extensions": apq})
     assert in_lane
     _same(by_hash, full)
+
+
+async def test_a_query_sent_by_get_is_answered_by_the_lane_and_only_where_get_queries_are_allowed(store, variables,
+                                                                                                   tmp_path):
+    """Apollo's ``useGETForHashedQueries`` sends the hash by GET (cacheable by a CDN)."""
+    query = COMPILED_QUERIES["one customer with balances"]
+    apq = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
+    params = {"variables": json.dumps(variables), "extensions": json.dumps(apq)}
+    answers = {}
+    for get_queries in ("on", "off"):
+        settings = replace(Settings(), get_queries_enabled=get_queries == "on")
+        async with _client(store, tmp_path / get_queries, settings) as (http, _):
+            await _post(http, {"query": query, "variables": variables, "extensions": apq})
+            before = PATHS[LANE]
+            response = await http.get("/graphql", params=params)
+            answers[get_queries] = (response, PATHS[LANE] == before + 1)
+    (allowed, allowed_in_lane), (refused, refused_in_lane) = answers["on"], answers["off"]
+    assert allowed_in_lane and not refused_in_lane
+    assert allowed.json()["data"]["customer"]["id"] == variables["id"]
+    assert refused.status_code == 405 and "GET" in refused.json()["errors"][0]["message"]
