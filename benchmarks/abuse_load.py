@@ -50,7 +50,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from banks import bank_folder, prepared_sqlite
+from banks import bank_folder, prepared_sqlite, service_state
 from doc_tables import write_block
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -416,29 +416,30 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(__file__).resolve().parent / ".data" / "abuse_load_serve.log"
-    server = serve(str(settings.graph), port, log)
-    started = date.today().isoformat()
-    load_at_start = load_average()
-    plan: dict[str, tuple[float, bool] | None] = {
-        "alone": None,
-        f"abuse at {args.abuse_rate:g}/s, fresh addresses": (args.abuse_rate, True),
-        f"abuse at {args.flood_rate:g}/s, one address": (args.flood_rate, False),
-    }
-    args.slice = args.seconds / args.rounds
-    samples = {name: PhaseSamples() for name in plan}
-    try:
-        run_slice(base, argparse.Namespace(**{**vars(args), "slice": 3.0}), persons, accounts, None, server.pid,
-                  PhaseSamples())  # warm up
-        for _round in range(args.rounds):  # interleaved, so that other load on the machine falls on every phase
-            for name, abuse in plan.items():
-                run_slice(base, args, persons, accounts, abuse, server.pid, samples[name])
-        phases = {name: phase.summary() for name, phase in samples.items()}
-    finally:
-        server.send_signal(signal.SIGINT)
+    with service_state():  # the audit record and other files of the server: a temporary folder
+        server = serve(str(settings.graph), port, log)
+        started = date.today().isoformat()
+        load_at_start = load_average()
+        plan: dict[str, tuple[float, bool] | None] = {
+            "alone": None,
+            f"abuse at {args.abuse_rate:g}/s, fresh addresses": (args.abuse_rate, True),
+            f"abuse at {args.flood_rate:g}/s, one address": (args.flood_rate, False),
+        }
+        args.slice = args.seconds / args.rounds
+        samples = {name: PhaseSamples() for name in plan}
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            run_slice(base, argparse.Namespace(**{**vars(args), "slice": 3.0}), persons, accounts, None, server.pid,
+                      PhaseSamples())  # warm up
+            for _round in range(args.rounds):  # interleaved, so that other load on the machine falls on every phase
+                for name, abuse in plan.items():
+                    run_slice(base, args, persons, accounts, abuse, server.pid, samples[name])
+            phases = {name: phase.summary() for name, phase in samples.items()}
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
     text = table(phases, args, started, (load_at_start, load_average()))
     print(text)
     if not args.no_write:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from customer360.config import GraphUrl, Settings
@@ -37,3 +41,27 @@ def prepared_sqlite(persons: int, seed: int) -> Settings:
     finally:
         store.close()
     return Settings(graph=url)
+
+
+@contextlib.contextmanager
+def service_state() -> Iterator[Path]:
+    """A fresh temporary folder for what the benchmarked service writes beside its data (the
+    audit spool and sink, persisted operations, API keys), removed afterwards.
+
+    By default those go to ``./data`` in whatever folder the command runs from: ``make bench``
+    left a growing audit record in ``benchmarks/data``, and each run started with the last
+    run's record. Variables the caller set are left as they are; the others are restored."""
+    with tempfile.TemporaryDirectory(prefix="c360-bench-state-") as folder:
+        wanted = {
+            "C360_AUDIT": f"sqlite:///{folder}/audit.db",
+            "C360_AUDIT_SPOOL": f"{folder}/audit-spool.db",
+            "C360_OPERATIONS": f"{folder}/operations.db",
+            "C360_API_KEYS": f"{folder}/api-keys.db",
+        }
+        set_here = [name for name in wanted if name not in os.environ]
+        os.environ.update({name: wanted[name] for name in set_here})
+        try:
+            yield Path(folder)
+        finally:
+            for name in set_here:
+                os.environ.pop(name, None)

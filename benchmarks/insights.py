@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 import pandas as pd
-from banks import bank_folder, prepared_sqlite
+from banks import bank_folder, prepared_sqlite, service_state
 from doc_tables import write_block
 from queries import PROFILE
 
@@ -147,7 +147,8 @@ def main() -> None:
     settings = prepared_sqlite(args.persons, args.seed)
     rng = random.Random(args.seed)
     person_ids = [f"P{rng.randint(1, args.persons):07d}" for _ in range(args.customers)]
-    ours = asyncio.run(service(settings, person_ids, args.repeats))
+    with service_state():
+        ours = asyncio.run(service(settings, person_ids, args.repeats))
     theirs = baseline(bank_folder(args.persons, args.seed), person_ids, args.persons)
     print({"persons": args.persons, "service": ours, "notebook": theirs})
     lines = [

@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import date
 
 import httpx
-from banks import prepared_sqlite
+from banks import prepared_sqlite, service_state
 from doc_tables import write_block
 from queries import NESTED
 
@@ -95,7 +95,8 @@ def main() -> None:
         (persons, prepared_sqlite(persons, args.seed)) for persons in args.persons
     ]
     for persons, settings in targets:
-        result = run(settings, args.repeats, args.naive_repeats)
+        with service_state():
+            result = run(settings, args.repeats, args.naive_repeats)
         result.update({"persons": persons, "graph": str(settings.graph).split("://")[0]})
         results.append(result)
         print(json.dumps(result), flush=True)

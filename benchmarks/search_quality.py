@@ -44,6 +44,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from banks import service_state  # noqa: E402
 from doc_tables import write_block  # noqa: E402
 
 from customer360.app import create_app  # noqa: E402
@@ -288,7 +289,8 @@ def main() -> int:
             await index.close()
         return rows
 
-    results = asyncio.run(run())
+    with service_state():
+        results = asyncio.run(run())
     names = [name for name, _, _ in results]
     lines = [
         f"Bank: {bank.persons:,} customers plus {len(bank.labels):,} labelled duplicates "
