@@ -23,6 +23,7 @@ from customer360.audit.pipeline import AuditPipeline, render_metric_samples
 from customer360.auth.access import PURPOSE_HEADER, RequestAccess
 from customer360.auth.api_keys import ApiKeyStore
 from customer360.auth.authenticate import AuthenticationMiddleware, Authenticator
+from customer360.auth.document_limits import Budget
 from customer360.auth.jwt_tokens import JwtVerifier
 from customer360.auth.policy import Policy, load_policy
 from customer360.auth.principal import LOCAL_DEVELOPER, Principal
@@ -161,7 +162,7 @@ class Customer360GraphQL(GraphQLOverHTTP):
         return None if result is None else await self.respond(request, data, result)
 
 
-def _request_budget(settings: Settings):
+def _request_budget(settings: Settings) -> Budget:
     """One request's cost budget: its principal's roles' (``cost_budget``), else ``C360_MAX_COST``."""
     return lambda context: context.access.cost_budget(settings.limits.max_cost)
 
