@@ -239,3 +239,21 @@ async def test_a_query_sent_by_get_is_answered_by_the_lane_and_only_where_get_qu
     assert allowed_in_lane and not refused_in_lane
     assert allowed.json()["data"]["customer"]["id"] == variables["id"]
     assert refused.status_code == 405 and "GET" in refused.json()["errors"][0]["message"]
+
+
+async def test_repeats_with_other_directive_variables_answer_as_the_pipeline(store, variables, tmp_path):
+    """``@skip``/``@include`` take the variables of each request, not those of the first."""
+    query = COMPILED_QUERIES["aliases fragments directives"]
+    turns = [{**variables, "withRisk": True, "skipNames": True}, {**variables, "withRisk": False, "skipNames": False},
+             {**variables, "withRisk": True, "skipNames": False}]
+    general = []
+    async with _client(store, tmp_path / "general", replace(Settings(), execution="general")) as (http, _):
+        for turn in turns:
+            general.append((await _post(http, {"query": query, "variables": turn}))[0])
+    async with _client(store, tmp_path / "compiled") as (http, _):
+        await _post(http, {"query": query, "variables": turns[0]})
+        for turn, expected in zip(turns, general):
+            repeat, in_lane = await _post(http, {"query": query, "variables": turn})
+            assert in_lane
+            _same(repeat, expected)
+    assert len({response.content for response in general}) == 3
