@@ -283,8 +283,16 @@ class _Walker:
         if isinstance(gtype, GraphQLNonNull):
             gtype = gtype.of_type
         if isinstance(gtype, GraphQLList):
-            for item in data:
-                self.value(gtype.of_type, item, selection_sets, owners, path)
+            inner = gtype.of_type
+            if isinstance(inner, GraphQLNonNull):
+                inner = inner.of_type
+            if isinstance(inner, GraphQLList):
+                for item in data:
+                    self.value(inner, item, selection_sets, owners, path)
+                return
+            for item in data:  # a list of objects, the common case: no call per item to get here
+                if isinstance(item, dict):
+                    self.object(inner, item, selection_sets, owners, path)
             return
         if isinstance(data, dict):
             self.object(gtype, data, selection_sets, owners, path)
@@ -314,10 +322,12 @@ class _Walker:
 
     def object(self, gtype: Any, data: dict[str, Any], selection_sets: list[SelectionSetNode],
                owners: list[CustomerRead], path: tuple[str, ...]) -> None:
-        if is_abstract_type(gtype):
-            gtype = self.schema.get_type(data.get(TYPE_KEY, ""))
         if not isinstance(gtype, GraphQLObjectType):
-            return
+            if not is_abstract_type(gtype):
+                return
+            gtype = self.schema.get_type(data.get(TYPE_KEY, ""))
+            if not isinstance(gtype, GraphQLObjectType):
+                return
         name = gtype.name
         if name == CUSTOMER_TYPE or (name == NETWORK_NODE_TYPE and data.get(LABEL_KEY) == PERSON_LABEL):
             read = self.customer(data.get(ID_KEY))
@@ -343,7 +353,9 @@ class _Walker:
             elif value_policy is not None and selected.name == VALUE_OF_FIELD[name]:
                 self.record(owners, selected.dotted, self.is_masked(value_policy))
             else:
-                self.record(owners, selected.dotted, selected.masked)
+                masked, dotted = selected.masked, selected.dotted
+                for read in owners:
+                    (read.masked if masked else read.clear).add(dotted)
 
     def properties(self, label: str, properties: Mapping[str, Any], owners: list[CustomerRead],
                    path: tuple[str, ...]) -> None:
