@@ -77,11 +77,12 @@ class Customer360GraphQL(GraphQLOverHTTP):
                  operations: PersistedOperations, audit: AuditPipeline) -> None:
         compiled = settings.execution == "compiled"
         prepared = PreparedOperations()
+        budget_for = _request_budget(settings)
         super().__init__(
             build_schema(
                 settings,
                 executors=[lambda: CompiledExecution(enabled=compiled, prepared=prepared)],
-                budget_for=_request_budget(settings),
+                budget_for=budget_for,
             ),
             graphql_ide="graphiql" if settings.feature("graphiql") else None,
             allow_queries_via_get=settings.feature("get_queries"),
@@ -94,7 +95,7 @@ class Customer360GraphQL(GraphQLOverHTTP):
         self.audit = audit
         self.lane = CompiledLane(
             self.schema._schema, prepared, limits=settings.limits, max_depth=settings.max_depth,
-            max_page_size=settings.max_page_size, budget_for=_request_budget(settings),
+            max_page_size=settings.max_page_size, budget_for=budget_for,
         ) if compiled else None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:

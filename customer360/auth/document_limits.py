@@ -19,9 +19,7 @@ and graphql-core's validation, which is itself expensive on hostile documents, n
 from __future__ import annotations
 
 import functools
-import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -44,6 +42,7 @@ from customer360.auth.document_shape import (
 )
 from customer360.auth.query_cost import CostModel, estimate_cost
 from customer360.config import Limits
+from customer360.per_document import PerDocument
 
 TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -112,33 +111,23 @@ def parse_within_limits(query: str, limits: Limits, **parse_options: Any) -> Doc
         raise
 
 
-SHAPES_KEPT = 1000
-_shapes: OrderedDict[tuple[int, str | None], tuple[DocumentNode, list[OperationDefinitionNode], Shape | FragmentCycle]] = \
-    OrderedDict()
-_shapes_lock = threading.Lock()
+_shapes: PerDocument[tuple[list[OperationDefinitionNode], Shape | FragmentCycle]] = PerDocument()
 
 
 def _shape(document: DocumentNode, operation_name: str | None) -> tuple[list[OperationDefinitionNode],
                                                                          Shape | FragmentCycle]:
     """The operations that will run and their shape (or the fragment cycle that stops them):
-    the text alone decides them, so they are worked out once per parsed document (held here,
-    so that its identity cannot pass to another)."""
-    key = (id(document), operation_name)
-    with _shapes_lock:
-        kept = _shapes.get(key)
-        if kept is not None and kept[0] is document:
-            _shapes.move_to_end(key)
-            return kept[1], kept[2]
-    operations = executed_operations(document, operation_name)
-    try:
-        shape: Shape | FragmentCycle = measure_shape(document, operations)
-    except FragmentCycle as cycle:
-        shape = cycle
-    with _shapes_lock:
-        _shapes[key] = (document, operations, shape)
-        if len(_shapes) > SHAPES_KEPT:
-            _shapes.popitem(last=False)
-    return operations, shape
+    the text alone decides them, so they are worked out once per parsed document."""
+    kept = _shapes.get(document, operation_name)
+    if kept is None:
+        operations = executed_operations(document, operation_name)
+        try:
+            shape: Shape | FragmentCycle = measure_shape(document, operations)
+        except FragmentCycle as cycle:
+            shape = cycle
+        kept = (operations, shape)
+        _shapes.put(document, kept, operation_name)
+    return kept
 
 
 def refusal(

@@ -24,8 +24,6 @@ the average, which times the number enumerated is the exact total.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +57,7 @@ from graphql import (
 
 from customer360.auth.document_shape import dependency_order, fragments_of
 from customer360.graphstore.network_plan import EVIDENCE_CAP, Relation
+from customer360.per_document import PerDocument
 from customer360.resolvers.network import (
     MAX_NEIGHBORHOOD_LIMIT,
     MAX_PATH_DEPTH,
@@ -177,6 +176,9 @@ class CostModel:
     list_sizes: Mapping[str, int] = field(default_factory=lambda: dict(LIST_SIZES))
     argument_caps: Mapping[str, int] = field(default_factory=lambda: dict(ARGUMENT_CAPS))
     introspection: Mapping[tuple[str, str, bool], int] = field(default_factory=dict)
+    estimates: PerDocument[list[tuple[tuple[tuple[str, Any], ...], "CostEstimate"]]] = field(
+        default_factory=PerDocument, compare=False, repr=False)
+    """Estimates made with this model, per parsed document (:func:`estimate_cost`)."""
 
     @classmethod
     def for_schema(cls, schema: GraphQLSchema, max_page_size: int) -> "CostModel":
@@ -368,14 +370,8 @@ def _agrees(variables: Mapping[str, Any], read: tuple[tuple[str, Any], ...]) -> 
     return True
 
 
-ESTIMATES_KEPT = 1000
-"""Documents whose estimates are kept (the parse cache keeps as many) ..."""
 VARIANTS_KEPT = 16
-"""... and per document, this many estimates for different page sizes."""
-
-_estimates: OrderedDict[tuple[int, ...], tuple[Any, list[tuple[tuple[tuple[str, Any], ...], CostEstimate]]]] = \
-    OrderedDict()
-_estimates_lock = threading.Lock()
+"""Estimates kept per document, for requests with different page sizes."""
 
 
 def estimate_cost(
@@ -387,30 +383,20 @@ def estimate_cost(
     """The estimated cost of running ``operations`` (summed) with ``variables``, and the path
     that costs the most. Assumes no fragment cycle (``document_shape`` refuses those first).
 
-    A front-end sends the same documents again and again: an estimate is kept per document
-    (the parse cache's own object, held here so its identity cannot pass to another) with the
-    values of the variables it read, and reused for a request that agrees on those values."""
+    A front-end sends the same documents again and again: the model keeps an estimate per
+    parsed document with the values of the variables it read, and reuses it for a request
+    that agrees on those values."""
     variables = variables or {}
-    key = (id(model), id(document), *map(id, operations))
-    with _estimates_lock:
-        kept = _estimates.get(key)
-        if kept is not None and kept[0][1] is document:
-            _estimates.move_to_end(key)
-            for read, estimate in kept[1]:
-                if _agrees(variables, read):
-                    return estimate
+    operations_key = tuple(map(id, operations))  # the document's own nodes, held with it
+    variants = model.estimates.get(document, operations_key)
+    for read, estimate in variants or ():
+        if _agrees(variables, read):
+            return estimate
     reads = _VariableReads(variables)
     estimate = _estimate(model, document, operations, reads)
-    if reads.enumerated:
-        return estimate
-    with _estimates_lock:
-        kept = _estimates.get(key)
-        if kept is None or kept[0][1] is not document:
-            kept = _estimates[key] = ((model, document, tuple(operations)), [])
-        kept[1].insert(0, (tuple(reads.read.items()), estimate))
-        del kept[1][VARIANTS_KEPT:]
-        if len(_estimates) > ESTIMATES_KEPT:
-            _estimates.popitem(last=False)
+    if not reads.enumerated:
+        model.estimates.put(document, [(tuple(reads.read.items()), estimate), *(variants or ())][:VARIANTS_KEPT],
+                            operations_key)
     return estimate
 
 

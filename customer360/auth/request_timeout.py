@@ -12,6 +12,7 @@ interrupted SQLite statement or an abandoned Gremlin request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,13 +48,22 @@ class RequestTimeout(SchemaExtension):
             self.execution_context = execution_context
 
     async def on_operation(self) -> AsyncIterator[None]:
-        limit = asyncio.timeout(self.seconds)
-        try:
-            async with limit:
-                yield
-        except TimeoutError:
-            if not limit.expired():
-                raise
-            raise RequestTimedOut(self.seconds) from None
-        finally:
-            cancel_backend_work(self.execution_context.context)
+        async with time_limit(self.seconds, self.execution_context.context):
+            yield
+
+
+@contextlib.asynccontextmanager
+async def time_limit(seconds: float, context: Any) -> AsyncIterator[None]:
+    """Run the block under the time limit: past it, the block is cancelled and
+    :class:`RequestTimedOut` raised; on the way out, whatever the reason, the request's backend
+    work is cancelled too. For the extension and for the lane (``execution/lane.py``) alike."""
+    limit = asyncio.timeout(seconds)
+    try:
+        async with limit:
+            yield
+    except TimeoutError:
+        if not limit.expired():
+            raise
+        raise RequestTimedOut(seconds) from None
+    finally:
+        cancel_backend_work(context)

@@ -23,13 +23,12 @@ refusals and errors are always that pipeline's own.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, get_variable_values
 
 from customer360.auth.document_limits import Budget, parse_within_limits, refusal
-from customer360.auth.request_timeout import RequestTimedOut, cancel_backend_work
+from customer360.auth.request_timeout import RequestTimedOut, time_limit
 from customer360.config import Limits
 from customer360.execution.executor import Execution
 from customer360.execution.extension import COMPILED, count_path
@@ -79,10 +78,8 @@ class CompiledLane:
         variables = get_variable_values(schema, operation.variable_definitions or (), raw_variables or {})
         if isinstance(variables, list):
             return None
-        seconds = self.limits.request_timeout_s
-        limit = asyncio.timeout(seconds)
         try:
-            async with limit:
+            async with time_limit(self.limits.request_timeout_s, ctx):
                 try:
                     data = await Execution(schema, prepared.document, operation, variables, ctx).run()
                 except Exception:  # noqa: BLE001 - NotCompiled, or an error the general path reports
@@ -90,12 +87,8 @@ class CompiledLane:
                 result = ExecutionResult(data=data)
                 if ctx.audit is not None:
                     await record_reads(ctx, schema, prepared.document, operation, query, name, variables, result)
-        except TimeoutError:
-            if not limit.expired():
-                raise
-            result = ExecutionResult(data=None, errors=[RequestTimedOut(seconds)])
-        finally:
-            cancel_backend_work(ctx)
+        except RequestTimedOut as timed_out:
+            result = ExecutionResult(data=None, errors=[timed_out])
         ctx.execution_path = COMPILED
         count_path(COMPILED)
         count_path(LANE)

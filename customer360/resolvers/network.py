@@ -304,13 +304,14 @@ def _evidence(relation: Relation, rows: list[RelationRow]) -> RelationEvidence:
             direction = "sent to them" if row.item == "sent" else "received from them"
             noun = "transfer" if row.count == 1 else "transfers"
             items.append(f"{row.count} {noun} {direction}, {from_cents(row.volume_cents):.2f} in total")
-        return RelationEvidence(relation, sum(r.count for r in rows), items)
+        return RelationEvidence(relation, _strength(relation, rows), items)
     ids = sorted({row.item for row in rows})
-    return RelationEvidence(relation, len(ids), ids[:EVIDENCE_CAP])
+    return RelationEvidence(relation, _strength(relation, rows), ids[:EVIDENCE_CAP])
 
 
 def _strength(relation: Relation, rows: list[RelationRow]) -> int:
-    """What :func:`_evidence` will count as the relation's total, without writing its lines."""
+    """A relation's total: transfers count each payment, the other relations each distinct
+    item. The rank needs it before any evidence line is written."""
     if relation is Relation.TRANSFERS:
         return sum(row.count for row in rows)
     return len({row.item for row in rows})

@@ -12,7 +12,6 @@ personal data is not returned: the client gets ``AUDIT_UNAVAILABLE`` instead.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -32,6 +31,7 @@ from customer360.audit.protocol import AuditUnavailable
 from customer360.audit.reads import customers_read, with_audit_keys
 from customer360.auth.policy import Access
 from customer360.field_collection import find_operation
+from customer360.per_document import PerDocument
 from customer360.resolvers.context import RequestContext
 from customer360.resolvers.search import POLICY_FIELDS
 
@@ -41,20 +41,15 @@ AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE"
 VALUE_FIELDS = {field.name: policy for field, policy in POLICY_FIELDS.items()}
 """The policy field of each search field, by the public enum's name (FIRST_NAME -> Person.firstName)."""
 
-_REWRITTEN: OrderedDict[int, tuple[DocumentNode, DocumentNode]] = OrderedDict()
-REWRITTEN_CACHE = 1000
+_REWRITTEN: PerDocument[DocumentNode] = PerDocument()
 
 
 def audited_document(schema, document: DocumentNode) -> DocumentNode:
     """The document with the audit's keys, rewritten once per parsed document."""
-    cached = _REWRITTEN.get(id(document))
-    if cached is not None and cached[0] is document:
-        _REWRITTEN.move_to_end(id(document))
-        return cached[1]
-    rewritten = with_audit_keys(schema, document)
-    _REWRITTEN[id(document)] = (document, rewritten)
-    if len(_REWRITTEN) > REWRITTEN_CACHE:
-        _REWRITTEN.popitem(last=False)
+    rewritten = _REWRITTEN.get(document)
+    if rewritten is None:
+        rewritten = with_audit_keys(schema, document)
+        _REWRITTEN.put(document, rewritten)
     return rewritten
 
 
