@@ -198,3 +198,49 @@ async def test_a_request_that_gives_up_waiting_leaves_the_spool_serving_the_next
             await waiting
     after = await asyncio.wait_for(spool.append(a_read(999)), timeout=10)
     assert after.seq == 20 * 50 + 1  # every cancelled job was committed before it, in order
+
+
+async def test_while_another_process_holds_the_file_the_event_loop_keeps_serving(tmp_path: Path):
+    """Requests write their events on the event loop's thread; waiting for another process's
+    write lock must not happen there. Here the lock is let go by a step of the same loop: had
+    the append waited on the loop, that step could not run before the lock timeout, and the
+    append would fail."""
+    spool = AuditSpool(tmp_path / "spool.db", lock_timeout_s=5.0)
+    try:
+        await spool.append(a_read(1))
+        blocker = sqlite3.connect(spool.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # `c360 audit drain` removing a batch, say
+        appending = asyncio.ensure_future(spool.append(a_read(2)))
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+        assert not appending.done()
+        blocker.rollback()
+        blocker.close()
+        sealed = await asyncio.wait_for(appending, timeout=10)
+        assert sealed.seq == 2
+        assert_chain((await spool.peek(10)).events)
+    finally:
+        spool.close()
+
+
+async def test_appends_and_the_drainers_reads_and_deletes_take_turns_on_the_file(spool: AuditSpool):
+    """Appends are written on the event loop, the drainer's peeks and removes on the spool's
+    worker thread: every event is shipped once, in one gapless chain."""
+    total = 400
+    shipped: list = []
+
+    async def respond(start: int) -> None:
+        for i in range(start, total, 8):
+            await spool.append_many([a_read(i)])
+
+    async def drain() -> None:
+        while len(shipped) < total:
+            batch = await spool.peek(37)
+            shipped.extend(batch.events)
+            await spool.remove(batch)
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(asyncio.gather(drain(), *(respond(start) for start in range(8))), timeout=60)
+    assert_chain(shipped)
+    assert sorted(e.event.customer_id for e in shipped) == [a_read(i).customer_id for i in range(total)]
+    assert spool.depth == 0
