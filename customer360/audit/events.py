@@ -305,6 +305,43 @@ class AuditEvent:
             "rows": self.rows,
         }
 
+    @staticmethod
+    def contents(events: Iterable["AuditEvent"]) -> list[dict[str, Any]]:
+        """``[event.to_dict() for event in events]``, with what consecutive events share made
+        once: the events of one response (:meth:`reads`) hold the very same time, roles,
+        principal and so on, and differ only in id, customer and fields."""
+        made: list[dict[str, Any]] = []
+        last: AuditEvent | None = None
+        template: dict[str, Any] = {}
+        lists: dict[int, tuple[tuple[str, ...], list[str]]] = {}  # id(fields) -> (fields, as a list)
+
+        def as_list(values: tuple[str, ...]) -> list[str]:
+            found = lists.get(id(values))
+            if found is None or found[0] is not values:
+                found = lists[id(values)] = (values, list(values))
+            return found[1]
+
+        for event in events:
+            if last is None or not event._shares_context_with(last):
+                template = event.to_dict()
+                last = event
+            content = template.copy()
+            content["event_id"] = str(event.event_id)
+            content["customer_id"] = event.customer_id
+            content["fields_clear"] = as_list(event.fields_clear)
+            content["fields_masked"] = as_list(event.fields_masked)
+            made.append(content)
+        return made
+
+    def _shares_context_with(self, other: "AuditEvent") -> bool:
+        """Whether everything but id, customer and fields is the same objects (so the same values)."""
+        return (self.occurred_at is other.occurred_at and self.principal is other.principal
+                and self.roles is other.roles and self.purpose is other.purpose
+                and self.operation_name is other.operation_name and self.document_hash is other.document_hash
+                and self.request_id is other.request_id and self.client_address is other.client_address
+                and self.kind is other.kind and self.outcome is other.outcome and self.files is other.files
+                and self.rows is other.rows)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AuditEvent":
         return cls(

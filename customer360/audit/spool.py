@@ -403,7 +403,7 @@ class AuditSpool:
         added = 0
         now = time.time()
         # Each event's content is made once: looked up, hashed, and stored as the body.
-        contents = [[event.to_dict() for event in events] for events in event_lists]
+        contents = [AuditEvent.contents(events) for events in event_lists]
             # An event appended before (a retry) keeps its one link: found with one statement.
         seen = self._sealed(db, "event_id", [content["event_id"] for made in contents for content in made])
         event_rows: list[tuple] = []

@@ -91,6 +91,19 @@ def test_a_responses_events_list_each_customers_fields_sorted_once():
     assert [AuditEvent.from_dict(e.to_dict()) for e in events] == events
 
 
+def test_the_contents_of_several_responses_events_are_each_events_own():
+    """The spool makes the contents of a group's events in one go, sharing what one response's
+    events have in common: nothing may carry over from one response, or one kind, to the next."""
+    first = AuditEvent.reads([("P1", {"name"}, {"ssn"}), ("P2", {"name", "accounts.balance"}, ())],
+                             principal="analyst-1", roles=["analyst"], purpose="kyc", operation_name="A", at=AT)
+    second = AuditEvent.reads([("P1", {"name"}, ())], principal="service-7", roles=["integration"],
+                              purpose="onboarding", operation_name="B", request_id="r-2", at=AT + timedelta(seconds=1))
+    loaded = AuditEvent.load(principal="os:alice", files=[LoadedFile("person.csv", "ab" * 32, 3)], rows=3, at=AT)
+    same_time_other_caller = [a_read(customer_id="P9"), a_read(customer_id="P8", principal="bob")]
+    events = [*first, *second, loaded, *first, *same_time_other_caller]
+    assert AuditEvent.contents(events) == [event.to_dict() for event in events]
+
+
 def test_any_change_to_a_sealed_event_is_detected():
     sealed = seal(a_read(), "writer-1", 1, GENESIS)
     assert content_matches(sealed)
