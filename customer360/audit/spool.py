@@ -53,6 +53,7 @@ from customer360.audit.events import (
 )
 from customer360.audit.merkle import merkle_root
 from customer360.audit.protocol import AuditUnavailable
+from customer360.audit.sqlite.multirow import MultiRowInsert
 
 log = logging.getLogger("customer360.audit")
 
@@ -84,6 +85,9 @@ CREATE TABLE IF NOT EXISTS leaves (
 CREATE TABLE IF NOT EXISTS checkpoints (first_seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
 """
 
+
+_EVENT_INSERT = MultiRowInsert("INSERT INTO events (seq, event_id, body, spooled_at)", 4)
+_LEAF_INSERT = MultiRowInsert("INSERT INTO leaves (seq, hash, occurred_ms, spooled_at)", 4)
 
 _SEALED_BY = {
     "seq": "SELECT seq, body FROM events WHERE seq IN ({})",
@@ -427,8 +431,8 @@ class AuditSpool:
                 sealed_events.append(sealed)
                 added += 1
             results.append(sealed_events)
-        db.executemany("INSERT INTO events (seq, event_id, body, spooled_at) VALUES (?, ?, ?, ?)", event_rows)
-        db.executemany("INSERT INTO leaves (seq, hash, occurred_ms, spooled_at) VALUES (?, ?, ?, ?)", leaf_rows)
+        _EVENT_INSERT.run(db, event_rows)
+        _LEAF_INSERT.run(db, leaf_rows)
         self._set_meta(db, head_seq=str(seq), head_hash=head, depth=str(int(self._meta(db, "depth")) + added))
         return results, self._checkpoint_full_runs(db)
 

@@ -12,6 +12,7 @@ import orjson
 
 from customer360.audit.events import Checkpoint, SealedEvent, epoch_millis
 from customer360.audit.paging import PageRequest
+from customer360.audit.sqlite.multirow import MultiRowInsert
 from customer360.audit.sqlite.schema import CHECKPOINT_COLUMNS, EVENT_COLUMNS
 from customer360.backend_calls import CompiledQuery
 
@@ -19,12 +20,9 @@ from customer360.backend_calls import CompiledQuery
 _FAR = 1 << 62
 _COLUMNS = ", ".join(EVENT_COLUMNS)
 
-INSERT_EVENT = (
-    f"INSERT INTO audit_event ({_COLUMNS}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) ON CONFLICT DO NOTHING"
-)
-INSERT_CHECKPOINT = (
-    f"INSERT INTO audit_checkpoint ({', '.join(CHECKPOINT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in CHECKPOINT_COLUMNS)}) ON CONFLICT DO NOTHING"
+EVENT_INSERT = MultiRowInsert(f"INSERT INTO audit_event ({_COLUMNS})", len(EVENT_COLUMNS), "ON CONFLICT DO NOTHING")
+CHECKPOINT_INSERT = MultiRowInsert(
+    f"INSERT INTO audit_checkpoint ({', '.join(CHECKPOINT_COLUMNS)})", len(CHECKPOINT_COLUMNS), "ON CONFLICT DO NOTHING"
 )
 
 
@@ -64,11 +62,12 @@ def checkpoint_row(c: Checkpoint) -> tuple:
 
 def insert_events(events: Sequence[SealedEvent]) -> CompiledQuery:
     shared: dict = {}
-    return CompiledQuery("audit_write_events", INSERT_EVENT, tuple(event_row(e, shared) for e in events))
+    return CompiledQuery("audit_write_events", EVENT_INSERT.one_row_text, tuple(event_row(e, shared) for e in events))
 
 
 def insert_checkpoints(checkpoints: Sequence[Checkpoint]) -> CompiledQuery:
-    return CompiledQuery("audit_write_checkpoints", INSERT_CHECKPOINT, tuple(checkpoint_row(c) for c in checkpoints))
+    return CompiledQuery("audit_write_checkpoints", CHECKPOINT_INSERT.one_row_text,
+                         tuple(checkpoint_row(c) for c in checkpoints))
 
 
 def _window(column: str, key: str, page: PageRequest, operation: str) -> CompiledQuery:

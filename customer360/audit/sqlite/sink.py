@@ -19,6 +19,7 @@ from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent
 from customer360.audit.paging import AuditPage, PageRequest, page_of
 from customer360.audit.protocol import AuditUnavailable, BrokenRow, EventCopy
 from customer360.audit.sqlite import decode, emit
+from customer360.audit.sqlite.multirow import MultiRowInsert
 from customer360.audit.sqlite.schema import SCHEMA
 from customer360.backend_calls import CompiledQuery, recorded_call
 
@@ -44,22 +45,26 @@ class SqliteAuditSink:
 
     # -------------------------------------------------------------- plumbing
 
-    def _run(self, query: CompiledQuery, many: bool = False) -> list[tuple]:
+    def _run(self, query: CompiledQuery) -> list[tuple]:
         with self._lock, recorded_call(self.backend, query) as record:
             try:
-                if many:
-                    self._db.execute("BEGIN IMMEDIATE")
-                    try:
-                        cursor = self._db.executemany(query.text, query.params)
-                        self._db.execute("COMMIT")
-                    except BaseException:
-                        self._db.rollback()
-                        raise
-                    record.rows = max(cursor.rowcount, 0)
-                    return []
                 rows = self._db.execute(query.text, query.params).fetchall()
-                record.rows = len(rows)
-                return rows
+            except sqlite3.Error as error:
+                raise AuditUnavailable(self.backend, f"{self.path}: {error}") from error
+            record.rows = len(rows)
+            return rows
+
+    def _insert(self, insert: MultiRowInsert, query: CompiledQuery) -> None:
+        """``query.params`` (rows) in one transaction, a few statements per batch."""
+        with self._lock, recorded_call(self.backend, query) as record:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    record.rows = insert.run(self._db, query.params)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.rollback()
+                    raise
             except sqlite3.Error as error:
                 raise AuditUnavailable(self.backend, f"{self.path}: {error}") from error
 
@@ -70,9 +75,9 @@ class SqliteAuditSink:
 
     async def write(self, events: Sequence[SealedEvent], checkpoints: Sequence[Checkpoint] = ()) -> None:
         if events:
-            await asyncio.to_thread(self._run, emit.insert_events(events), True)
+            await asyncio.to_thread(self._insert, emit.EVENT_INSERT, emit.insert_events(events))
         if checkpoints:
-            await asyncio.to_thread(self._run, emit.insert_checkpoints(checkpoints), True)
+            await asyncio.to_thread(self._insert, emit.CHECKPOINT_INSERT, emit.insert_checkpoints(checkpoints))
 
     # -------------------------------------------------------------- reading
 
