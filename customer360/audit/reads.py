@@ -49,6 +49,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     is_abstract_type,
     is_leaf_type,
@@ -241,15 +242,44 @@ class _Field:
     dotted: str  # the same, as the record writes it
 
 
+@dataclass(eq=False)
+class LevelMemo:
+    """The fields of every level of one operation's responses, worked out by the first walk and
+    found again by the next ones. Valid for one document and operation, one caller's masking
+    and one set of ``@skip``/``@include`` values (:func:`directive_variables`): whoever keeps
+    it keys it by those. ``root`` is the operation's selection, in a list that lives as long as
+    the memo, because a level is known by the identity of its selection list."""
+
+    root: list[SelectionSetNode]
+    levels: dict[tuple[str, int, tuple[str, ...]], list[_Field]] = field(default_factory=dict)
+
+
+def directive_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables an ``@skip`` or ``@include`` of ``document`` reads: the fields a level
+    selects depend on their values, and on nothing else a request sends."""
+    names: set[str] = set()
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        for directive in getattr(node, "directives", None) or ():
+            if directive.name.value in ("skip", "include"):
+                names.update(argument.value.name.value for argument in directive.arguments
+                             if isinstance(argument.value, VariableNode))
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return tuple(sorted(names))
+
+
 class _Walker:
     def __init__(self, schema: GraphQLSchema, collector: FieldCollector, is_masked: IsMasked,
-                 value_fields: Mapping[str, str]) -> None:
+                 value_fields: Mapping[str, str], memo: LevelMemo) -> None:
         self.schema = schema
         self.collect = collector.collect
         self.is_masked = is_masked
         self.value_fields = value_fields
         self.reads: dict[str, CustomerRead] = {}
-        self._levels: dict[tuple[str, int, tuple[str, ...]], list[_Field]] = {}
+        self._levels = memo.levels
 
     def customer(self, customer_id: Any) -> CustomerRead | None:
         if not isinstance(customer_id, str):
@@ -379,16 +409,20 @@ def customers_read(
     data: dict[str, Any] | None,
     is_masked: IsMasked,
     value_fields: Mapping[str, str],
+    memo: LevelMemo | None = None,
 ) -> list[CustomerRead]:
     """Every customer whose data ``data`` holds, with their fields; removes the keys
     :func:`with_audit_keys` added. ``document`` is the rewritten one that produced ``data``;
     ``value_fields`` names the policy field of each ``SearchField`` value (``FIRST_NAME`` ->
-    ``Person.firstName``)."""
+    ``Person.firstName``); ``memo``, the levels an earlier walk of the same operation, masking
+    and directive values worked out (filled in as this walk goes)."""
     if not data or operation.operation is not OperationType.QUERY:
         return []
+    if memo is None:
+        memo = LevelMemo([operation.selection_set])
     collector = FieldCollector(schema, fragments_by_name(document.definitions), variables)
-    walker = _Walker(schema, collector, is_masked, value_fields)
-    walker.object(schema.query_type, data, [operation.selection_set], [], ())
+    walker = _Walker(schema, collector, is_masked, value_fields, memo)
+    walker.object(schema.query_type, data, memo.root, [], ())
     reads = sorted(walker.reads.values(), key=lambda read: read.customer_id)
     for read in reads:
         read.settle()

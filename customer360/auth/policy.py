@@ -13,6 +13,7 @@ import enum
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,12 @@ class Grants:
 
     def access(self, field_name: str) -> Access:
         return self.fields.get(field_name, self.default)
+
+    @cached_property
+    def masking(self) -> tuple[frozenset[str], Access]:
+        """Which fields this caller gets masked, as a value: two grants with the same masking
+        are recorded the same way by the audit, whoever holds them."""
+        return frozenset(name for name, access in self.fields.items() if access is Access.MASKED), self.default
 
 
 DEFAULT_POLICY = "default_policy.toml"

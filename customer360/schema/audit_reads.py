@@ -12,8 +12,7 @@ personal data is not returned: the client gets ``AUDIT_UNAVAILABLE`` instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
 
 from graphql import (
     DocumentNode,
@@ -24,11 +23,17 @@ from graphql import (
     OperationType,
     get_variable_values,
 )
+from graphql.execution.values import VariableValues
 from strawberry.extensions import SchemaExtension
 
 from customer360.audit.events import AuditEvent, Outcome, document_hash
 from customer360.audit.protocol import AuditUnavailable
-from customer360.audit.reads import customers_read, with_audit_keys
+from customer360.audit.reads import (
+    LevelMemo,
+    customers_read,
+    directive_variables,
+    with_audit_keys,
+)
 from customer360.auth.policy import Access
 from customer360.field_collection import find_operation
 from customer360.per_document import PerDocument
@@ -42,6 +47,37 @@ VALUE_FIELDS = {field.name: policy for field, policy in POLICY_FIELDS.items()}
 """The policy field of each search field, by the public enum's name (FIRST_NAME -> Person.firstName)."""
 
 _REWRITTEN: PerDocument[DocumentNode] = PerDocument()
+_WALKS: PerDocument["_Walks"] = PerDocument()
+#: Level memos kept per audited document (callers' maskings times directive values), at most.
+WALKS_PER_DOCUMENT = 64
+
+
+class _Walks:
+    """The level memos of one audited document, by operation, masking and directive values."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.variables = directive_variables(document)
+        self.memos: dict[tuple, LevelMemo] = {}
+
+    def memo(self, operation: OperationDefinitionNode, masking: tuple, variables: VariableValues) -> LevelMemo:
+        key = (id(operation), masking, tuple(variables.coerced.get(name) for name in self.variables))
+        found = self.memos.get(key)
+        if found is None:
+            if len(self.memos) >= WALKS_PER_DOCUMENT:
+                self.memos.clear()
+            found = self.memos[key] = LevelMemo([operation.selection_set])
+        return found
+
+
+def _level_memo(audited: DocumentNode, operation: OperationDefinitionNode, masking: tuple,
+                variables: VariableValues) -> LevelMemo:
+    """The walk of a document the audit has walked before, for the same masking and
+    directive values, finds every level's fields worked out (the profile query has dozens)."""
+    walks = _WALKS.get(audited)
+    if walks is None:
+        walks = _Walks(audited)
+        _WALKS.put(audited, walks)
+    return walks.memo(operation, masking, variables)
 
 
 def audited_document(schema, document: DocumentNode) -> DocumentNode:
@@ -89,7 +125,7 @@ class AuditReads(SchemaExtension):
 
 async def record_reads(ctx: RequestContext, schema: GraphQLSchema, audited: DocumentNode,
                        operation: OperationDefinitionNode | None, query: str, operation_name: str | None,
-                       variables: Mapping[str, Any], result: ExecutionResult) -> None:
+                       variables: VariableValues, result: ExecutionResult) -> None:
     """Record which customers' data ``result`` holds, and take the audit's keys out of it.
 
     ``audited`` is the rewritten document that produced ``result`` (``operation`` its
@@ -98,9 +134,11 @@ async def record_reads(ctx: RequestContext, schema: GraphQLSchema, audited: Docu
     is withheld: ``result`` then holds ``AUDIT_UNAVAILABLE`` instead."""
     if operation is None or not result.data:
         return
+    grants = ctx.access.grants
     reads = customers_read(
         schema, audited, operation, variables, result.data,
-        lambda policy_field: ctx.access.grants.access(policy_field) is Access.MASKED, VALUE_FIELDS,
+        lambda policy_field: grants.access(policy_field) is Access.MASKED, VALUE_FIELDS,
+        _level_memo(audited, operation, grants.masking, variables),
     )
     if not reads:
         return

@@ -116,6 +116,31 @@ async def test_each_customer_in_a_response_is_on_the_record_with_what_went_out(a
     assert not [key for key in _walk_keys(body) if key.startswith("_c360")]
 
 
+async def test_a_document_asked_again_is_recorded_as_each_response_went_out(audited, api_keys) -> None:
+    """The audit keeps what it worked out about a document's levels for the next request that
+    brings it; another caller's masking, or other @include values, are still recorded as the
+    response went out."""
+    http, pipeline = audited
+    query = """query Again($ssn: Boolean!, $born: Boolean!) { customers(first: 2) { edges { node {
+      name ssn @include(if: $ssn) dateOfBirth @include(if: $born) } } } }"""
+    expected = {  # request id -> role, variables, (clear, masked)
+        "again-1": ("customer_service", (True, True), ({"name", "dateOfBirth"}, {"ssn"})),
+        "again-2": ("analyst", (True, True), ({"name"}, {"dateOfBirth"})),  # no SSN at all; year of birth only
+        "again-3": ("customer_service", (False, True), ({"name", "dateOfBirth"}, set())),
+        "again-4": ("customer_service", (True, False), ({"name"}, {"ssn"})),
+        "again-5": ("analyst", (False, True), ({"name"}, {"dateOfBirth"})),
+        "again-6": ("customer_service", (True, True), ({"name", "dateOfBirth"}, {"ssn"})),
+    }
+    for request_id, (role, (ssn, born), _) in expected.items():
+        await _post(http, query, _as(role, api_keys, request_id), {"ssn": ssn, "born": born})
+    events = await _record(pipeline)
+    for request_id, (_, _, (clear, masked)) in expected.items():
+        mine = _by_customer(events, request_id)
+        assert len(mine) == 2, request_id
+        for sealed in mine.values():
+            assert (set(sealed.event.fields_clear), set(sealed.event.fields_masked)) == (clear, masked), request_id
+
+
 async def test_the_client_gets_exactly_the_response_of_its_own_document(store, audited, api_keys, bank_dir) -> None:
     """Fragments, aliases, abstract types and entry points: what the audit added is gone again."""
     http, _pipeline = audited
