@@ -86,6 +86,13 @@ CREATE TABLE IF NOT EXISTS checkpoints (first_seq INTEGER PRIMARY KEY, body TEXT
 """
 
 
+_STATE = (
+    "SELECT (SELECT value FROM meta WHERE key = 'head_seq'), (SELECT value FROM meta WHERE key = 'head_hash'), "
+    "(SELECT value FROM meta WHERE key = 'depth'), (SELECT min(seq) FROM leaves), "
+    "(SELECT spooled_at FROM events ORDER BY seq LIMIT 1)"
+)
+"""The chain's head, the depth, the first leaf since the last checkpoint, the oldest event's age."""
+
 _EVENT_INSERT = MultiRowInsert("INSERT INTO events (seq, event_id, body, spooled_at)", 4)
 _LEAF_INSERT = MultiRowInsert("INSERT INTO leaves (seq, hash, occurred_ms, spooled_at)", 4)
 
@@ -105,6 +112,17 @@ class SpoolBatch:
 
     def __bool__(self) -> bool:
         return bool(self.events or self.checkpoints)
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What one group's transaction wrote: sealed events per append, the checkpoints made,
+    and the spool's depth and oldest event (``spooled_at``) once it commits."""
+
+    sealed: list[list[SealedEvent]]
+    checkpoints: list[Checkpoint]
+    depth: int
+    oldest_spooled_at: float | None
 
 
 @dataclass(slots=True)
@@ -241,7 +259,7 @@ class AuditSpool:
                     group.append(self._pending.pop(0))
                     size += len(group[-1][0])
                 try:
-                    results, made = await self._commit_on_loop(loop, [events for events, _ in group])
+                    written = await self._commit_on_loop(loop, [events for events, _ in group])
                 except BaseException as error:  # noqa: BLE001 - every waiting request must hear of it
                     failure = AuditUnavailable(BACKEND, f"{self.path}: {error}") if isinstance(error, Exception) else error
                     for _, waiter in group:
@@ -249,16 +267,15 @@ class AuditSpool:
                     if not isinstance(error, Exception):
                         raise
                     continue
-                for checkpoint in made:
+                for checkpoint in written.checkpoints:
                     _log_checkpoint(checkpoint)
-                for (_, waiter), sealed_events in zip(group, results):
+                for (_, waiter), sealed_events in zip(group, written.sealed):
                     if not waiter.done():  # a request cancelled meanwhile: its events are on record all the same
                         waiter.set_result(sealed_events)
         finally:
             self._committer = None
 
-    async def _commit_on_loop(self, loop: asyncio.AbstractEventLoop,
-                              event_lists: list[list[AuditEvent]]) -> tuple[list[list[SealedEvent]], list[Checkpoint]]:
+    async def _commit_on_loop(self, loop: asyncio.AbstractEventLoop, event_lists: list[list[AuditEvent]]) -> _Written:
         """One group in one transaction: written here, fsynced on the commit thread."""
         if self._closed:
             raise AuditUnavailable(BACKEND, "the spool is closed")
@@ -273,18 +290,17 @@ class AuditSpool:
             if not self._begin_at_once(db):
                 await self._off_loop(self._begin_waiting, db)
             try:
-                results, made = self._write_group(db, event_lists)
+                written = self._write_group(db, event_lists)
                 await self._off_loop(db.execute, "COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.rollback()
-                raise
-            finally:
                 self._refresh_stats_quietly()
-            self._hand_off(results)
+                raise
+            self._committed(written)
         finally:
             self._use.release()
-        return results, made
+        return written
 
     async def _off_loop(self, call: Callable[..., Any], *args: Any) -> Any:
         """``call(*args)`` on the commit thread. If the waiting task is cancelled (the loop
@@ -373,7 +389,7 @@ class AuditSpool:
         with self._use:
             try:
                 db.execute("BEGIN IMMEDIATE")
-                results, made = self._write_group(db, [job.events or [] for job in group])
+                written = self._write_group(db, [job.events or [] for job in group])
                 db.execute("COMMIT")
             except BaseException as error:  # noqa: BLE001 - every waiting request must hear of it
                 if db.in_transaction:
@@ -383,32 +399,35 @@ class AuditSpool:
                     _settle(job.future, error=failure)
                 self._refresh_stats_quietly()
                 return
-            self._hand_off(results)
-            self._refresh_stats_quietly()
-        for checkpoint in made:
+            self._committed(written)
+        for checkpoint in written.checkpoints:
             _log_checkpoint(checkpoint)
-        for job, sealed_events in zip(group, results):
+        for job, sealed_events in zip(group, written.sealed):
             _settle(job.future, sealed_events)
 
-    def _hand_off(self, results: list[list[SealedEvent]]) -> None:
-        """Keep what was just committed for the drainer (with ``_use`` held)."""
+    def _committed(self, written: _Written) -> None:
+        """Keep what was just committed for the drainer, and the spool's new depth and age
+        for /metrics (with ``_use`` held)."""
+        self._depth, self._oldest_spooled_at = written.depth, written.oldest_spooled_at
         handoff = self._handoff
-        for sealed_events in results:
+        for sealed_events in written.sealed:
             for sealed in sealed_events:
                 if len(handoff) < HANDOFF_MAX:
                     handoff[sealed.seq] = sealed
 
     def _write_group(self, db: sqlite3.Connection,
-                     event_lists: list[list[AuditEvent]]) -> tuple[list[list[SealedEvent]], list[Checkpoint]]:
-        """Seal and insert a group's events inside the caller's transaction: the sealed events
-        per list, and the checkpoints that became due."""
-        seq, head = self._head(db)
+                     event_lists: list[list[AuditEvent]]) -> _Written:
+        """Seal and insert a group's events inside the caller's transaction, and make the
+        checkpoints that became due. The spool's state is read in one statement: a request's
+        append runs on the event loop, where every statement counts."""
+        head_seq, head_hash, depth, first_leaf, oldest = db.execute(_STATE).fetchone()
+        seq, head = int(head_seq or 0), head_hash or GENESIS
         results: list[list[SealedEvent]] = []
         added = 0
         now = time.time()
         # Each event's content is made once: looked up, hashed, and stored as the body.
         contents = [AuditEvent.contents(events) for events in event_lists]
-            # An event appended before (a retry) keeps its one link: found with one statement.
+        # An event appended before (a retry) keeps its one link: found with one statement.
         seen = self._sealed(db, "event_id", [content["event_id"] for made in contents for content in made])
         event_rows: list[tuple] = []
         leaf_rows: list[tuple] = []
@@ -433,8 +452,17 @@ class AuditSpool:
             results.append(sealed_events)
         _EVENT_INSERT.run(db, event_rows)
         _LEAF_INSERT.run(db, leaf_rows)
-        self._set_meta(db, head_seq=str(seq), head_hash=head, depth=str(int(self._meta(db, "depth")) + added))
-        return results, self._checkpoint_full_runs(db)
+        depth = int(depth or 0) + added
+        self._set_meta(db, head_seq=str(seq), head_hash=head, depth=str(depth))
+        if added and oldest is None:
+            oldest = now
+        # The leaves since the last checkpoint run without gaps up to the head.
+        leaves = seq - first_leaf + 1 if first_leaf is not None else added
+        checkpoints = []
+        while leaves >= self.checkpoint_every:
+            checkpoints.append(self._checkpoint(db, self.checkpoint_every))
+            leaves -= self.checkpoint_every
+        return _Written(results, checkpoints, depth, oldest)
 
     # -------------------------------------------------------------- SQL (with _use held)
 
@@ -474,15 +502,6 @@ class AuditSpool:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             list(values.items()),
         )
-
-    def _head(self, db: sqlite3.Connection) -> tuple[int, str]:
-        return int(self._meta(db, "head_seq") or 0), self._meta(db, "head_hash") or GENESIS
-
-    def _checkpoint_full_runs(self, db: sqlite3.Connection) -> list[Checkpoint]:
-        made = []
-        while db.execute("SELECT count(*) FROM leaves").fetchone()[0] >= self.checkpoint_every:
-            made.append(self._checkpoint(db, self.checkpoint_every))
-        return made
 
     def _checkpoint(self, db: sqlite3.Connection, limit: int) -> Checkpoint:
         leaves = db.execute("SELECT seq, hash, occurred_ms FROM leaves ORDER BY seq LIMIT ?", (limit,)).fetchall()
