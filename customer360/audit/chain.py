@@ -13,7 +13,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from customer360.audit.events import AuditEvent, SealedEvent, canonical_bytes
+from customer360.audit.events import (
+    AuditEvent,
+    SealedEvent,
+    canonical_bytes,
+    canonical_json,
+    canonical_link,
+)
 
 #: The ``prev_hash`` of a writer's first event.
 GENESIS = "0" * 64
@@ -28,9 +34,17 @@ def seal(event: AuditEvent, writer_id: str, seq: int, prev_hash: str,
          content: dict[str, Any] | None = None) -> SealedEvent:
     """Put ``event`` at position ``seq`` of ``writer_id``'s chain, after ``prev_hash``
     (``content``: ``event.to_dict()``, when the caller has made it already)."""
+    return seal_link(event, writer_id, seq, prev_hash, canonical_json(event.to_dict() if content is None else content))[0]
+
+
+def seal_link(event: AuditEvent, writer_id: str, seq: int, prev_hash: str,
+              event_json: bytes) -> tuple[SealedEvent, bytes]:
+    """:func:`seal`, from the event's canonical JSON, also returning the link's canonical bytes
+    (the spool keeps them as the stored body)."""
     if seq < 1:
         raise ValueError(f"sequence numbers start at 1, got {seq}")
-    return SealedEvent(event, writer_id, seq, prev_hash, link_hash(writer_id, seq, prev_hash, event, content))
+    link = canonical_link(writer_id, seq, prev_hash, event_json)
+    return SealedEvent(event, writer_id, seq, prev_hash, hashlib.sha256(link).hexdigest()), link
 
 
 def content_matches(sealed: SealedEvent) -> bool:

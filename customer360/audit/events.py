@@ -401,10 +401,18 @@ def canonical_bytes(writer_id: str, seq: int, prev_hash: str, event: AuditEvent,
                     content: dict[str, Any] | None = None) -> bytes:
     """The exact bytes a chain link's hash is computed over. ``content`` is ``event.to_dict()``
     when the caller has it already (the spool stores it too, so it is made once per event)."""
-    return canonical_json({
-        "v": CANONICAL_VERSION, "writer_id": writer_id, "seq": seq, "prev_hash": prev_hash,
-        "event": event.to_dict() if content is None else content,
-    })
+    return canonical_link(writer_id, seq, prev_hash, canonical_json(event.to_dict() if content is None else content))
+
+
+def canonical_link(writer_id: str, seq: int, prev_hash: str, event_json: bytes) -> bytes:
+    """:func:`canonical_bytes` from the event's canonical JSON: ``canonical_json({"v": ...,
+    "writer_id": ..., "seq": ..., "prev_hash": ..., "event": ...})`` put together around it, in
+    the sorted key order that makes (``event``, ``prev_hash``, ``seq``, ``v``, ``writer_id``),
+    so that the spool can store the same bytes without writing the event a second time."""
+    return b"".join((
+        b'{"event":', event_json, b',"prev_hash":', canonical_json(prev_hash), b',"seq":', canonical_json(seq),
+        b',"v":', canonical_json(CANONICAL_VERSION), b',"writer_id":', canonical_json(writer_id), b"}",
+    ))
 
 
 @dataclass(frozen=True, slots=True)

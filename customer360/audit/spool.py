@@ -41,12 +41,13 @@ from typing import Any
 
 import orjson
 
-from customer360.audit.chain import GENESIS, seal
+from customer360.audit.chain import GENESIS, seal_link
 from customer360.audit.durable_file import open_durable
 from customer360.audit.events import (
     AuditEvent,
     Checkpoint,
     SealedEvent,
+    canonical_json,
     epoch_millis,
     from_epoch_millis,
     utc_now,
@@ -439,13 +440,15 @@ class AuditSpool:
                 if earlier is not None:
                     sealed_events.append(earlier)
                     continue
-                sealed = seal(event, self.writer_id, seq + 1, head, content)
+                sealed, link = seal_link(event, self.writer_id, seq + 1, head, canonical_json(content))
                 seq, head = sealed.seq, sealed.hash
                 seen[content["event_id"]] = sealed
                 moment = event.occurred_at
                 if moment not in millis:
                     millis[moment] = epoch_millis(moment)
-                event_rows.append((seq, content["event_id"], orjson.dumps(sealed.to_dict(content)).decode(), now))
+                # The body is the link's canonical bytes with the hash put in front: what
+                # SealedEvent.from_dict reads (its "v" aside), without writing the event again.
+                event_rows.append((seq, content["event_id"], (b'{"hash":"%s",%s' % (sealed.hash.encode(), link[1:])).decode(), now))
                 leaf_rows.append((seq, sealed.hash, millis[moment], now))
                 sealed_events.append(sealed)
                 added += 1
