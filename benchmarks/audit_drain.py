@@ -33,6 +33,7 @@ from pathlib import Path
 from doc_tables import write_block
 
 from customer360.audit import open_audit_sink
+from customer360.audit.cassandra.schema import drop_keyspace_ddl
 from customer360.audit.drainer import Drainer
 from customer360.audit.events import AuditEvent
 from customer360.audit.spool import AuditSpool
@@ -153,7 +154,7 @@ def raw_cluster(url: AuditUrl):
 def drop_keyspace(url: AuditUrl) -> None:
     cluster = raw_cluster(url)
     try:
-        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {url.keyspace}", timeout=120)
+        cluster.connect().execute(drop_keyspace_ddl(url.keyspace), timeout=120)
     finally:
         cluster.shutdown()
 

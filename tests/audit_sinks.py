@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
+from customer360.audit.cassandra.schema import drop_keyspace_ddl
 from customer360.audit.chain import GENESIS, seal
 from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent
 from customer360.audit.merkle import merkle_root
@@ -55,7 +56,7 @@ def drop_keyspace(keyspace: str) -> None:
     url = cassandra_url(keyspace)
     cluster = raw_cluster(url)
     try:
-        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {url.keyspace}", timeout=120)
+        cluster.connect().execute(drop_keyspace_ddl(url.keyspace), timeout=120)
     finally:
         cluster.shutdown()
 

@@ -88,6 +88,12 @@ def replication_literal(replication: Mapping[str, str | int]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+def drop_keyspace_ddl(keyspace: str) -> str:
+    """``DROP KEYSPACE IF EXISTS`` for a validated name: tests and benchmarks start from an
+    empty record with it (the service itself never drops anything)."""
+    return f"DROP KEYSPACE IF EXISTS {keyspace_name(keyspace)}"
+
+
 def ddl(keyspace: str, replication: Mapping[str, str | int]) -> list[str]:
     """CREATE statements (all IF NOT EXISTS, so running them again changes nothing)."""
     ks = keyspace_name(keyspace)
