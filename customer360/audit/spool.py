@@ -189,7 +189,14 @@ class AuditSpool:
         return await waiter
 
     def append_sync(self, event: AuditEvent, timeout_s: float = 60.0) -> SealedEvent:
-        """:meth:`append` for code without an event loop (the CLI)."""
+        """:meth:`append` for code without an event loop (the CLI). Refused on a running loop's
+        thread: it would block the loop, and with it a group the loop holds the file for."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError("AuditSpool.append_sync blocks; on an event loop, await append() instead")
         return self._submit(_Job(concurrent.futures.Future(), events=[event])).result(timeout_s)[0]
 
     async def peek(self, limit: int) -> SpoolBatch:

@@ -244,3 +244,19 @@ async def test_appends_and_the_drainers_reads_and_deletes_take_turns_on_the_file
     assert_chain(shipped)
     assert sorted(e.event.customer_id for e in shipped) == [a_read(i).customer_id for i in range(total)]
     assert spool.depth == 0
+
+
+async def test_the_blocking_append_is_refused_on_an_event_loop(spool: AuditSpool):
+    """On the loop's thread it would wait for the spool while the loop (which may hold the
+    file for a group it is committing) cannot go on: a deadlock, refused instead."""
+    with pytest.raises(RuntimeError, match="await append"):
+        spool.append_sync(a_read(1))
+    assert (await spool.append(a_read(2))).seq == 1
+
+
+def test_the_blocking_append_serves_code_without_an_event_loop(tmp_path: Path):
+    spool = AuditSpool(tmp_path / "spool.db")
+    try:
+        assert [spool.append_sync(a_read(i)).seq for i in range(3)] == [1, 2, 3]
+    finally:
+        spool.close()
