@@ -130,11 +130,12 @@ class BodyLimit:
 
 
 class CancelOnDisconnect:
-    """Runs a guarded request in a task that is cancelled if the client disconnects.
+    """Cancels a guarded request if the client disconnects.
 
-    Once the app has read the whole body, this wrapper keeps listening on the connection; a
-    ``http.disconnect`` cancels the request's task (the app's own later ``receive()`` calls
-    are answered from here). Nothing is sent to a client that has gone.
+    Once the app has read the whole body, a watcher keeps listening on the connection; a
+    ``http.disconnect`` cancels the request's own task (the app's later ``receive()`` calls
+    are answered from here). Nothing is sent to a client that has gone. The app runs in the
+    request's task, not a task of its own: one task and no ``asyncio.wait`` fewer per request.
     """
 
     def __init__(self, app: ASGIApp, *, paths: tuple[str, ...] = GUARDED_PATHS) -> None:
@@ -147,6 +148,8 @@ class CancelOnDisconnect:
             return
         body_read = asyncio.Event()
         gone = asyncio.Event()
+        request = asyncio.current_task()
+        assert request is not None
 
         async def app_receive() -> Message:
             if body_read.is_set():
@@ -164,25 +167,18 @@ class CancelOnDisconnect:
             while (await receive())["type"] != "http.disconnect":
                 pass  # nothing else should come on a request whose body is complete
             gone.set()
+            request.cancel()  # thrown into the app at the await it is suspended on
 
-        work = asyncio.ensure_future(self.app(scope, app_receive, send))
         watcher = asyncio.ensure_future(watch())
         try:
-            await asyncio.wait({work, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:  # the server is stopping: stop the request with it
-            work.cancel()
-            watcher.cancel()
-            raise
-        if not work.done() and gone.is_set():
-            work.cancel()
+            await self.app(scope, app_receive, send)
+        except asyncio.CancelledError:
+            # Ours alone (the server stopping cancels too, and then it goes on up).
+            if not gone.is_set() or request.uncancel() > 0:
+                raise
             log.warning("client disconnected from %s; its request was cancelled", scope.get("path"))
-            try:
-                await work
-            except asyncio.CancelledError:
-                pass
-            return
-        watcher.cancel()
-        await work  # the answer (or whatever the app raised)
+        finally:
+            watcher.cancel()
 
 
 class ResponseSizeCap:
