@@ -46,6 +46,7 @@ from graphql import (
     type_from_ast,
 )
 
+from customer360.per_document import PerDocument
 from customer360.resolvers.amounts import amount_problem, preview
 from customer360.resolvers.cursors import cursor_problem
 
@@ -223,20 +224,24 @@ class _Walker:
         return None
 
 
-def argument_problem(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operations: Sequence[OperationDefinitionNode],
-    variables: Mapping[str, Any] | None,
-    limits: ValueLimits,
-) -> ArgumentProblem | None:
-    """The first argument that is too big or not an amount: literals anywhere in the document,
-    then the variables sent for ``operations`` (named by the argument that uses them).
+_LITERALS: PerDocument[tuple[GraphQLSchema, "ArgumentProblem | None", dict[str, tuple[str, str]]]] = PerDocument()
 
-    Each definition is walked once (fragments where they are defined, not where spread), and
-    each variable along its declared type, so this is linear in the request's size.
-    """
+
+def _literal_problem(schema: GraphQLSchema, document: DocumentNode,
+                     limits: ValueLimits) -> tuple[ArgumentProblem | None, dict[str, tuple[str, str]]]:
+    """The first problem in the document's own literals and variable defaults, and where each
+    variable is first used: the same for every request that brings the document, so worked
+    out once per document (and limits)."""
+    kept = _LITERALS.get(document, limits)
+    if kept is not None and kept[0] is schema:
+        return kept[1], kept[2]
     walker = _Walker(schema, limits)
+    problem = _walk_literals(walker, schema, document)
+    _LITERALS.put(document, (schema, problem, walker.usages), limits)
+    return problem, walker.usages
+
+
+def _walk_literals(walker: _Walker, schema: GraphQLSchema, document: DocumentNode) -> ArgumentProblem | None:
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             parent = schema.get_root_type(definition.operation)
@@ -259,6 +264,28 @@ def argument_problem(
             found = walker.literal(variable.default_value, declared, argument)
             if found:
                 return ArgumentProblem(field, found[0] or "default", found[1], variable=f"default of variable ${name}")
+    return None
+
+
+def argument_problem(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operations: Sequence[OperationDefinitionNode],
+    variables: Mapping[str, Any] | None,
+    limits: ValueLimits,
+) -> ArgumentProblem | None:
+    """The first argument that is too big or not an amount: literals anywhere in the document,
+    then the variables sent for ``operations`` (named by the argument that uses them).
+
+    Each definition is walked once (fragments where they are defined, not where spread), and
+    each variable along its declared type, so this is linear in the request's size. The
+    literals are walked once per document, the variables on every request.
+    """
+    problem, usages = _literal_problem(schema, document, limits)
+    if problem:
+        return problem
+    walker = _Walker(schema, limits)
+    walker.usages = usages
     for operation in operations:
         for definition in operation.variable_definitions or ():
             name = definition.variable.name.value

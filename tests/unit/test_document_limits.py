@@ -9,6 +9,7 @@ fragments could never finish.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -279,6 +280,29 @@ def test_every_list_field_has_a_size_on_purpose() -> None:
 def test_argument_values_that_are_too_big_or_no_amount_are_named(query: str, variables: dict | None, expected: str) -> None:
     found = problem(query, variables)
     assert found is not None and found.startswith(expected), found
+
+
+def test_one_document_is_judged_again_for_each_requests_variables() -> None:
+    """The document's own literals are checked once per parsed document; what each request
+    sends is checked every time, and named by the argument that uses it."""
+    document = parse("query($m: Decimal, $n: String) { customers(filter: {minTotalBalance: $m, nameContains: $n}) "
+                     "{ totalCount } }")
+    operations = executed_operations(document, None)
+
+    def judged(variables: dict) -> str | None:
+        found = argument_problem(SCHEMA, document, operations, variables, VALUES)
+        return None if found is None else str(found)
+
+    for _ in range(2):
+        assert judged({"m": "10.50"}) is None
+        assert judged({"m": "1e16"}).startswith("customers: argument 'filter.minTotalBalance' (variable $m) is too large")
+        assert judged({"n": "x" * 1001}).startswith("customers: argument 'filter.nameContains' (variable $n) is too long")
+        assert judged({"m": 1, "n": "Smith"}) is None
+    literal = parse('{ customers(filter: {nameContains: "%s"}) { totalCount } }' % ("x" * 1001))
+    for _ in range(2):
+        assert argument_problem(SCHEMA, literal, executed_operations(literal, None), None, VALUES) is not None
+    assert argument_problem(SCHEMA, literal, executed_operations(literal, None), None,
+                            replace(VALUES, max_string=2000)) is None  # other limits, judged again
 
 
 @pytest.mark.parametrize(
