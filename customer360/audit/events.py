@@ -11,11 +11,12 @@ no spaces.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import threading
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
@@ -335,12 +336,7 @@ class AuditEvent:
 
     def _shares_context_with(self, other: "AuditEvent") -> bool:
         """Whether everything but id, customer and fields is the same objects (so the same values)."""
-        return (self.occurred_at is other.occurred_at and self.principal is other.principal
-                and self.roles is other.roles and self.purpose is other.purpose
-                and self.operation_name is other.operation_name and self.document_hash is other.document_hash
-                and self.request_id is other.request_id and self.client_address is other.client_address
-                and self.kind is other.kind and self.outcome is other.outcome and self.files is other.files
-                and self.rows is other.rows)
+        return all(map(operator.is_, _context(self), _context(other)))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AuditEvent":
@@ -362,6 +358,11 @@ class AuditEvent:
             files=tuple(LoadedFile(f["name"], f["sha256"], f["rows"]) for f in data.get("files") or ()),
             rows=data.get("rows"),
         )
+
+
+_PER_CUSTOMER = ("event_id", "customer_id", "fields_clear", "fields_masked")
+_context = operator.attrgetter(*(f.name for f in fields(AuditEvent) if f.name not in _PER_CUSTOMER))
+"""An event's fields that one response's events share (every field but the per-customer ones)."""
 
 
 def canonical_json(value: Any) -> bytes:

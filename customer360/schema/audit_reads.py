@@ -47,37 +47,25 @@ VALUE_FIELDS = {field.name: policy for field, policy in POLICY_FIELDS.items()}
 """The policy field of each search field, by the public enum's name (FIRST_NAME -> Person.firstName)."""
 
 _REWRITTEN: PerDocument[DocumentNode] = PerDocument()
-_WALKS: PerDocument["_Walks"] = PerDocument()
-#: Level memos kept per audited document (callers' maskings times directive values), at most.
-WALKS_PER_DOCUMENT = 64
-
-
-class _Walks:
-    """The level memos of one audited document, by operation, masking and directive values."""
-
-    def __init__(self, document: DocumentNode) -> None:
-        self.variables = directive_variables(document)
-        self.memos: dict[tuple, LevelMemo] = {}
-
-    def memo(self, operation: OperationDefinitionNode, masking: tuple, variables: VariableValues) -> LevelMemo:
-        key = (id(operation), masking, tuple(variables.coerced.get(name) for name in self.variables))
-        found = self.memos.get(key)
-        if found is None:
-            if len(self.memos) >= WALKS_PER_DOCUMENT:
-                self.memos.clear()
-            found = self.memos[key] = LevelMemo([operation.selection_set])
-        return found
+_DIRECTIVE_VARIABLES: PerDocument[tuple[str, ...]] = PerDocument()
+_LEVELS: PerDocument[LevelMemo] = PerDocument()
 
 
 def _level_memo(audited: DocumentNode, operation: OperationDefinitionNode, masking: tuple,
                 variables: VariableValues) -> LevelMemo:
-    """The walk of a document the audit has walked before, for the same masking and
-    directive values, finds every level's fields worked out (the profile query has dozens)."""
-    walks = _WALKS.get(audited)
-    if walks is None:
-        walks = _Walks(audited)
-        _WALKS.put(audited, walks)
-    return walks.memo(operation, masking, variables)
+    """The walk of a document the audit has walked before, for the same operation, masking
+    and ``@skip``/``@include`` values, finds every level's fields worked out (the profile
+    query has dozens)."""
+    names = _DIRECTIVE_VARIABLES.get(audited)
+    if names is None:
+        names = directive_variables(audited)
+        _DIRECTIVE_VARIABLES.put(audited, names)
+    key = (id(operation), masking, tuple(variables.coerced.get(name) for name in names))  # the node is held with the document
+    memo = _LEVELS.get(audited, key)
+    if memo is None:
+        memo = LevelMemo([operation.selection_set])
+        _LEVELS.put(audited, memo, key)
+    return memo
 
 
 def audited_document(schema, document: DocumentNode) -> DocumentNode:
