@@ -15,6 +15,7 @@ executor then answers the whole request, so errors are always the general path's
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -37,12 +38,16 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
+from customer360.execution.tree import TreePlanner
 from customer360.field_collection import (
     FieldCollector,
     Grouped,
     fragments_by_name,
 )
+from customer360.graphstore.protocol import StoreUnavailable
 from customer360.resolvers.context import RequestContext
+
+log = logging.getLogger("customer360.execution")
 
 
 class NotCompiled(Exception):
@@ -104,8 +109,28 @@ class Execution:
 
     async def run(self) -> dict[str, Any]:
         root = self.schema.query_type
-        data: dict[str, Any] = {}
-        await self.level(root, [None], [data], self.collect(root, [self.operation.selection_set]))
+        grouped = self.collect(root, [self.operation.selection_set])
+        data = await self.whole(grouped)
+        if data is None:
+            data = {}
+            await self.level(root, [None], [data], grouped)
+        return data
+
+    async def whole(self, grouped: Grouped) -> dict[str, Any] | None:
+        """The response from one query when the operation is a response tree and the store
+        builds trees; None sends it level by level, which also reports every error its own way."""
+        try:
+            tree = TreePlanner(self.schema, self.collect, self.variables, self.ctx).plan(grouped)
+        except Exception as reason:  # noqa: BLE001 - NotInTree, or an argument or access error the levels raise
+            log.debug("level by level: %r", reason)
+            return None
+        try:
+            data = await self.ctx.store.response_tree(tree)
+        except StoreUnavailable as error:  # the statement stopped where a level would fail
+            log.debug("level by level: %s", error)
+            return None
+        if data is None or any(data[key] is None for key in tree.lookups):
+            return None  # no such vertex: the level path raises NotFound
         return data
 
     async def level(self, gtype: GraphQLObjectType, parents: list[Any], outs: list[dict[str, Any]],

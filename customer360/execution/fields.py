@@ -79,8 +79,16 @@ def _unique(keys: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def _page_args(args: Args) -> PageArgs:
+def page_args(args: Args) -> PageArgs:
     return PageArgs(first=args.get("first"), after=args.get("after"), last=args.get("last"), before=args.get("before"))
+
+
+def person_order(args: Args) -> tuple[PersonOrder, bool]:
+    """``customers``' ``orderBy``: by name unless by total balance; descending or not."""
+    order = args.get("orderBy") or {}
+    field = order.get("field")
+    by = PersonOrder.TOTAL_BALANCE if field is not None and field.name == "TOTAL_BALANCE" else PersonOrder.NAME
+    return by, order.get("direction") is not None and order["direction"].name == "DESC"
 
 
 # ------------------------------------------------------------------ batched loads
@@ -117,7 +125,7 @@ def transactions(field: str, source: VertexLabel, key_of: Callable[[Any], str], 
         filter_args = None if flt is None else graph.TransactionFilterArgs(
             flt.get("since"), flt.get("until"), flt.get("minAmount"), flt.get("maxAmount")
         )
-        request = page_request(field, "timestamp:desc", _page_args(args), ctx.settings.max_page_size,
+        request = page_request(field, "timestamp:desc", page_args(args), ctx.settings.max_page_size,
                                ctx.settings.default_page_size)
         order = graph.OLDEST_FIRST if request.backward else graph.NEWEST_FIRST
         keys = [key_of(p) for p in parents]
@@ -192,8 +200,7 @@ def _by_id(label: VertexLabel, field: str) -> Batch:
 
 async def _customers(ctx: RequestContext, parents: Sequence[Any], args: Args, wants: frozenset[str]) -> list[Any]:
     flt = args.get("filter") or {}
-    order = args.get("orderBy") or {}
-    field = order.get("field")
+    order, descending = person_order(args)
     query = graph.CustomerQuery(
         name_contains=flt.get("nameContains"),
         state=flt.get("state"),
@@ -202,10 +209,10 @@ async def _customers(ctx: RequestContext, parents: Sequence[Any], args: Args, wa
         max_total_balance=flt.get("maxTotalBalance"),
         segment_tier=SEGMENT_TIERS.to_inner(flt["segment"]).value if flt.get("segment") else None,
         risk_level=RISK_LEVELS.to_inner(flt["riskLevel"]).value if flt.get("riskLevel") else None,
-        order=PersonOrder.TOTAL_BALANCE if field is not None and field.name == "TOTAL_BALANCE" else PersonOrder.NAME,
-        descending=order.get("direction") is not None and order["direction"].name == "DESC",
+        order=order,
+        descending=descending,
     )
-    return [await graph.customers(ctx, query, _page_args(args), "totalCount" in wants)]
+    return [await graph.customers(ctx, query, page_args(args), "totalCount" in wants)]
 
 
 async def _portfolio(ctx: RequestContext, parents: Sequence[Any], args: Args, wants: frozenset[str]) -> list[Any]:

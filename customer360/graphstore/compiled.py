@@ -36,6 +36,7 @@ from customer360.graphstore.plan import (
     PersonSecrets,
     Traverse,
 )
+from customer360.graphstore.response_tree import ResponseTree
 
 Query = TypeVar("Query")
 Result = TypeVar("Result")
@@ -75,11 +76,19 @@ class NetworkEmitter(Protocol[Query]):
     def top_receivers(self, step: TopReceivers) -> Compiled[Query, list[ReceiverRow]]: ...
 
 
+class TreeEmitter(Protocol[Query]):
+    """A backend that builds a whole response in one query (:mod:`customer360.graphstore.response_tree`)."""
+
+    def response_tree(self, step: ResponseTree) -> Compiled[Query, dict[str, Any]]: ...
+
+
 class StepsByEmitters(Generic[Query]):
-    """The protocol's read methods for a store made of emitters and one way of sending."""
+    """The protocol's read methods for a store made of emitters and one way of sending.
+    ``tree_steps`` is None for a backend that cannot build a response in one query."""
 
     steps: StepEmitter[Query]
     network_steps: NetworkEmitter[Query]
+    tree_steps: TreeEmitter[Query] | None = None
 
     async def _answer(self, compiled: Compiled[Query, Result]) -> Result:
         """Send ``compiled.query`` (unless there is nothing to ask) and decode the answer."""
@@ -120,6 +129,12 @@ class StepsByEmitters(Generic[Query]):
 
     async def top_receivers(self, step: TopReceivers) -> list[ReceiverRow]:
         return await self._answer(self.network_steps.top_receivers(step))
+
+    async def response_tree(self, step: ResponseTree) -> dict[str, Any] | None:
+        """The whole response's ``data`` in one query, or None when this backend cannot build it."""
+        if self.tree_steps is None:
+            return None
+        return await self._answer(self.tree_steps.response_tree(step))
 
     async def ping(self) -> None:
         await self._answer(self.steps.ping())

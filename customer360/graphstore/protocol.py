@@ -35,6 +35,7 @@ from customer360.graphstore.plan import (
     Traverse,
     VertexLabel,
 )
+from customer360.graphstore.response_tree import ResponseTree
 from customer360.insights import Rules
 from customer360.model import (
     Account,
@@ -92,6 +93,9 @@ class GraphStore(Protocol):
 
     async def portfolio(self) -> dict | None:
         """The cached dashboard snapshot (None before the first load)."""
+
+    async def response_tree(self, step: ResponseTree) -> dict[str, Any] | None:
+        """A whole response's ``data`` built in one query, or None when this backend cannot."""
 
     # the network steps (customer360.graphstore.network_plan), each ONE backend call
 

@@ -178,8 +178,9 @@ async def test_a_repeat_withholds_the_data_when_the_audit_record_cannot_be_writt
 
 
 class SlowWhenArmed:
-    """The real store, whose vertex lookups wait (cancellably) once ``armed``: a request that
-    outlives the time limit without making the test as slow as a real slow query."""
+    """The real store, whose vertex lookups and response trees wait (cancellably) once
+    ``armed``: a request that outlives the time limit without making the test as slow as a
+    real slow query."""
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
@@ -192,6 +193,11 @@ class SlowWhenArmed:
         if self.armed:
             await asyncio.sleep(30)
         return await self._store.get_vertices(step)
+
+    async def response_tree(self, step):
+        if self.armed:
+            await asyncio.sleep(30)
+        return await self._store.response_tree(step)
 
 
 async def test_a_repeat_is_stopped_at_the_time_limit_with_the_pipelines_error(store, variables, tmp_path):

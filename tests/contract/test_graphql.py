@@ -18,6 +18,7 @@ from tests.conftest import run_query
 NESTED = """
 query Nested($first: Int!) {
   customers(first: $first) {
+    totalCount
     edges { node { id accounts { id sent(first: 5) { edges { node { id to { id owner { id name } } } } } } } }
   }
 }
@@ -49,6 +50,7 @@ def busiest_person(bank: dict[str, pd.DataFrame]) -> str:
     tx = bank["transactions"].merge(bank["accounts"], left_on="from_account_id", right_on="account_id")
     return tx.groupby("owner_person_id").size().sort_values(ascending=False).index[0]
 
+"""Level by level on every store (``totalCount`` is not in a response tree: see test_response_tree.py)."""
 
 # ------------------------------------------------------------------ batching
 

@@ -75,7 +75,7 @@ def _keyset_condition(order_sql: list[tuple[str, bool]], params: dict[str, Any],
     return f"({columns}) {'<' if descending else '>'} ({', '.join(placeholders)})"
 
 
-def _order_columns(label: VertexLabel, alias: str, order: Order | None) -> list[tuple[str, bool]]:
+def order_columns(label: VertexLabel, alias: str, order: Order | None) -> list[tuple[str, bool]]:
     key = f"{alias}.{label.key}"
     if order is None or order.prop == label.key:
         return [(key, bool(order and order.descending))]
@@ -86,29 +86,31 @@ def hop_name(hop: Hop) -> str:
     return f"{hop.direction.value}({hop.edge.value})"
 
 
-def _path(step: Traverse) -> tuple[list[str], str, str]:
-    """The joins along ``step.path``, the column holding the source key, and the target's alias."""
+def path_joins(path: tuple[Hop, ...], prefix: str = "e", target: str = "t") -> tuple[list[str], str, str]:
+    """The joins along ``path`` (aliases ``{prefix}0``, ``{prefix}1``... and ``target``), the
+    column holding the source key, and the alias of the vertex reached."""
     joins: list[str] = []
     current = ""
     source_expr = ""
-    for index, hop in enumerate(step.path):
+    for index, hop in enumerate(path):
         edge = EDGE_TABLES[hop.edge]
         from_col, to_col = (
             (edge.out_column, edge.in_column) if hop.direction is Direction.OUT else (edge.in_column, edge.out_column)
         )
-        alias = f"e{index}"
+        alias = f"{prefix}{index}"
         if index == 0:
             joins.append(f"{edge.name} AS {alias}")
             source_expr = f"{alias}.{from_col}"
         else:
             joins.append(f"JOIN {edge.name} AS {alias} ON {alias}.{from_col} = {current}")
         current = f"{alias}.{to_col}"
-    target_table = VERTEX_TABLES[step.target]
-    last_alias = f"e{len(step.path) - 1}"
-    if EDGE_TABLES[step.path[-1].edge].name == target_table and current == f"{last_alias}.{step.target.key}":
+    reached = path[-1].target
+    target_table = VERTEX_TABLES[reached]
+    last_alias = f"{prefix}{len(path) - 1}"
+    if EDGE_TABLES[path[-1].edge].name == target_table and current == f"{last_alias}.{reached.key}":
         return joins, source_expr, last_alias  # the edge lives in the target's own table (SENT): no second join
-    joins.append(f"JOIN {target_table} AS t ON t.{step.target.key} = {current}")
-    return joins, source_expr, "t"
+    joins.append(f"JOIN {target_table} AS {target} ON {target}.{reached.key} = {current}")
+    return joins, source_expr, target
 
 
 def _target_conditions(step: Traverse, t: str, params: dict[str, Any]) -> list[str]:
@@ -125,7 +127,7 @@ def _target_conditions(step: Traverse, t: str, params: dict[str, Any]) -> list[s
     return conditions
 
 
-def _order_text(order_sql: list[tuple[str, bool]]) -> str:
+def order_text(order_sql: list[tuple[str, bool]]) -> str:
     return ", ".join(f"{col} {'DESC' if desc else 'ASC'}" for col, desc in order_sql)
 
 
@@ -148,20 +150,20 @@ def _top_rows(step: Traverse) -> tuple[str, dict[str, Any]]:
     """
     assert step.first is not None
     params: dict[str, Any] = {"sources": keys_param(tuple(dict.fromkeys(step.source_keys))), "limit": step.first + 1}
-    joins, source_expr, t = _path(step)
+    joins, source_expr, t = path_joins(step.path)
     conditions = [f"{source_expr} = s.value", *_target_conditions(step, t, params)]
-    order_sql = _order_columns(step.target, t, step.order)
+    order_sql = order_columns(step.target, t, step.order)
     if step.after:
         conditions.append(_keyset_condition(order_sql, params, step.after))
     page = (
         f"SELECT {t}.rowid FROM {' '.join(joins)} WHERE {' AND '.join(conditions)} "
-        f"ORDER BY {_order_text(order_sql)} LIMIT :limit"
+        f"ORDER BY {order_text(order_sql)} LIMIT :limit"
     )
     out = "o"
     text = (
         f"SELECT s.value AS src, {selected(step.target, out)}, NULL AS total, 1 AS after_ok "
         f"FROM json_each(:sources) AS s JOIN {VERTEX_TABLES[step.target]} AS {out} ON {out}.rowid IN ({page}) "
-        f"ORDER BY src, {_order_text(_order_columns(step.target, out, step.order))}"
+        f"ORDER BY src, {order_text(order_columns(step.target, out, step.order))}"
     )
     return text, params
 
@@ -174,15 +176,15 @@ def _windowed(step: Traverse) -> tuple[str, dict[str, Any]]:
     ``total`` (which ignores the cursor, as Relay's totalCount does) is never lost.
     """
     params: dict[str, Any] = {"sources": keys_param(step.source_keys)}
-    joins, source_expr, t = _path(step)
+    joins, source_expr, t = path_joins(step.path)
     conditions = [f"{source_expr} IN (SELECT value FROM json_each(:sources))", *_target_conditions(step, t, params)]
-    order_sql = _order_columns(step.target, t, step.order)
-    order_text = _order_text(order_sql)
+    order_sql = order_columns(step.target, t, step.order)
+    ordering = order_text(order_sql)
     after_ok = _keyset_condition(order_sql, params, step.after) if step.after else "1"
     total = f"COUNT(*) OVER (PARTITION BY {source_expr})" if step.with_total else "NULL"
     matched = (
         f"SELECT {source_expr} AS src, {selected(step.target, t)}, {total} AS total, ({after_ok}) AS after_ok, "
-        f"ROW_NUMBER() OVER (PARTITION BY {source_expr}, ({after_ok}) ORDER BY {order_text}) AS rn "
+        f"ROW_NUMBER() OVER (PARTITION BY {source_expr}, ({after_ok}) ORDER BY {ordering}) AS rn "
         f"FROM {' '.join(joins)} WHERE {' AND '.join(conditions)}"
     )
     keep = "after_ok"
@@ -235,7 +237,7 @@ def find_persons(step: FindPersons) -> Compiled[CompiledQuery, Page]:
     else:
         order_sql = [("total_balance_cents", step.descending)]
     order_sql.append(("person_id", step.descending))
-    order_text = ", ".join(f"{col} {'DESC' if desc else 'ASC'}" for col, desc in order_sql)
+    ordering = order_text(order_sql)
     page_conditions = [_keyset_condition(order_sql, params, step.after)] if step.after else []
 
     matched = (
@@ -246,13 +248,13 @@ def find_persons(step: FindPersons) -> Compiled[CompiledQuery, Page]:
     page = (
         "SELECT * FROM matched"
         + (f" WHERE {' AND '.join(page_conditions)}" if page_conditions else "")
-        + f" ORDER BY {order_text} LIMIT :limit"
+        + f" ORDER BY {ordering} LIMIT :limit"
     )
     total = "(SELECT COUNT(*) FROM matched)" if step.with_total else "NULL"
     text = (
         f"WITH matched AS ({matched}), page AS ({page}) "
         f"SELECT page.*, {total} AS total FROM (SELECT 1) LEFT JOIN page ON 1 "
-        f"ORDER BY {order_text}"
+        f"ORDER BY {ordering}"
     )
     return Compiled(CompiledQuery("find_persons", text, params), partial(decode.find_persons, step))
 

@@ -33,7 +33,7 @@ from customer360.graphstore.plan import (
     VertexLabel,
 )
 from customer360.graphstore.protocol import StoreUnavailable
-from customer360.graphstore.sqlite import emit, network, schema
+from customer360.graphstore.sqlite import emit, network, response_tree, schema
 from customer360.graphstore.sqlite.bulk import SqliteBulkWriter, execute_many
 from customer360.insights import DEFAULT_RULES, Rules
 
@@ -56,6 +56,7 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
     backend = "sqlite"
     steps = emit
     network_steps = network
+    tree_steps = response_tree
 
     def __init__(self, path: Path, rules: Rules = DEFAULT_RULES, cipher: FieldCipher | None = None) -> None:
         self.path = Path(path)

@@ -1,0 +1,272 @@
+"""The operation as one response tree, for a store that answers it in one query.
+
+The executor (:mod:`customer360.execution.executor`) first asks here whether the whole
+operation can be described as a :class:`~customer360.graphstore.response_tree.ResponseTree`:
+plain stored properties, links, lists and first pages of connections, every personal field
+in clear for this caller. When it can, and the store builds trees (SQLite does), one
+statement returns the response's ``data``; otherwise the executor goes level by level.
+The tree is planned per request, from the same merged fields (aliases, fragments,
+``@skip``/``@include``) the level path executes, with the same argument checks
+(:func:`~customer360.resolvers.paging.page_request`) and the same access decisions.
+
+Anything outside the tree raises :class:`NotInTree`: cursors, ``pageInfo``, ``totalCount``,
+filters, pages after a cursor or backward, masked fields, the computed insights, ``node``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+
+from customer360.auth.policy import Access
+from customer360.execution.fields import page_args, person_order
+from customer360.field_collection import Grouped
+from customer360.graphstore.plan import Hop, VertexLabel
+from customer360.graphstore.response_tree import (
+    ByKey,
+    Constant,
+    Enumerated,
+    Fields,
+    Format,
+    Joined,
+    Linked,
+    Neighbours,
+    Nested,
+    PersonPage,
+    Property,
+    ResponseTree,
+    Value,
+)
+from customer360.resolvers import graph
+from customer360.resolvers.context import RequestContext
+from customer360.resolvers.paging import PageRequest, page_request
+from customer360.schema.enums import (
+    ACCOUNT_STATUSES,
+    ACCOUNT_TYPES,
+    PHONE_TYPES,
+    EnumMap,
+)
+
+Args = dict[str, Any]
+Collect = Callable[[GraphQLObjectType, list[Any]], Grouped]
+
+
+class NotInTree(Exception):
+    """This operation is answered level by level (the message says which field or argument)."""
+
+
+class TreePlanner:
+    """Plans one run of one operation: its variables, its caller's access."""
+
+    def __init__(self, schema: GraphQLSchema, collect: Collect, variables: VariableValues,
+                 ctx: RequestContext) -> None:
+        self.schema = schema
+        self.collect = collect
+        self.variables = variables
+        self.ctx = ctx
+
+    def plan(self, root_fields: Grouped) -> ResponseTree:
+        return ResponseTree(self._fields(self.schema.query_type, root_fields))
+
+    def fields(self, gtype: GraphQLObjectType, nodes: list[FieldNode]) -> Fields:
+        """The fields selected under ``nodes`` (one response key's field nodes) on ``gtype``."""
+        return self._fields(gtype, self.collect(gtype, [n.selection_set for n in nodes if n.selection_set]))
+
+    def _fields(self, gtype: GraphQLObjectType, grouped: Grouped) -> Fields:
+        planned: list[tuple[str, Value]] = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                planned.append((key, Constant(gtype.name)))
+                continue
+            build = TREE.get(gtype.name, {}).get(name)
+            if build is None:
+                raise NotInTree(f"{gtype.name}.{name}")
+            field_def = gtype.fields[name]
+            args = get_argument_values(field_def, nodes[0], self.variables) if field_def.args else {}
+            planned.append((key, build(self, field_def, nodes, args)))
+        return tuple(planned)
+
+    def in_clear(self, policy_field: str) -> None:
+        """Masked fields are masked in Python: the level path presents them. A field the caller
+        may not see raises the access error here, and the level path raises it again."""
+        if self.ctx.access.access(policy_field) is not Access.CLEAR:
+            raise NotInTree(f"{policy_field} is masked for this caller")
+
+    def connection(self, field_def: GraphQLField, nodes: list[FieldNode],
+                   source: Callable[[Fields], Value]) -> Nested:
+        """A connection of which only ``edges { node }`` (and ``__typename``) is selected."""
+        connection_type = _object_type(field_def)
+        edge_type = _object_type(connection_type.fields["edges"])
+        node_type = _object_type(edge_type.fields["node"])
+        planned: list[tuple[str, Value]] = []
+        for key, connection_nodes in self.collect(connection_type, _sets(nodes)).items():
+            name = connection_nodes[0].name.value
+            if name == "__typename":
+                planned.append((key, Constant(connection_type.name)))
+            elif name == "edges":
+                edge_fields: list[tuple[str, Value]] = []
+                for edge_key, edge_nodes in self.collect(edge_type, _sets(connection_nodes)).items():
+                    edge_name = edge_nodes[0].name.value
+                    if edge_name == "__typename":
+                        edge_fields.append((edge_key, Constant(edge_type.name)))
+                    elif edge_name == "node":
+                        edge_fields.append((edge_key, Nested(self.fields(node_type, edge_nodes))))
+                    else:
+                        raise NotInTree(f"{edge_type.name}.{edge_name}")
+                planned.append((key, source(tuple(edge_fields))))
+            else:
+                raise NotInTree(f"{connection_type.name}.{name}")
+        return Nested(tuple(planned))
+
+    def first_page(self, field: str, ordering: str, args: Args) -> PageRequest:
+        """The page a connection's arguments ask for; only first pages read forward are in the tree."""
+        settings = self.ctx.settings
+        request = page_request(field, ordering, page_args(args), settings.max_page_size, settings.default_page_size)
+        if request.backward or request.keyset is not None:
+            raise NotInTree(f"{field}: a page after a cursor or backward")
+        return request
+
+
+def _object_type(field_def: GraphQLField) -> GraphQLObjectType:
+    named = get_named_type(field_def.type)
+    if not isinstance(named, GraphQLObjectType):
+        raise NotInTree(f"{named} is not an object type")
+    return named
+
+
+def _sets(nodes: list[FieldNode]) -> list[Any]:
+    return [n.selection_set for n in nodes if n.selection_set]
+
+
+# ------------------------------------------------------------------ what each field becomes
+
+Build = Callable[[TreePlanner, GraphQLField, list[FieldNode], Args], Value]
+
+
+def stored(name: str, format: Format = Format.AS_STORED) -> Build:
+    return lambda planner, field_def, nodes, args: Property(name, format)
+
+
+def personal(policy_field: str, value: Value) -> Build:
+    def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
+        planner.in_clear(policy_field)
+        return value
+
+    return build
+
+
+def enumerated(name: str, table: EnumMap) -> Build:
+    names = tuple((member.value, table.to_public(member).name) for member in table.inner)
+    return lambda planner, field_def, nodes, args: Enumerated(name, names)
+
+
+def linked(label: VertexLabel, via: str) -> Build:
+    def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
+        return Linked(label, via, planner.fields(_object_type(field_def), nodes),
+                      required=isinstance(field_def.type, GraphQLNonNull))
+
+    return build
+
+
+def by_key(label: VertexLabel) -> Build:
+    def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
+        return ByKey(label, args["id"], planner.fields(_object_type(field_def), nodes))
+
+    return build
+
+
+def neighbours(path: tuple[Hop, ...]) -> Build:
+    """A short list, as the level path reads it: by key, at most a page of the largest size."""
+    def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
+        return Neighbours(path, None, planner.ctx.settings.max_page_size, planner.fields(_object_type(field_def), nodes))
+
+    return build
+
+
+def transactions(field: str, path: tuple[Hop, ...]) -> Build:
+    def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
+        if args.get("filter") is not None:
+            raise NotInTree(f"{field}: a filter")
+        request = planner.first_page(field, "timestamp:desc", args)
+        return planner.connection(
+            field_def, nodes, lambda edge_fields: Neighbours(path, graph.NEWEST_FIRST, request.limit, edge_fields))
+
+    return build
+
+
+def _customers(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
+    if args.get("filter"):
+        raise NotInTree("customers: a filter")
+    order, descending = person_order(args)
+    request = planner.first_page("customers", f"{order.value}:{'desc' if descending else 'asc'}", args)
+    return planner.connection(
+        field_def, nodes, lambda edge_fields: PersonPage(order, descending, request.limit, edge_fields))
+
+
+PERSON, ACCOUNT, ADDRESS, PHONE, TRANSACTION = (
+    VertexLabel.PERSON, VertexLabel.ACCOUNT, VertexLabel.ADDRESS, VertexLabel.PHONE, VertexLabel.TRANSACTION,
+)
+
+TREE: dict[str, dict[str, Build]] = {
+    "Query": {
+        "customer": by_key(PERSON),
+        "account": by_key(ACCOUNT),
+        "transaction": by_key(TRANSACTION),
+        "address": by_key(ADDRESS),
+        "phone": by_key(PHONE),
+        "customers": _customers,
+    },
+    "Person": {
+        "id": stored("person_id"),
+        "firstName": personal("Person.firstName", Property("first_name")),
+        "lastName": personal("Person.lastName", Property("last_name")),
+        "name": personal("Person.name", Joined(("first_name", "last_name"), " ")),
+        "dateOfBirth": personal("Person.dateOfBirth", Property("date_of_birth")),
+        "accounts": neighbours(graph.PERSON_ACCOUNTS),
+        "addresses": neighbours(graph.PERSON_ADDRESSES),
+        "phones": neighbours(graph.PERSON_PHONES),
+        "transactions": transactions("Person.transactions", graph.PERSON_TRANSACTIONS),
+    },
+    "Account": {
+        "id": stored("account_id"),
+        "type": enumerated("account_type", ACCOUNT_TYPES),
+        "balance": stored("balance_cents", Format.MONEY),
+        "status": enumerated("status", ACCOUNT_STATUSES),
+        "owner": linked(PERSON, "owner_person_id"),
+        "sent": transactions("Account.sent", graph.ACCOUNT_SENT),
+        "received": transactions("Account.received", graph.ACCOUNT_RECEIVED),
+    },
+    "Transaction": {
+        "id": stored("transaction_id"),
+        "amount": stored("amount_cents", Format.MONEY),
+        "timestamp": stored("timestamp", Format.TIMESTAMP),
+        "from": linked(ACCOUNT, "from_account_id"),
+        "to": linked(ACCOUNT, "to_account_id"),
+    },
+    "Address": {
+        "id": stored("address_id"),
+        "street": personal("Address.street", Property("street")),
+        "city": personal("Address.city", Property("city")),
+        "state": personal("Address.state", Property("state")),
+        "zipCode": personal("Address.zipCode", Property("zip_code")),
+        "residents": neighbours(graph.ADDRESS_RESIDENTS),
+    },
+    "Phone": {
+        "id": stored("phone_id"),
+        "number": personal("Phone.number", Property("number")),
+        "type": enumerated("phone_type", PHONE_TYPES),
+        "owners": neighbours(graph.PHONE_OWNERS),
+    },
+}
+"""Per GraphQL type, the fields a response tree holds; the rest go level by level."""

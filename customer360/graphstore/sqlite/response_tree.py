@@ -1,0 +1,169 @@
+"""The response tree as ONE SQLite statement that builds the response's JSON itself.
+
+Each object of the tree is a ``json_object`` over one row, each list a ``json_group_array``
+over a correlated subquery that reads the index in page order and stops at the page's size,
+each link one primary-key lookup: the statement does the same index work as the level
+path's statements, and the rows never become Python objects. Response keys, constants and
+every value are bound parameters; the only identifiers in the text come from :mod:`.schema`
+and :mod:`customer360.graphstore.mapping`.
+
+The JSON functions keep a nested object as JSON only while it goes straight into another
+JSON function (a scalar subquery, ``COALESCE``); a column of a subquery in ``FROM`` would
+arrive as a string. So lists aggregate ``json_object(...)`` of the subquery's plain columns.
+
+Where the level path would fail (a stored enum value outside its table, a required link
+missing), the statement stops with an error (``json('')`` is malformed JSON, evaluated only
+on that branch); the executor then answers by levels and reports it as it always has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from customer360.backend_calls import CompiledQuery
+from customer360.graphstore.compiled import Compiled
+from customer360.graphstore.mapping import STORED_PROPERTIES
+from customer360.graphstore.plan import PersonOrder, VertexLabel
+from customer360.graphstore.response_tree import (
+    ByKey,
+    Constant,
+    Enumerated,
+    Fields,
+    Format,
+    Joined,
+    Linked,
+    Neighbours,
+    Nested,
+    PersonPage,
+    Property,
+    ResponseTree,
+    Value,
+)
+from customer360.graphstore.sqlite.emit import (
+    order_columns,
+    order_text,
+    path_joins,
+    selected,
+)
+from customer360.graphstore.sqlite.schema import VERTEX_TABLES
+
+STOP = "json('')"
+"""An expression that stops the statement: malformed JSON, raised only where it is evaluated."""
+
+
+def response_tree(step: ResponseTree) -> Compiled[CompiledQuery, dict[str, Any]]:
+    emitter = _Emitter()
+    text = f"SELECT {emitter.object(step.fields, None, None)} AS data"
+    return Compiled(CompiledQuery("response_tree", text, emitter.params), _decode)
+
+
+def _decode(rows: list[Any]) -> dict[str, Any]:
+    return orjson.loads(rows[0][0])
+
+
+class _Emitter:
+    """The statement's text, written depth first, and its bound parameters in step with it."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        self._aliases = 0
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def _alias(self) -> str:
+        self._aliases += 1
+        return f"r{self._aliases}"
+
+    def object(self, fields: Fields, row: str | None, label: VertexLabel | None) -> str:
+        """``json_object`` of ``fields`` over the row aliased ``row`` (a vertex of ``label``)."""
+        pairs = ", ".join(f"{self.bind(key)}, {self.value(value, row, label)}" for key, value in fields)
+        return f"json_object({pairs})"
+
+    def value(self, value: Value, row: str | None, label: VertexLabel | None) -> str:
+        if isinstance(value, Constant):
+            return self.bind(value.value)
+        if isinstance(value, Nested):
+            return self.object(value.fields, row, label)
+        if isinstance(value, ByKey):
+            return self._by_key(value)
+        if isinstance(value, PersonPage):
+            return self._person_page(value)
+        if row is None or label is None:
+            raise ValueError(f"{type(value).__name__} needs a vertex: it cannot stand at the root")
+        if isinstance(value, Property):
+            return _formatted(f"{row}.{_stored(label, value.name)}", value.format)
+        if isinstance(value, Joined):
+            separator = self.bind(value.separator)
+            return f" || {separator} || ".join(f"{row}.{_stored(label, name)}" for name in value.names)
+        if isinstance(value, Enumerated):
+            cases = " ".join(f"WHEN {self.bind(stored)} THEN {self.bind(public)}" for stored, public in value.names)
+            return f"CASE {row}.{_stored(label, value.name)} {cases} ELSE {STOP} END"
+        if isinstance(value, Linked):
+            return self._linked(value, row, label)
+        if isinstance(value, Neighbours):
+            return self._neighbours(value, row, label)
+        raise TypeError(f"not a response tree value: {value!r}")
+
+    def _by_key(self, value: ByKey) -> str:
+        alias = self._alias()
+        return (
+            f"(SELECT {self.object(value.fields, alias, value.label)} FROM {VERTEX_TABLES[value.label]} AS {alias} "
+            f"WHERE {alias}.{value.label.key} = {self.bind(value.key)})"
+        )
+
+    def _linked(self, value: Linked, row: str, label: VertexLabel) -> str:
+        alias = self._alias()
+        found = (
+            f"(SELECT {self.object(value.fields, alias, value.label)} FROM {VERTEX_TABLES[value.label]} AS {alias} "
+            f"WHERE {alias}.{value.label.key} = {row}.{_stored(label, value.via)})"
+        )
+        return f"COALESCE({found}, {STOP})" if value.required else found
+
+    def _neighbours(self, value: Neighbours, row: str, label: VertexLabel) -> str:
+        alias = self._alias()
+        joins, source, reached = path_joins(value.path, prefix=f"{alias}e", target=f"{alias}t")
+        limit = self.bind(value.first)
+        page = (
+            f"SELECT {selected(value.target, reached)} FROM {' '.join(joins)} "
+            f"WHERE {source} = {row}.{label.key} "
+            f"ORDER BY {order_text(order_columns(value.target, reached, value.order))} LIMIT {limit}"
+        )
+        return f"(SELECT json_group_array({self.object(value.fields, alias, value.target)}) FROM ({page}) AS {alias})"
+
+    def _person_page(self, value: PersonPage) -> str:
+        alias = self._alias()
+        by = ["last_name", "first_name"] if value.order is PersonOrder.NAME else ["total_balance_cents"]
+        ordering = order_text([(column, value.descending) for column in [*by, "person_id"]])
+        limit = self.bind(value.first)
+        page = (  # the persons find_persons pages through: those with a summary row
+            f"SELECT * FROM (SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
+            f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id) "
+            f"ORDER BY {ordering} LIMIT {limit}"
+        )
+        return (
+            f"(SELECT json_group_array({self.object(value.fields, alias, VertexLabel.PERSON)}) "
+            f"FROM ({page}) AS {alias})"
+        )
+
+
+def _stored(label: VertexLabel, name: str) -> str:
+    """``name`` checked against the vertex's stored properties: never a pasted string."""
+    if name not in STORED_PROPERTIES[label]:
+        raise ValueError(f"{label.value} has no stored property {name!r}")
+    return name
+
+
+def _formatted(column: str, format: Format) -> str:
+    if format is Format.MONEY:
+        return (
+            f"printf('%s%d.%02d', CASE WHEN {column} < 0 THEN '-' ELSE '' END, "
+            f"abs({column}) / 100, abs({column}) % 100)"
+        )
+    if format is Format.TIMESTAMP:
+        return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {column}, 'unixepoch')"
+    return column

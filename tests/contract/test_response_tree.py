@@ -1,0 +1,145 @@
+"""A response tree (one statement for the whole response) answers exactly as the general path.
+
+On a store that builds trees (SQLite), the queries the tree covers must take exactly one
+backend call; on one that does not (JanusGraph), the compiled path goes level by level. On
+every store, and for every caller, the JSON must be byte-identical to the general path's,
+errors included. What the tree does not cover (cursors, totals, filters, masked fields,
+insights) must be answered by levels, again identically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from customer360.app import create_app
+from customer360.config import Settings
+
+TREE_QUERIES = {
+    "nested": """{ customers(first: 100) { edges { node { id name accounts { id type balance
+        sent(first: 5) { edges { node { id amount timestamp to { id owner { id name } } } } } } } } } }""",
+    "one customer": """query($id: ID!) { customer(id: $id) { id accounts { id type balance } } }""",
+    "screen in clear": """query($id: ID!) { customer(id: $id) { __typename id firstName lastName name dateOfBirth
+        addresses { __typename id street city state zipCode residents { id name } }
+        phones { id number type owners { id lastName } }
+        accounts { id type balance status owner { id } received(first: 2) { edges { node { id from { id status } } } } }
+        transactions(first: 7) { __typename edges { __typename node { id amount timestamp from { id } to { id } } } } } }""",
+    "aliases fragments directives": """query($withDob: Boolean!, $skipNames: Boolean!, $id: ID!) {
+        first: customers(first: 12, orderBy: {field: TOTAL_BALANCE, direction: DESC}) {
+          edges { node { ...Who ... on Person { dateOfBirth @include(if: $withDob) } id name @skip(if: $skipNames) also: name } } }
+        again: customer(id: $id) { ...Who }
+        __typename }
+      fragment Who on Person { id accounts { ... on Account { id kind: type balance } } }""",
+    "entry points": """query($account: ID!, $transaction: ID!) {
+        account(id: $account) { id type status balance owner { name phones { type } } sent(first: 0) { edges { node { id } } } }
+        transaction(id: $transaction) { id amount timestamp from { id owner { id } } to { id } } }""",
+    "a page of no customers": """{ customers(first: 0) { edges { node { id } } } }""",
+}
+
+LEVEL_QUERIES = {
+    "cursors and totals": """{ customers(first: 3) { totalCount edges { cursor node { id } } } }""",
+    "page info": """{ customers(first: 3) { pageInfo { hasNextPage } edges { node { id } } } }""",
+    "filter": """{ customers(first: 3, filter: {state: "NY"}) { edges { node { id } } } }""",
+    "backward": """{ customers(last: 3) { edges { node { id } } } }""",
+    "insights": """query($id: ID!) { customer(id: $id) { id segment { tier } } }""",
+    "masked ssn": """query($id: ID!) { customer(id: $id) { id ssn } }""",
+}
+
+ERROR_QUERIES = {
+    "unknown customer": """{ customer(id: "NOPE") { id accounts { id } } }""",
+    "page too large": """query($id: ID!) { customer(id: $id) { transactions(first: 501) { edges { node { id } } } } }""",
+    "negative page": """{ customers(first: -1) { edges { node { id } } } }""",
+}
+
+
+def _variables(variables: dict) -> dict:
+    account, transaction = variables["ids"][0], variables["ids"][1]
+    return {"id": variables["id"], "account": account, "transaction": transaction, "withDob": True, "skipNames": False}
+
+
+async def _answer(app, query: str, variables: dict, headers: dict[str, str]) -> tuple[str, list[str]]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as client:
+        response = await client.post("/graphql", json={"query": query, "variables": variables},
+                                     headers={"X-C360-Explain": "1", **headers})
+    body = response.json()
+    explain = body.get("extensions", {}).pop("explain", {})
+    if not body.get("extensions"):
+        body.pop("extensions", None)
+    return json.dumps(body), [call["operation"] for call in explain.get("calls", [])]
+
+
+async def _both(store, query: str, variables: dict, settings: Settings | None = None,
+                headers: dict[str, str] | None = None) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+    base = settings or Settings()
+    general = await _answer(create_app(replace(base, execution="general"), store=store), query, variables, headers or {})
+    compiled = await _answer(create_app(replace(base, execution="compiled"), store=store), query, variables, headers or {})
+    return general, compiled
+
+
+@pytest.mark.parametrize("name", list(TREE_QUERIES))
+async def test_a_tree_is_one_statement_where_the_store_builds_trees_and_answers_as_the_general_path(
+        store, variables, name) -> None:
+    general, compiled = await _both(store, TREE_QUERIES[name], _variables(variables))
+    assert '"errors"' not in general[0], general[0][:500]
+    assert compiled[0] == general[0]
+    if store.tree_steps is not None:
+        assert compiled[1] == ["response_tree"]
+    else:
+        assert "response_tree" not in compiled[1] and len(compiled[1]) >= 1
+
+
+@pytest.mark.parametrize("name", list(LEVEL_QUERIES))
+async def test_what_the_tree_does_not_hold_goes_level_by_level(store, variables, name) -> None:
+    general, compiled = await _both(store, LEVEL_QUERIES[name], _variables(variables))
+    assert '"errors"' not in general[0], general[0][:500]
+    assert compiled[0] == general[0]
+    assert "response_tree" not in compiled[1] and compiled[1]
+
+
+@pytest.mark.parametrize("name", list(ERROR_QUERIES))
+async def test_errors_are_the_general_paths_own(store, variables, name) -> None:
+    general, compiled = await _both(store, ERROR_QUERIES[name], _variables(variables))
+    assert '"errors"' in general[0]
+    assert compiled[0] == general[0]
+
+
+async def test_a_caller_who_gets_fields_masked_sees_them_masked(store, variables, api_keys) -> None:
+    """Analysts get the date of birth and the street masked: the tree must not answer in clear."""
+    query = """query($id: ID!) { customer(id: $id) { id name dateOfBirth addresses { street city } } }"""
+    settings = replace(Settings(), auth_required=True, api_keys_file=api_keys[0])
+    headers = {"X-API-Key": api_keys[1]["analyst"], "X-Purpose-Of-Access": "analytics"}
+    general, compiled = await _both(store, query, _variables(variables), settings, headers)
+    assert "**" in general[0] and "(masked)" in general[0]
+    assert compiled[0] == general[0]
+    assert "response_tree" not in compiled[1]
+    in_clear = """query($id: ID!) { customer(id: $id) { id name addresses { city state } } }"""
+    general, compiled = await _both(store, in_clear, _variables(variables), settings, headers)
+    assert compiled[0] == general[0]
+    if store.tree_steps is not None:
+        assert compiled[1] == ["response_tree"]
+
+
+async def test_a_field_the_caller_may_not_see_is_refused_as_on_the_general_path(store, variables, api_keys) -> None:
+    settings = replace(Settings(), auth_required=True, api_keys_file=api_keys[0])
+    headers = {"X-API-Key": api_keys[1]["auditor"], "X-Purpose-Of-Access": "audit"}
+    general, compiled = await _both(store, """query($id: ID!) { customer(id: $id) { id name } }""",
+                                    _variables(variables), settings, headers)
+    assert "Person.name is not available" in general[0]
+    assert compiled[0] == general[0]
+
+
+async def test_the_trees_statement_holds_no_value_of_the_request(store, variables) -> None:
+    """Response keys, ids, page sizes and constants are bound parameters, shown apart by explain."""
+    if store.tree_steps is None:
+        pytest.skip(f"{store.backend} builds no response trees")
+    query = """query($id: ID!) { zzWho: customer(id: $id) { zzKind: __typename accounts { id } } }"""
+    app = create_app(Settings(), store=store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as client:
+        body = (await client.post("/graphql", json={"query": query, "variables": {"id": variables["id"]}},
+                                  headers={"X-C360-Explain": "1"})).json()
+    [call] = body["extensions"]["explain"]["calls"]
+    assert call["operation"] == "response_tree" and call["rows"] == 1
+    for value in ("zzWho", "zzKind", "Person", variables["id"]):
+        assert value not in call["query"] and value in str(call["params"])

@@ -1,0 +1,88 @@
+"""Where the level path fails on stored data, the SQLite response tree must not answer instead.
+
+A stored enum value outside its table, or a link to a vertex that is not there, makes the
+level path (and the general path) report an error. The tree's statement stops at such a
+value (``graphstore/sqlite/response_tree.py``), the executor goes level by level, and the
+client gets the general path's own error, not a null where the schema promises a value.
+The data is spoiled behind the store's back, the only way such rows can get in."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from customer360.app import create_app
+from customer360.config import Settings
+from customer360.graphstore.plan import VertexLabel
+from customer360.graphstore.protocol import StoreUnavailable
+from customer360.graphstore.response_tree import (
+    ByKey,
+    Constant,
+    Enumerated,
+    ResponseTree,
+)
+from customer360.graphstore.sqlite import SqliteStore
+from customer360.ingest.load import load_bank
+from tests.tiny_bank import TINY_BANK
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    store = SqliteStore(tmp_path / "graph.db")
+    load_bank(TINY_BANK, store, progress=False)
+    yield store
+    store.close()
+
+
+def _spoil(store: SqliteStore, statement: str) -> None:
+    connection = sqlite3.connect(store.path, isolation_level=None)
+    connection.execute("PRAGMA foreign_keys=OFF")
+    connection.execute(statement)
+    connection.close()
+
+
+async def _answer(store: SqliteStore, execution: str, query: str) -> dict:
+    app = create_app(replace(Settings(), execution=execution), store=store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as client:
+        response = await client.post("/graphql", json={"query": query})
+    return response.json()
+
+
+async def test_the_tree_answers_the_tiny_bank_as_the_general_path(store) -> None:
+    query = '{ account(id: "A1") { id type status owner { id name } } }'
+    compiled, general = await _answer(store, "compiled", query), await _answer(store, "general", query)
+    assert compiled == general and "errors" not in compiled
+
+
+@pytest.mark.parametrize("spoil, query", [
+    ("UPDATE account SET account_type = 'bogus' WHERE account_id = 'A1'", '{ account(id: "A1") { id type } }'),
+    ("UPDATE account SET owner_person_id = 'GONE' WHERE account_id = 'A1'", '{ account(id: "A1") { id owner { id } } }'),
+])
+async def test_a_value_the_levels_refuse_stops_the_tree_and_the_error_is_the_general_paths(store, spoil, query) -> None:
+    _spoil(store, spoil)
+    compiled, general = await _answer(store, "compiled", query), await _answer(store, "general", query)
+    assert "errors" in general
+    assert _without_error_ids(compiled) == _without_error_ids(general)
+
+
+def _without_error_ids(body: dict) -> str:
+    """An internal error carries a fresh id each time (for the server's log); the rest must match."""
+    return re.sub(r"[0-9a-f]{12}", "<id>", json.dumps(body))
+
+
+async def test_the_statement_itself_stops_on_a_stored_value_outside_the_table(store) -> None:
+    """The stop, seen from the store: a ``StoreUnavailable`` the executor answers by levels."""
+    _spoil(store, "UPDATE account SET status = 'bogus' WHERE account_id = 'A2'")
+    tree = ResponseTree((("account", ByKey(VertexLabel.ACCOUNT, "A2", (
+        ("__typename", Constant("Account")), ("status", Enumerated("status", (("active", "ACTIVE"),))),
+    ))),))
+    with pytest.raises(StoreUnavailable, match="malformed JSON"):
+        await store.response_tree(tree)
+    healthy = ResponseTree((("account", ByKey(VertexLabel.ACCOUNT, "A1", (("__typename", Constant("Account")),))),))
+    assert await store.response_tree(healthy) == {"account": {"__typename": "Account"}}
