@@ -75,3 +75,19 @@ def test_synchronous_reads_on_the_loop_thread_have_no_budget(tmp_path: Path) -> 
     finally:
         store.close()
     assert (count, thread) == (INLINE_STEPS, threading.get_ident())
+
+
+async def test_a_text_that_ran_long_starts_in_the_thread_until_a_run_there_proves_short(tmp_path: Path) -> None:
+    """The nested query's response tree is long on every run: only its first run should pay
+    for the steps wasted on the loop. The text is the same whatever ``n`` (it is bound)."""
+    store = ThreadReportingStore(tmp_path / "g.db")
+    loop_thread = threading.get_ident()
+    try:
+        with capture_calls() as log:
+            runs = [await store._answer(counting_to(n)) for n in (INLINE_STEPS, INLINE_STEPS, 10, 10)]
+    finally:
+        store.close()
+    threads = [thread for [(_, thread)] in runs]
+    assert [count for [(count, _)] in runs] == [INLINE_STEPS, INLINE_STEPS, 10, 10]
+    assert [thread == loop_thread for thread in threads] == [False, False, False, True]
+    assert [call.moved for call in log.calls] == [True, True, True, False]

@@ -5,7 +5,9 @@ loop first runs right there, within a budget of SQLite VM steps (:data:`INLINE_S
 of a request's statements are index lookups that take tens of microseconds, less than handing
 them to a thread and back costs. A statement that outruns the budget is stopped and runs
 again in a worker thread (one connection per thread; WAL lets them read while a load
-writes), so a long scan never holds up the loop's other requests. Every statement, read or
+writes), so a long scan never holds up the loop's other requests. Its text is remembered
+(:class:`_LongStatements`): the next run of the same text starts in the thread, without the
+wasted steps on the loop, until a run there proves short again. Every statement, read or
 write, synchronous or not, goes through :func:`~customer360.backend_calls.recorded_call`.
 """
 
@@ -15,6 +17,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -46,6 +49,8 @@ Result = TypeVar("Result")
 INLINE_STEPS = 20_000
 #: The progress handler's period, in VM steps: the budget is counted in these ticks.
 STEP_TICK = 1_000
+#: Statement texts remembered as long (:class:`_LongStatements`); the oldest is forgotten first.
+LONG_STATEMENTS = 256
 LOOKUP_BATCH = 5000  # keys per existing_keys statement
 KEY_FILE = "customer360.key"  # the data key's default place: beside the database file
 
@@ -67,6 +72,7 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._long = _LongStatements()
         self.init_schema()
         ensure_insights_current(self, rules)
 
@@ -146,27 +152,38 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
         if query is None:
             return compiled.answer_without_asking()
         with recorded_call(self.backend, query) as record:
-            try:
-                rows = _fetch(self._inline_connection(), query, budgeted=True)
-            except _OverBudget:
+            if query.text in self._long:
                 record.moved = True
-                rows = await self._fetch_in_thread(query)
+                rows, ran_long = await self._fetch_in_thread(query)
+                if not ran_long:
+                    self._long.forget(query.text)
+            else:
+                try:
+                    rows = _fetch(self._inline_connection(), query, budgeted=True)
+                except _OverBudget:
+                    record.moved = True
+                    self._long.remember(query.text)
+                    rows, _ = await self._fetch_in_thread(query)
             record.rows = len(rows)
         return compiled.decode(rows)
 
-    async def _fetch_in_thread(self, query: CompiledQuery) -> list[sqlite3.Row]:
-        """The rows, read in a worker thread. If the request is cancelled (time limit, client
-        gone), its statement is interrupted, not left running."""
+    async def _fetch_in_thread(self, query: CompiledQuery) -> tuple[list[sqlite3.Row], bool]:
+        """The rows, read in a worker thread, and whether that took more than :data:`INLINE_STEPS`
+        VM steps. If the request is cancelled (time limit, client gone), its statement is
+        interrupted, not left running."""
         lock = threading.Lock()
         running: list[sqlite3.Connection] = []  # the worker's connection while it runs this
 
-        def fetch() -> list[sqlite3.Row]:
+        def fetch() -> tuple[list[sqlite3.Row], bool]:
             connection = self._connection()
+            passed = _Passed()
+            connection.set_progress_handler(passed, INLINE_STEPS)
             with lock:
                 running.append(connection)
             try:
-                return _fetch(connection, query)
+                return _fetch(connection, query), passed.ticks > 0
             finally:
+                connection.set_progress_handler(None, INLINE_STEPS)
                 with lock:
                     running.clear()
 
@@ -237,6 +254,48 @@ class SqliteStore(StepsByEmitters[CompiledQuery]):
 
 class _OverBudget(Exception):
     """An inline statement ran out of :data:`INLINE_STEPS` and was stopped."""
+
+
+class _Passed:
+    """A worker thread's progress handler for one statement, called every :data:`INLINE_STEPS`
+    VM steps: whether the statement passed that many, never stopping it. Called so rarely that
+    the thread does not wait for the GIL in between (a handler every :data:`STEP_TICK` steps
+    made the nested query's thread wait for the busy loop forty times a run). SQLite counts a
+    prepared statement's steps across its runs, so a short statement now and then passes the
+    mark too; that keeps it remembered as long for one more run, no more."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def __call__(self) -> int:
+        self.ticks += 1
+        return 0
+
+
+class _LongStatements:
+    """The texts of statements that outran :data:`INLINE_STEPS` on the loop, at most
+    :data:`LONG_STATEMENTS` of them. A statement's text holds its shape, not its values (they
+    are bound): the nested query's response tree is long on every run, a lookup by key short
+    on every run. A text that is short with some values and long with others moves between
+    the two ways, at the cost of one wasted budget or one thread hand-off each time."""
+
+    def __init__(self) -> None:
+        self._texts: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._texts
+
+    def remember(self, text: str) -> None:
+        with self._lock:
+            self._texts[text] = None
+            self._texts.move_to_end(text)
+            if len(self._texts) > LONG_STATEMENTS:
+                self._texts.popitem(last=False)
+
+    def forget(self, text: str) -> None:
+        with self._lock:
+            self._texts.pop(text, None)
 
 
 class _StepBudget:
