@@ -2,15 +2,16 @@
 
 The executor (:mod:`customer360.execution.executor`) first asks here whether the whole
 operation can be described as a :class:`~customer360.graphstore.response_tree.ResponseTree`:
-plain stored properties, links, lists and first pages of connections, every personal field
-in clear for this caller. When it can, and the store builds trees (SQLite does), one
+plain stored properties, links, lists and first pages of connections, personal fields in
+clear or masked as this caller may see them. When it can, and the store builds trees (SQLite does), one
 statement returns the response's ``data``; otherwise the executor goes level by level.
 The tree is planned per request, from the same merged fields (aliases, fragments,
 ``@skip``/``@include``) the level path executes, with the same argument checks
 (:func:`~customer360.resolvers.paging.page_request`) and the same access decisions.
 
 Anything outside the tree raises :class:`NotInTree`: cursors, ``pageInfo``, ``totalCount``,
-filters, pages after a cursor or backward, masked fields, the computed insights, ``node``.
+filters, pages after a cursor or backward, an SSN in clear, a masked phone number, the
+computed insights, ``node``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from customer360.graphstore.response_tree import (
     Format,
     Joined,
     Linked,
+    Mask,
+    Masked,
     Neighbours,
     Nested,
     PersonPage,
@@ -97,11 +100,16 @@ class TreePlanner:
             planned.append((key, build(self, field_def, nodes, args)))
         return tuple(planned)
 
-    def in_clear(self, policy_field: str) -> None:
-        """Masked fields are masked in Python: the level path presents them. A field the caller
-        may not see raises the access error here, and the level path raises it again."""
-        if self.ctx.access.access(policy_field) is not Access.CLEAR:
-            raise NotInTree(f"{policy_field} is masked for this caller")
+    def present(self, policy_field: str, in_clear: Value | None) -> Value:
+        """A personal field as this caller may see it: ``in_clear``, or masked as
+        :data:`MASKED` says. A mask the tree cannot write (``Phone.number``), or a clear value
+        it cannot read (``Person.ssn``, decrypted in Python), goes level by level. A field
+        the caller may not see raises the access error here, and the level path raises it again."""
+        access = self.ctx.access.access(policy_field)
+        value = in_clear if access is Access.CLEAR else MASKED.get(policy_field)
+        if value is None:
+            raise NotInTree(f"{policy_field}: {access.name.lower()} for this caller")
+        return value
 
     def connection(self, field_def: GraphQLField, nodes: list[FieldNode],
                    source: Callable[[Fields], Value]) -> Nested:
@@ -158,12 +166,8 @@ def stored(name: str, format: Format = Format.AS_STORED) -> Build:
     return lambda planner, field_def, nodes, args: Property(name, format)
 
 
-def personal(policy_field: str, value: Value) -> Build:
-    def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
-        planner.in_clear(policy_field)
-        return value
-
-    return build
+def personal(policy_field: str, in_clear: Value | None) -> Build:
+    return lambda planner, field_def, nodes, args: planner.present(policy_field, in_clear)
 
 
 def enumerated(name: str, table: EnumMap) -> Build:
@@ -218,6 +222,14 @@ PERSON, ACCOUNT, ADDRESS, PHONE, TRANSACTION = (
     VertexLabel.PERSON, VertexLabel.ACCOUNT, VertexLabel.ADDRESS, VertexLabel.PHONE, VertexLabel.TRANSACTION,
 )
 
+MASKED: dict[str, Value] = {
+    "Person.ssn": Masked("ssn_last4", Mask.SSN_FROM_LAST_FOUR),
+    "Person.dateOfBirth": Masked("date_of_birth", Mask.YEAR_OF_BIRTH),
+    "Address.street": Masked("street", Mask.HIDDEN),
+    "Address.zipCode": Masked("zip_code", Mask.ZIP_PREFIX),
+}
+"""The masks of :data:`customer360.auth.masking.MASKS` a tree can write, by policy field."""
+
 TREE: dict[str, dict[str, Build]] = {
     "Query": {
         "customer": by_key(PERSON),
@@ -233,6 +245,7 @@ TREE: dict[str, dict[str, Build]] = {
         "lastName": personal("Person.lastName", Property("last_name")),
         "name": personal("Person.name", Joined(("first_name", "last_name"), " ")),
         "dateOfBirth": personal("Person.dateOfBirth", Property("date_of_birth")),
+        "ssn": personal("Person.ssn", None),
         "accounts": neighbours(graph.PERSON_ACCOUNTS),
         "addresses": neighbours(graph.PERSON_ADDRESSES),
         "phones": neighbours(graph.PERSON_PHONES),

@@ -33,6 +33,15 @@ class Format(enum.Enum):
     TIMESTAMP = "timestamp"  # epoch seconds -> "2024-05-01T09:30:00+00:00", as datetime.isoformat()
 
 
+class Mask(enum.Enum):
+    """A personal value as :mod:`customer360.auth.masking` masks it, for a caller who gets it masked."""
+
+    SSN_FROM_LAST_FOUR = "ssn_from_last_four"  # "***-**-" and the stored last four digits
+    YEAR_OF_BIRTH = "year_of_birth"  # "1972-**-**"
+    HIDDEN = "hidden"  # "(masked)", whatever the value
+    ZIP_PREFIX = "zip_prefix"  # the first three characters, a star for each of the rest
+
+
 @dataclass(frozen=True, slots=True)
 class Constant:
     """The same string in every object (``__typename``)."""
@@ -46,6 +55,14 @@ class Property:
 
     name: str
     format: Format = Format.AS_STORED
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """A stored property of the current vertex, masked."""
+
+    name: str
+    mask: Mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +134,7 @@ class PersonPage:
     fields: Fields
 
 
-Value = Constant | Property | Joined | Enumerated | Nested | Linked | ByKey | Neighbours | PersonPage
+Value = Constant | Property | Masked | Joined | Enumerated | Nested | Linked | ByKey | Neighbours | PersonPage
 Fields = tuple[tuple[str, Value], ...]
 """Response keys and their values, in the order the response writes them."""
 

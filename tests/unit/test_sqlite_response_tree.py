@@ -18,7 +18,9 @@ import httpx
 import pytest
 
 from customer360.app import create_app
+from customer360.auth.masking import MASKS
 from customer360.config import Settings
+from customer360.execution.tree import MASKED
 from customer360.graphstore.plan import VertexLabel
 from customer360.graphstore.protocol import StoreUnavailable
 from customer360.graphstore.response_tree import (
@@ -86,3 +88,24 @@ async def test_the_statement_itself_stops_on_a_stored_value_outside_the_table(st
         await store.response_tree(tree)
     healthy = ResponseTree((("account", ByKey(VertexLabel.ACCOUNT, "A1", (("__typename", Constant("Account")),))),))
     assert await store.response_tree(healthy) == {"account": {"__typename": "Account"}}
+
+
+ODD_VALUES = {
+    "ssn_last4": ["6789", "", "12", "١٢٣٤"],
+    "date_of_birth": ["1972-03-04", "19", "", "Ω972-01-01"],
+    "street": ["1 Main St", ""],
+    "zip_code": ["10001", "1", "123", "1234", "", "ÅÄÖ12345", "12-345"],
+}
+
+
+@pytest.mark.parametrize("policy_field", sorted(MASKED))
+async def test_each_mask_the_tree_writes_is_the_masking_modules_own(store, policy_field) -> None:
+    """Character for character, odd stored values included (short, empty, not ASCII)."""
+    masked = MASKED[policy_field]
+    label, key = (VertexLabel.PERSON, "P1") if policy_field.startswith("Person.") else (VertexLabel.ADDRESS, "AD1")
+    tree = ResponseTree((("v", ByKey(label, key, (("m", masked),))),))
+    for raw in ODD_VALUES[masked.name]:
+        connection = sqlite3.connect(store.path, isolation_level=None)
+        connection.execute(f"UPDATE {label.value} SET {masked.name} = ? WHERE {label.key} = ?", (raw, key))
+        connection.close()
+        assert await store.response_tree(tree) == {"v": {"m": MASKS[policy_field](raw)}}, raw

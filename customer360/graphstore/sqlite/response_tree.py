@@ -34,6 +34,8 @@ from customer360.graphstore.response_tree import (
     Format,
     Joined,
     Linked,
+    Mask,
+    Masked,
     Neighbours,
     Nested,
     PersonPage,
@@ -97,6 +99,8 @@ class _Emitter:
             raise ValueError(f"{type(value).__name__} needs a vertex: it cannot stand at the root")
         if isinstance(value, Property):
             return _formatted(f"{row}.{_stored(label, value.name)}", value.format)
+        if isinstance(value, Masked):
+            return self._masked(f"{row}.{_stored(label, value.name)}", value.mask)
         if isinstance(value, Joined):
             separator = self.bind(value.separator)
             return f" || {separator} || ".join(f"{row}.{_stored(label, name)}" for name in value.names)
@@ -108,6 +112,19 @@ class _Emitter:
         if isinstance(value, Neighbours):
             return self._neighbours(value, row, label)
         raise TypeError(f"not a response tree value: {value!r}")
+
+    def _masked(self, column: str, mask: Mask) -> str:
+        """The masks of :mod:`customer360.auth.masking`, character for character."""
+        if mask is Mask.SSN_FROM_LAST_FOUR:
+            return f"{self.bind('***-**-')} || {column}"
+        if mask is Mask.YEAR_OF_BIRTH:
+            return f"substr({column}, 1, 4) || {self.bind('-**-**')}"
+        if mask is Mask.HIDDEN:
+            return self.bind("(masked)")
+        if mask is Mask.ZIP_PREFIX:
+            stars = f"CASE WHEN length({column}) > 3 THEN printf('%.*c', length({column}) - 3, '*') ELSE '' END"
+            return f"substr({column}, 1, 3) || {stars}"
+        raise TypeError(f"not a mask: {mask!r}")
 
     def _by_key(self, value: ByKey) -> str:
         alias = self._alias()
