@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections import Counter
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -48,6 +50,15 @@ from customer360.graphstore.protocol import StoreUnavailable
 from customer360.resolvers.context import RequestContext
 
 log = logging.getLogger("customer360.execution")
+
+TREES: Counter[str] = Counter()
+"""Compiled answers built by one response-tree query (``c360_tree_operations_total`` in /metrics)."""
+_trees_lock = threading.Lock()
+
+
+def count_tree() -> None:
+    with _trees_lock:
+        TREES["answered"] += 1
 
 
 class NotCompiled(Exception):
@@ -131,6 +142,7 @@ class Execution:
             return None
         if data is None or any(data[key] is None for key in tree.lookups):
             return None  # no such vertex: the level path raises NotFound
+        count_tree()
         return data
 
     async def level(self, gtype: GraphQLObjectType, parents: list[Any], outs: list[dict[str, Any]],

@@ -89,6 +89,19 @@ async def test_a_tree_is_one_statement_where_the_store_builds_trees_and_answers_
         assert "response_tree" not in compiled[1] and len(compiled[1]) >= 1
 
 
+async def test_metrics_count_the_answers_built_by_one_query(store) -> None:
+    app = create_app(Settings(), store=store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c360.test") as client:
+        async def trees() -> int:
+            metrics = (await client.get("/metrics")).text
+            return int(metrics.split("\nc360_tree_operations_total ")[1].split()[0])
+
+        before = await trees()
+        await client.post("/graphql", json={"query": TREE_QUERIES["a page of no customers"]})
+        await client.post("/graphql", json={"query": LEVEL_QUERIES["page info"]})
+        assert await trees() - before == (1 if store.tree_steps is not None else 0)
+
+
 @pytest.mark.parametrize("name", list(LEVEL_QUERIES))
 async def test_what_the_tree_does_not_hold_goes_level_by_level(store, variables, name) -> None:
     general, compiled = await _both(store, LEVEL_QUERIES[name], _variables(variables))
