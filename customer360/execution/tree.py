@@ -2,16 +2,16 @@
 
 The executor (:mod:`customer360.execution.executor`) first asks here whether the whole
 operation can be described as a :class:`~customer360.graphstore.response_tree.ResponseTree`:
-plain stored properties, links, lists and first pages of connections, personal fields in
+plain stored properties, links, lists and first pages of connections (cursors, ``pageInfo``
+and ``totalCount`` included), personal fields in
 clear or masked as this caller may see them. When it can, and the store builds trees (SQLite does), one
 statement returns the response's ``data``; otherwise the executor goes level by level.
 The tree is planned per request, from the same merged fields (aliases, fragments,
 ``@skip``/``@include``) the level path executes, with the same argument checks
 (:func:`~customer360.resolvers.paging.page_request`) and the same access decisions.
 
-Anything outside the tree raises :class:`NotInTree`: cursors, ``pageInfo``, ``totalCount``,
-filters, pages after a cursor or backward, an SSN in clear, a masked phone number, the
-computed insights, ``node``.
+Anything outside the tree raises :class:`NotInTree`: filters, pages after a cursor or
+backward, an SSN in clear, a masked phone number, the computed insights, ``node``.
 """
 
 from __future__ import annotations
@@ -36,18 +36,25 @@ from customer360.graphstore.plan import Hop, VertexLabel
 from customer360.graphstore.response_tree import (
     ByKey,
     Constant,
+    Count,
+    Cursor,
+    EndCursor,
     Enumerated,
     Fields,
+    Flag,
     Format,
     Joined,
     Linked,
     Mask,
     Masked,
-    Neighbours,
+    More,
     Nested,
-    PersonPage,
+    Persons,
     Property,
+    Reach,
     ResponseTree,
+    Rows,
+    Source,
     Value,
 )
 from customer360.resolvers import graph
@@ -111,28 +118,43 @@ class TreePlanner:
             raise NotInTree(f"{policy_field}: {access.name.lower()} for this caller")
         return value
 
-    def connection(self, field_def: GraphQLField, nodes: list[FieldNode],
-                   source: Callable[[Fields], Value]) -> Nested:
-        """A connection of which only ``edges { node }`` (and ``__typename``) is selected."""
+    def connection(self, field_def: GraphQLField, nodes: list[FieldNode], source: Source, first: int,
+                   ordering: str) -> Nested:
+        """A connection's first page read forward: its edges (cursors, nodes), ``pageInfo`` and
+        ``totalCount``, each from the same ``source``."""
         connection_type = _object_type(field_def)
         edge_type = _object_type(connection_type.fields["edges"])
         node_type = _object_type(edge_type.fields["node"])
+        page_info_type = _object_type(connection_type.fields["pageInfo"])
         planned: list[tuple[str, Value]] = []
         for key, connection_nodes in self.collect(connection_type, _sets(nodes)).items():
             name = connection_nodes[0].name.value
             if name == "__typename":
                 planned.append((key, Constant(connection_type.name)))
+            elif name == "totalCount":
+                planned.append((key, Count(source)))
+            elif name == "pageInfo":
+                page_info: list[tuple[str, Value]] = []
+                for info_key, info_nodes in self.collect(page_info_type, _sets(connection_nodes)).items():
+                    page_info.append((info_key, {
+                        "__typename": Constant(page_info_type.name),
+                        "hasNextPage": More(source, first),
+                        "hasPreviousPage": Flag(False),  # a first page read forward
+                        "startCursor": EndCursor(source, first, ordering, last=False),
+                        "endCursor": EndCursor(source, first, ordering, last=True),
+                    }[info_nodes[0].name.value]))
+                planned.append((key, Nested(tuple(page_info))))
             elif name == "edges":
                 edge_fields: list[tuple[str, Value]] = []
                 for edge_key, edge_nodes in self.collect(edge_type, _sets(connection_nodes)).items():
                     edge_name = edge_nodes[0].name.value
                     if edge_name == "__typename":
                         edge_fields.append((edge_key, Constant(edge_type.name)))
-                    elif edge_name == "node":
+                    elif edge_name == "cursor":
+                        edge_fields.append((edge_key, Cursor(source, ordering)))
+                    else:  # node
                         edge_fields.append((edge_key, Nested(self.fields(node_type, edge_nodes))))
-                    else:
-                        raise NotInTree(f"{edge_type.name}.{edge_name}")
-                planned.append((key, source(tuple(edge_fields))))
+                planned.append((key, Rows(source, first, tuple(edge_fields))))
             else:
                 raise NotInTree(f"{connection_type.name}.{name}")
         return Nested(tuple(planned))
@@ -193,7 +215,7 @@ def by_key(label: VertexLabel) -> Build:
 def neighbours(path: tuple[Hop, ...]) -> Build:
     """A short list, as the level path reads it: by key, at most a page of the largest size."""
     def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
-        return Neighbours(path, None, planner.ctx.settings.max_page_size, planner.fields(_object_type(field_def), nodes))
+        return Rows(Reach(path, None), planner.ctx.settings.max_page_size, planner.fields(_object_type(field_def), nodes))
 
     return build
 
@@ -202,9 +224,9 @@ def transactions(field: str, path: tuple[Hop, ...]) -> Build:
     def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
         if args.get("filter") is not None:
             raise NotInTree(f"{field}: a filter")
-        request = planner.first_page(field, "timestamp:desc", args)
-        return planner.connection(
-            field_def, nodes, lambda edge_fields: Neighbours(path, graph.NEWEST_FIRST, request.limit, edge_fields))
+        ordering = "timestamp:desc"
+        request = planner.first_page(field, ordering, args)
+        return planner.connection(field_def, nodes, Reach(path, graph.NEWEST_FIRST), request.limit, ordering)
 
     return build
 
@@ -213,9 +235,9 @@ def _customers(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldN
     if args.get("filter"):
         raise NotInTree("customers: a filter")
     order, descending = person_order(args)
-    request = planner.first_page("customers", f"{order.value}:{'desc' if descending else 'asc'}", args)
-    return planner.connection(
-        field_def, nodes, lambda edge_fields: PersonPage(order, descending, request.limit, edge_fields))
+    ordering = f"{order.value}:{'desc' if descending else 'asc'}"
+    request = planner.first_page("customers", ordering, args)
+    return planner.connection(field_def, nodes, Persons(order, descending), request.limit, ordering)
 
 
 PERSON, ACCOUNT, ADDRESS, PHONE, TRANSACTION = (

@@ -110,14 +110,12 @@ class ByKey:
 
 
 @dataclass(frozen=True, slots=True)
-class Neighbours:
-    """The vertices ``path`` reaches from the current vertex, a list of at most ``first``
-    objects in ``order`` (then by business key; by business key alone when ``order`` is None)."""
+class Reach:
+    """The vertices ``path`` reaches from the current vertex, in ``order`` then by business
+    key (by business key alone when ``order`` is None)."""
 
     path: tuple[Hop, ...]
     order: Order | None
-    first: int
-    fields: Fields
 
     @property
     def target(self) -> VertexLabel:
@@ -125,16 +123,70 @@ class Neighbours:
 
 
 @dataclass(frozen=True, slots=True)
-class PersonPage:
-    """At the root: the first ``first`` persons in ``order`` (then by key), a list of objects."""
+class Persons:
+    """At the root: every person the customers list holds, in ``order`` then by key."""
 
     order: PersonOrder
     descending: bool
+
+
+Source = Reach | Persons
+"""Where a list's vertices come from, and in which order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """The first ``first`` vertices of ``source``, a list of objects."""
+
+    source: Source
     first: int
     fields: Fields
 
 
-Value = Constant | Property | Masked | Joined | Enumerated | Nested | Linked | ByKey | Neighbours | PersonPage
+@dataclass(frozen=True, slots=True)
+class Count:
+    """How many vertices ``source`` holds (``totalCount``)."""
+
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class More:
+    """Whether ``source`` holds more than ``first`` vertices (``hasNextPage`` of a first page)."""
+
+    source: Source
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """The same boolean everywhere (``hasPreviousPage`` of a first page: false)."""
+
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """In :class:`Rows` over ``source``: the current vertex's cursor for ``ordering``, the tag
+    :func:`~customer360.resolvers.cursors.encode_cursor` writes with the sort value and key."""
+
+    source: Source
+    ordering: str
+
+
+@dataclass(frozen=True, slots=True)
+class EndCursor:
+    """The cursor of the first (``last`` false) or last of the first ``first`` vertices of
+    ``source``; null when there are none (``startCursor``, ``endCursor``)."""
+
+    source: Source
+    first: int
+    ordering: str
+    last: bool
+
+
+Value = (Constant | Property | Masked | Joined | Enumerated | Nested | Linked | ByKey | Rows | Count | More | Flag
+         | Cursor | EndCursor)
 Fields = tuple[tuple[str, Value], ...]
 """Response keys and their values, in the order the response writes them."""
 

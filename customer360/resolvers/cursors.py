@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,13 +22,21 @@ from customer360.resolvers.errors import UserError
 
 
 def encode_cursor(ordering: str, keyset: Keyset) -> str:
-    payload = json.dumps({"o": ordering, "v": keyset.value, "k": keyset.key}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    """The payload's compact JSON (UTF-8, not escaped to ASCII), in upper-case hex.
+
+    Hex, not base64, because SQLite writes the very same bytes with ``hex(json_object(...))``:
+    a response tree (``graphstore/sqlite/response_tree.py``) makes its cursors where its rows
+    are, and they must be these cursors to the byte. Cursors of earlier versions (base64url
+    of the same payload, escaped to ASCII) are still read."""
+    payload = json.dumps({"o": ordering, "v": keyset.value, "k": keyset.key}, separators=(",", ":"),
+                         ensure_ascii=False)
+    return payload.encode().hex().upper()
 
 
 MAX_CURSOR_LENGTH = 1024
-"""Characters in a cursor: ours are base64 of an ordering, at most two names and a business
-key, typically under 100 characters."""
+"""Characters in a cursor: ours are hex of an ordering, at most two names and a business
+key, typically under 200 characters."""
+_HEX = re.compile(r"(?:[0-9A-F]{2})+")
 MAX_KEY_LENGTH = 256  # business keys and names are far shorter
 _INT64 = 2**63
 
@@ -62,8 +71,11 @@ def _payload(cursor: str) -> tuple[str, Any, str] | None:
     if len(cursor) > MAX_CURSOR_LENGTH:
         return None
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if _HEX.fullmatch(cursor):
+            raw = bytes.fromhex(cursor)
+        else:  # base64url, as earlier versions wrote them
+            raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
+        payload = json.loads(raw)
         tag, value, key = payload["o"], payload["v"], payload["k"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         return None

@@ -35,12 +35,21 @@ TREE_QUERIES = {
     "entry points": """query($account: ID!, $transaction: ID!) {
         account(id: $account) { id type status balance owner { name phones { type } } sent(first: 0) { edges { node { id } } } }
         transaction(id: $transaction) { id amount timestamp from { id owner { id } } to { id } } }""",
-    "a page of no customers": """{ customers(first: 0) { edges { node { id } } } }""",
+    "a page of no customers": """{ customers(first: 0) { totalCount pageInfo { hasNextPage hasPreviousPage
+        startCursor endCursor } edges { cursor node { id } } } }""",
+    "relay connections": """query($id: ID!) {
+        rich: customers(first: 3, orderBy: {field: TOTAL_BALANCE, direction: DESC}) { __typename totalCount
+          pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+          edges { __typename cursor node { id } } }
+        byName: customers(first: 4) { pageInfo { endCursor hasNextPage } edges { cursor node { id name
+          transactions(first: 2) { totalCount pageInfo { startCursor endCursor hasNextPage } edges { cursor node { id } } } } } }
+        customer(id: $id) { accounts { sent(first: 500) { totalCount pageInfo { hasNextPage endCursor } }
+          received(first: 3) { edges { cursor } } } } }""",
 }
 
 LEVEL_QUERIES = {
-    "cursors and totals": """{ customers(first: 3) { totalCount edges { cursor node { id } } } }""",
-    "page info": """{ customers(first: 3) { pageInfo { hasNextPage } edges { node { id } } } }""",
+    "after a cursor": """{ customers(first: 3, after: "7B226F223A226E616D653A617363222C2276223A5B2241222C2241225D2C226B223A225030227D")
+        { edges { node { id } } } }""",
     "filter": """{ customers(first: 3, filter: {state: "NY"}) { edges { node { id } } } }""",
     "backward": """{ customers(last: 3) { edges { node { id } } } }""",
     "insights": """query($id: ID!) { customer(id: $id) { id segment { tier } } }""",
@@ -98,7 +107,7 @@ async def test_metrics_count_the_answers_built_by_one_query(store) -> None:
 
         before = await trees()
         await client.post("/graphql", json={"query": TREE_QUERIES["a page of no customers"]})
-        await client.post("/graphql", json={"query": LEVEL_QUERIES["page info"]})
+        await client.post("/graphql", json={"query": LEVEL_QUERIES["backward"]})
         assert await trees() - before == (1 if store.tree_steps is not None else 0)
 
 

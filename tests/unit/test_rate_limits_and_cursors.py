@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from types import SimpleNamespace
 
 import pytest
@@ -110,3 +111,13 @@ def test_amounts_are_judged_from_their_text(text: str, reason: str) -> None:
 @pytest.mark.parametrize("text", ["0", "1234.56", "-250.00", ".5", "1E+2", "999999999999999.99"])
 def test_ordinary_amounts_pass(text: str) -> None:
     assert amount_problem(text) is None
+
+
+def test_a_cursor_an_earlier_version_gave_out_still_reads() -> None:
+    """Cursors are hex now (what SQLite's ``hex(json_object(...))`` writes); a client paging
+    across an upgrade still holds a base64 one."""
+    earlier = base64.urlsafe_b64encode(b'{"o":"name:asc","v":["L\\u00f6w","Ada"],"k":"P1"}').decode().rstrip("=")
+    assert decode_cursor("customers", "name:asc", earlier) == Keyset(["Löw", "Ada"], "P1")
+    now = encode_cursor("name:asc", Keyset(["Löw", "Ada"], "P1"))
+    assert now == '{"o":"name:asc","v":["Löw","Ada"],"k":"P1"}'.encode().hex().upper()
+    assert decode_cursor("customers", "name:asc", now) == Keyset(["Löw", "Ada"], "P1")

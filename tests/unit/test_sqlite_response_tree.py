@@ -109,3 +109,15 @@ async def test_each_mask_the_tree_writes_is_the_masking_modules_own(store, polic
         connection.execute(f"UPDATE {label.value} SET {masked.name} = ? WHERE {label.key} = ?", (raw, key))
         connection.close()
         assert await store.response_tree(tree) == {"v": {"m": MASKS[policy_field](raw)}}, raw
+
+
+async def test_cursors_written_by_sqlite_are_the_services_own_for_any_name(store) -> None:
+    """A cursor holds the names it sorts by: SQLite must write them as ``encode_cursor`` does,
+    quotes, backslashes, control characters and letters beyond ASCII included."""
+    _spoil(store, "UPDATE person SET last_name = 'Ö\"\\' || char(10) || char(1) || '𝔘ł', first_name = '' "
+                  "WHERE person_id = 'P1'")
+    query = """{ customers(first: 3) { pageInfo { startCursor endCursor } edges { cursor node { id lastName } } } }"""
+    compiled, general = await _answer(store, "compiled", query), await _answer(store, "general", query)
+    assert "errors" not in general
+    assert any(edge["node"]["lastName"].startswith("Ö") for edge in general["data"]["customers"]["edges"])
+    assert json.dumps(compiled) == json.dumps(general)

@@ -24,23 +24,30 @@ import orjson
 
 from customer360.backend_calls import CompiledQuery
 from customer360.graphstore.compiled import Compiled
-from customer360.graphstore.mapping import STORED_PROPERTIES
+from customer360.graphstore.mapping import STORED_PROPERTIES, stored_name
 from customer360.graphstore.plan import PersonOrder, VertexLabel
 from customer360.graphstore.response_tree import (
     ByKey,
     Constant,
+    Count,
+    Cursor,
+    EndCursor,
     Enumerated,
     Fields,
+    Flag,
     Format,
     Joined,
     Linked,
     Mask,
     Masked,
-    Neighbours,
+    More,
     Nested,
-    PersonPage,
+    Persons,
     Property,
+    Reach,
     ResponseTree,
+    Rows,
+    Source,
     Value,
 )
 from customer360.graphstore.sqlite.emit import (
@@ -89,12 +96,23 @@ class _Emitter:
     def value(self, value: Value, row: str | None, label: VertexLabel | None) -> str:
         if isinstance(value, Constant):
             return self.bind(value.value)
+        if isinstance(value, Flag):
+            return f"json({self.bind('true' if value.value else 'false')})"
         if isinstance(value, Nested):
             return self.object(value.fields, row, label)
         if isinstance(value, ByKey):
             return self._by_key(value)
-        if isinstance(value, PersonPage):
-            return self._person_page(value)
+        if isinstance(value, Rows):
+            return self._rows(value, row, label)
+        if isinstance(value, Count):
+            return self._count(value.source, row, label)
+        if isinstance(value, More):
+            limit = self.bind(value.first + 1)
+            page = self._page(value.source, row, label, self._alias(), limit)
+            return f"json(CASE WHEN (SELECT count(*) FROM ({page})) > {self.bind(value.first)} " \
+                   f"THEN {self.bind('true')} ELSE {self.bind('false')} END)"
+        if isinstance(value, EndCursor):
+            return self._end_cursor(value, row, label)
         if row is None or label is None:
             raise ValueError(f"{type(value).__name__} needs a vertex: it cannot stand at the root")
         if isinstance(value, Property):
@@ -109,8 +127,8 @@ class _Emitter:
             return f"CASE {row}.{_stored(label, value.name)} {cases} ELSE {STOP} END"
         if isinstance(value, Linked):
             return self._linked(value, row, label)
-        if isinstance(value, Neighbours):
-            return self._neighbours(value, row, label)
+        if isinstance(value, Cursor):
+            return self._cursor(value.source, value.ordering, row)
         raise TypeError(f"not a response tree value: {value!r}")
 
     def _masked(self, column: str, mask: Mask) -> str:
@@ -141,31 +159,79 @@ class _Emitter:
         )
         return f"COALESCE({found}, {STOP})" if value.required else found
 
-    def _neighbours(self, value: Neighbours, row: str, label: VertexLabel) -> str:
-        alias = self._alias()
-        joins, source, reached = path_joins(value.path, prefix=f"{alias}e", target=f"{alias}t")
-        limit = self.bind(value.first)
-        page = (
-            f"SELECT {selected(value.target, reached)} FROM {' '.join(joins)} "
-            f"WHERE {source} = {row}.{label.key} "
-            f"ORDER BY {order_text(order_columns(value.target, reached, value.order))} LIMIT {limit}"
-        )
-        return f"(SELECT json_group_array({self.object(value.fields, alias, value.target)}) FROM ({page}) AS {alias})"
+    # -- lists and their pages
 
-    def _person_page(self, value: PersonPage) -> str:
+    def _rows(self, value: Rows, row: str | None, label: VertexLabel | None) -> str:
         alias = self._alias()
-        by = ["last_name", "first_name"] if value.order is PersonOrder.NAME else ["total_balance_cents"]
-        ordering = order_text([(column, value.descending) for column in [*by, "person_id"]])
-        limit = self.bind(value.first)
-        page = (  # the persons find_persons pages through: those with a summary row
-            f"SELECT * FROM (SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
-            f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id) "
-            f"ORDER BY {ordering} LIMIT {limit}"
-        )
+        page = self._page(value.source, row, label, alias, self.bind(value.first))
+        objects = self.object(value.fields, alias, _reached(value.source))
+        return f"(SELECT json_group_array({objects}) FROM ({page}) AS {alias})"
+
+    def _page(self, source: Source, row: str | None, label: VertexLabel | None, alias: str, limit: str) -> str:
+        """The source's first rows, read from the index in page order: its stored properties
+        under their own names (the persons' total balance too)."""
+        if isinstance(source, Persons):
+            return (
+                f"SELECT * FROM (SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
+                f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id) "  # as find_persons pages
+                f"ORDER BY {order_text(_order(source, None))} LIMIT {limit}"
+            )
+        joins, start, reached = self._reach(source, row, label, alias)
         return (
-            f"(SELECT json_group_array({self.object(value.fields, alias, VertexLabel.PERSON)}) "
-            f"FROM ({page}) AS {alias})"
+            f"SELECT {selected(source.target, reached)} FROM {' '.join(joins)} WHERE {start} "
+            f"ORDER BY {order_text(_order(source, reached))} LIMIT {limit}"
         )
+
+    def _reach(self, source: Reach, row: str | None, label: VertexLabel | None,
+               alias: str) -> tuple[list[str], str, str]:
+        """The joins from the current vertex along the path, the condition tying them to it,
+        and the alias of the vertex reached."""
+        if row is None or label is None:
+            raise ValueError("a path starts at a vertex: it cannot stand at the root")
+        joins, source_column, reached = path_joins(source.path, prefix=f"{alias}e", target=f"{alias}t")
+        return joins, f"{source_column} = {row}.{label.key}", reached
+
+    def _count(self, source: Source, row: str | None, label: VertexLabel | None) -> str:
+        if isinstance(source, Persons):
+            return "(SELECT count(*) FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id)"
+        joins, start, _ = self._reach(source, row, label, self._alias())
+        return f"(SELECT count(*) FROM {' '.join(joins)} WHERE {start})"
+
+    def _cursor(self, source: Source, ordering: str, row: str) -> str:
+        """``encode_cursor``'s bytes: the same compact JSON (SQLite escapes strings as Python's
+        ``json.dumps`` does without ``ensure_ascii``), in upper-case hex."""
+        reached = _reached(source)
+        if isinstance(source, Persons):
+            value = (f"json_array({row}.last_name, {row}.first_name)" if source.order is PersonOrder.NAME
+                     else f"{row}.total_balance_cents")
+        elif source.order is not None:
+            value = f"{row}.{stored_name(reached, source.order.prop)}"
+        else:
+            raise ValueError("a list in key order has no cursors")
+        payload = (f"json_object({self.bind('o')}, {self.bind(ordering)}, {self.bind('v')}, {value}, "
+                   f"{self.bind('k')}, {row}.{reached.key})")
+        return f"hex({payload})"
+
+    def _end_cursor(self, value: EndCursor, row: str | None, label: VertexLabel | None) -> str:
+        alias = self._alias()
+        page = self._page(value.source, row, label, alias, self.bind(value.first))
+        order = [(column, descending != value.last) for column, descending in _order(value.source, alias)]
+        return (f"(SELECT {self._cursor(value.source, value.ordering, alias)} FROM ({page}) AS {alias} "
+                f"ORDER BY {order_text(order)} LIMIT 1)")
+
+
+def _reached(source: Source) -> VertexLabel:
+    return VertexLabel.PERSON if isinstance(source, Persons) else source.target
+
+
+def _order(source: Source, alias: str | None) -> list[tuple[str, bool]]:
+    """The source's page order over ``alias``'s columns (unqualified when None)."""
+    if isinstance(source, Reach):
+        assert alias is not None
+        return order_columns(source.target, alias, source.order)
+    prefix = f"{alias}." if alias else ""
+    by = ["last_name", "first_name"] if source.order is PersonOrder.NAME else ["total_balance_cents"]
+    return [(f"{prefix}{column}", source.descending) for column in [*by, "person_id"]]
 
 
 def _stored(label: VertexLabel, name: str) -> str:
