@@ -40,16 +40,20 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
-from customer360.execution.tree import TreePlanner
+from customer360.execution.tree import NotInTree, TreePlanner
 from customer360.field_collection import (
     FieldCollector,
     Grouped,
     fragments_by_name,
 )
 from customer360.graphstore.protocol import StoreUnavailable
+from customer360.per_document import PerDocument
 from customer360.resolvers.context import RequestContext
 
 log = logging.getLogger("customer360.execution")
+
+_BY_FIELD: PerDocument[str] = PerDocument()
+"""Per document and operation, the field that keeps it out of response trees."""
 
 TREES: Counter[str] = Counter()
 """Compiled answers built by one response-tree query (``c360_tree_operations_total`` in /metrics)."""
@@ -111,6 +115,7 @@ class Execution:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
                  variables: VariableValues, ctx: RequestContext) -> None:
         self.schema = schema
+        self.document = document
         self.operation = operation
         self.variables = variables
         self.ctx = ctx
@@ -130,9 +135,16 @@ class Execution:
     async def whole(self, grouped: Grouped) -> dict[str, Any] | None:
         """The response from one query when the operation is a response tree and the store
         builds trees; None sends it level by level, which also reports every error its own way."""
+        if _BY_FIELD.get(self.document, id(self.operation)) is not None:
+            return None
         try:
             tree = TreePlanner(self.schema, self.collect, self.variables, self.ctx).plan(grouped)
-        except Exception as reason:  # noqa: BLE001 - NotInTree, or an argument or access error the levels raise
+        except NotInTree as reason:
+            if reason.by_field:  # the document's own fields: not worth planning again
+                _BY_FIELD.put(self.document, str(reason), id(self.operation))
+            log.debug("level by level: %s", reason)
+            return None
+        except Exception as reason:  # noqa: BLE001 - an argument or access error the levels raise
             log.debug("level by level: %r", reason)
             return None
         try:

@@ -72,7 +72,13 @@ Collect = Callable[[GraphQLObjectType, list[Any]], Grouped]
 
 
 class NotInTree(Exception):
-    """This operation is answered level by level (the message says which field or argument)."""
+    """This operation is answered level by level (the message says which field or argument).
+    ``by_field``: because of a field the tree never holds, whatever the variables and the
+    caller, so the document need not be planned again."""
+
+    def __init__(self, reason: str, *, by_field: bool = False) -> None:
+        super().__init__(reason)
+        self.by_field = by_field
 
 
 class TreePlanner:
@@ -101,7 +107,7 @@ class TreePlanner:
                 continue
             build = TREE.get(gtype.name, {}).get(name)
             if build is None:
-                raise NotInTree(f"{gtype.name}.{name}")
+                raise NotInTree(f"{gtype.name}.{name}", by_field=True)
             field_def = gtype.fields[name]
             args = get_argument_values(field_def, nodes[0], self.variables) if field_def.args else {}
             planned.append((key, build(self, field_def, nodes, args)))
@@ -156,7 +162,7 @@ class TreePlanner:
                         edge_fields.append((edge_key, Nested(self.fields(node_type, edge_nodes))))
                 planned.append((key, Rows(source, first, tuple(edge_fields))))
             else:
-                raise NotInTree(f"{connection_type.name}.{name}")
+                raise NotInTree(f"{connection_type.name}.{name}", by_field=True)
         return Nested(tuple(planned))
 
     def first_page(self, field: str, ordering: str, args: Args) -> PageRequest:
