@@ -16,6 +16,7 @@ backward, an SSN in clear, a masked phone number, the computed insights, ``node`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     get_named_type,
+    is_composite_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
@@ -38,6 +40,7 @@ from customer360.graphstore.response_tree import (
     Constant,
     Count,
     Cursor,
+    EachOf,
     EndCursor,
     Enumerated,
     Fields,
@@ -66,6 +69,8 @@ from customer360.schema.enums import (
     PHONE_TYPES,
     EnumMap,
 )
+
+log = logging.getLogger("customer360.execution")
 
 Args = dict[str, Any]
 Collect = Callable[[GraphQLObjectType, list[Any]], Grouped]
@@ -99,19 +104,39 @@ class TreePlanner:
         return self._fields(gtype, self.collect(gtype, [n.selection_set for n in nodes if n.selection_set]))
 
     def _fields(self, gtype: GraphQLObjectType, grouped: Grouped) -> Fields:
+        return tuple((key, self.field(gtype, nodes)) for key, nodes in grouped.items())
+
+    def field(self, gtype: GraphQLObjectType, nodes: list[FieldNode]) -> Value:
+        """One response key's value on ``gtype`` (``nodes``: its merged field nodes)."""
+        name = nodes[0].name.value
+        if name == "__typename":
+            return Constant(gtype.name)
+        build = TREE.get(gtype.name, {}).get(name)
+        if build is None:
+            raise NotInTree(f"{gtype.name}.{name}", by_field=True)
+        field_def = gtype.fields[name]
+        args = get_argument_values(field_def, nodes[0], self.variables) if field_def.args else {}
+        return build(self, field_def, nodes, args)
+
+    def subtrees(self, gtype: GraphQLObjectType, keys: tuple[str, ...], grouped: Grouped) -> ResponseTree | None:
+        """For a level the executor goes through by levels: the object fields of ``grouped``
+        that are whole trees, for every parent vertex at once (``keys``: the parents' business
+        keys, in order). None when the level's type is not a vertex or no such field is there."""
+        label = LABELS.get(gtype.name)
+        if label is None:
+            return None
         planned: list[tuple[str, Value]] = []
         for key, nodes in grouped.items():
             name = nodes[0].name.value
-            if name == "__typename":
-                planned.append((key, Constant(gtype.name)))
-                continue
-            build = TREE.get(gtype.name, {}).get(name)
-            if build is None:
-                raise NotInTree(f"{gtype.name}.{name}", by_field=True)
-            field_def = gtype.fields[name]
-            args = get_argument_values(field_def, nodes[0], self.variables) if field_def.args else {}
-            planned.append((key, build(self, field_def, nodes, args)))
-        return tuple(planned)
+            if name not in TREE.get(gtype.name, {}) or not is_composite_type(get_named_type(gtype.fields[name].type)):
+                continue  # a leaf costs less read from the parent than sent to the store
+            try:
+                planned.append((key, self.field(gtype, nodes)))
+            except Exception as reason:  # noqa: BLE001 - NotInTree, or an error the level reports
+                log.debug("%s.%s level by level: %r", gtype.name, name, reason)
+        if not planned:
+            return None
+        return ResponseTree(((EACH, EachOf(label, keys, tuple(planned))),))
 
     def present(self, policy_field: str, in_clear: Value | None) -> Value:
         """A personal field as this caller may see it: ``in_clear``, or masked as
@@ -257,6 +282,14 @@ MASKED: dict[str, Value] = {
     "Address.zipCode": Masked("zip_code", Mask.ZIP_PREFIX),
 }
 """The masks of :data:`customer360.auth.masking.MASKS` a tree can write, by policy field."""
+
+LABELS: dict[str, VertexLabel] = {
+    "Person": PERSON, "Account": ACCOUNT, "Address": ADDRESS, "Phone": PHONE, "Transaction": TRANSACTION,
+}
+"""The GraphQL types that are vertices: a level of them can have its subtrees built at once."""
+
+EACH = "each"
+"""The key of :meth:`TreePlanner.subtrees`' one root value: a list, one object per parent."""
 
 TREE: dict[str, dict[str, Build]] = {
     "Query": {

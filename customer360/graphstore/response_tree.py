@@ -110,6 +110,16 @@ class ByKey:
 
 
 @dataclass(frozen=True, slots=True)
+class EachOf:
+    """At the root: the vertices with these business keys, one object each, in the keys'
+    order (a key may come twice). The executor's level of ``keys``' parents, built at once."""
+
+    label: VertexLabel
+    keys: tuple[str, ...]
+    fields: Fields
+
+
+@dataclass(frozen=True, slots=True)
 class Reach:
     """The vertices ``path`` reaches from the current vertex, in ``order`` then by business
     key (by business key alone when ``order`` is None)."""
@@ -185,8 +195,8 @@ class EndCursor:
     last: bool
 
 
-Value = (Constant | Property | Masked | Joined | Enumerated | Nested | Linked | ByKey | Rows | Count | More | Flag
-         | Cursor | EndCursor)
+Value = (Constant | Property | Masked | Joined | Enumerated | Nested | Linked | ByKey | EachOf | Rows | Count | More
+         | Flag | Cursor | EndCursor)
 Fields = tuple[tuple[str, Value], ...]
 """Response keys and their values, in the order the response writes them."""
 

@@ -111,6 +111,31 @@ async def test_metrics_count_the_answers_built_by_one_query(store) -> None:
         assert await trees() - before == (1 if store.tree_steps is not None else 0)
 
 
+SUBTREE_QUERIES = {
+    "profile": """query($id: ID!) { customer(id: $id) { id name ssn dateOfBirth
+        addresses { street city state zipCode } phones { number type } accounts { id type balance status }
+        transactions(first: 20) { totalCount edges { node { id amount timestamp to { id } } } }
+        metrics { numAccounts totalBalance } segment { tier reasons { rule detail } }
+        relatedCustomers(first: 10) { person { id } via evidence } } }""",
+    "a list with insights": """{ customers(first: 5, filter: {minTotalBalance: "0"}) { edges { node { id segment { tier }
+        accounts { id owner { name } sent(first: 2) { pageInfo { endCursor } edges { node { id to { id } } } } } } } } }""",
+}
+
+
+@pytest.mark.parametrize("name", list(SUBTREE_QUERIES))
+async def test_a_level_gets_its_whole_subtrees_in_one_statement(store, variables, name) -> None:
+    """Level by level (insights, filters), the object fields under a level that are whole
+    trees are still one statement for all its parents."""
+    general, compiled = await _both(store, SUBTREE_QUERIES[name], _variables(variables))
+    assert '"errors"' not in general[0], general[0][:500]
+    assert compiled[0] == general[0]
+    if store.tree_steps is not None:
+        assert compiled[1].count("response_tree") == 1
+        assert not {"traverse(out(LIVES_AT))", "traverse(out(OWNS))", "get_vertices(account)"} & set(compiled[1])
+    else:
+        assert "response_tree" not in compiled[1]
+
+
 @pytest.mark.parametrize("name", list(LEVEL_QUERIES))
 async def test_what_the_tree_does_not_hold_goes_level_by_level(store, variables, name) -> None:
     general, compiled = await _both(store, LEVEL_QUERIES[name], _variables(variables))

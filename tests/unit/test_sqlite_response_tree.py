@@ -65,6 +65,9 @@ async def test_the_tree_answers_the_tiny_bank_as_the_general_path(store) -> None
 @pytest.mark.parametrize("spoil, query", [
     ("UPDATE account SET account_type = 'bogus' WHERE account_id = 'A1'", '{ account(id: "A1") { id type } }'),
     ("UPDATE account SET owner_person_id = 'GONE' WHERE account_id = 'A1'", '{ account(id: "A1") { id owner { id } } }'),
+    # level by level (the segment is computed in Python), the accounts a subtree of the level
+    ("UPDATE account SET account_type = 'bogus' WHERE account_id = 'A1'",
+     '{ customer(id: "P1") { segment { tier } accounts { id type } } }'),
 ])
 async def test_a_value_the_levels_refuse_stops_the_tree_and_the_error_is_the_general_paths(store, spoil, query) -> None:
     _spoil(store, spoil)

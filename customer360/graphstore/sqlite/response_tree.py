@@ -31,6 +31,7 @@ from customer360.graphstore.response_tree import (
     Constant,
     Count,
     Cursor,
+    EachOf,
     EndCursor,
     Enumerated,
     Fields,
@@ -51,6 +52,7 @@ from customer360.graphstore.response_tree import (
     Value,
 )
 from customer360.graphstore.sqlite.emit import (
+    keys_param,
     order_columns,
     order_text,
     path_joins,
@@ -102,6 +104,8 @@ class _Emitter:
             return self.object(value.fields, row, label)
         if isinstance(value, ByKey):
             return self._by_key(value)
+        if isinstance(value, EachOf):
+            return self._each_of(value)
         if isinstance(value, Rows):
             return self._rows(value, row, label)
         if isinstance(value, Count):
@@ -150,6 +154,15 @@ class _Emitter:
             f"(SELECT {self.object(value.fields, alias, value.label)} FROM {VERTEX_TABLES[value.label]} AS {alias} "
             f"WHERE {alias}.{value.label.key} = {self.bind(value.key)})"
         )
+
+    def _each_of(self, value: EachOf) -> str:
+        alias = self._alias()
+        table, key = VERTEX_TABLES[value.label], value.label.key
+        rows = (
+            f"SELECT {selected(value.label, 'v')} FROM json_each({self.bind(keys_param(value.keys))}) AS k "
+            f"JOIN {table} AS v ON v.{key} = k.value ORDER BY k.key"
+        )
+        return f"(SELECT json_group_array({self.object(value.fields, alias, value.label)}) FROM ({rows}) AS {alias})"
 
     def _linked(self, value: Linked, row: str, label: VertexLabel) -> str:
         alias = self._alias()
