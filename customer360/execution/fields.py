@@ -94,6 +94,12 @@ def person_order(args: Args) -> tuple[PersonOrder, bool]:
 # ------------------------------------------------------------------ batched loads
 
 
+def transaction_filter(args: Args) -> graph.TransactionFilterArgs | None:
+    flt = args.get("filter")
+    return None if flt is None else graph.TransactionFilterArgs(
+        flt.get("since"), flt.get("until"), flt.get("minAmount"), flt.get("maxAmount"))
+
+
 def vertices(label: VertexLabel, key_of: Callable[[Any], str]) -> Batch:
     """A vertex per parent by business key (``Account.owner``, ``Transaction.to``...)."""
 
@@ -121,10 +127,7 @@ def transactions(field: str, source: VertexLabel, key_of: Callable[[Any], str], 
     """A connection of payments per parent, newest first (or backward): one traversal."""
 
     async def load(ctx: RequestContext, parents: Sequence[Any], args: Args, wants: frozenset[str]) -> list[Any]:
-        flt = args.get("filter")
-        filter_args = None if flt is None else graph.TransactionFilterArgs(
-            flt.get("since"), flt.get("until"), flt.get("minAmount"), flt.get("maxAmount")
-        )
+        filter_args = transaction_filter(args)
         request = page_request(field, "timestamp:desc", page_args(args), ctx.settings.max_page_size,
                                ctx.settings.default_page_size)
         order = graph.OLDEST_FIRST if request.backward else graph.NEWEST_FIRST
@@ -199,9 +202,14 @@ def _by_id(label: VertexLabel, field: str) -> Batch:
 
 
 async def _customers(ctx: RequestContext, parents: Sequence[Any], args: Args, wants: frozenset[str]) -> list[Any]:
+    return [await graph.customers(ctx, customer_query(args), page_args(args), "totalCount" in wants)]
+
+
+def customer_query(args: Args) -> graph.CustomerQuery:
+    """``customers``' filter and order arguments, as the resolvers take them."""
     flt = args.get("filter") or {}
     order, descending = person_order(args)
-    query = graph.CustomerQuery(
+    return graph.CustomerQuery(
         name_contains=flt.get("nameContains"),
         state=flt.get("state"),
         has_account_type=ACCOUNT_TYPES.to_inner(flt["hasAccountType"]).value if flt.get("hasAccountType") else None,
@@ -212,7 +220,6 @@ async def _customers(ctx: RequestContext, parents: Sequence[Any], args: Args, wa
         order=order,
         descending=descending,
     )
-    return [await graph.customers(ctx, query, page_args(args), "totalCount" in wants)]
 
 
 async def _portfolio(ctx: RequestContext, parents: Sequence[Any], args: Args, wants: frozenset[str]) -> list[Any]:

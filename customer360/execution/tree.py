@@ -10,8 +10,8 @@ The tree is planned per request, from the same merged fields (aliases, fragments
 ``@skip``/``@include``) the level path executes, with the same argument checks
 (:func:`~customer360.resolvers.paging.page_request`) and the same access decisions.
 
-Anything outside the tree raises :class:`NotInTree`: filters, pages after a cursor or
-backward, an SSN in clear, a masked phone number, the computed insights, ``node``.
+Anything outside the tree raises :class:`NotInTree`: pages after a cursor or backward, an
+SSN in clear, a masked phone number, the computed insights, ``node``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from customer360.auth.policy import Access
-from customer360.execution.fields import page_args, person_order
+from customer360.execution.fields import customer_query, page_args, transaction_filter
 from customer360.field_collection import Grouped
 from customer360.graphstore.plan import Hop, VertexLabel
 from customer360.graphstore.response_tree import (
@@ -253,22 +253,20 @@ def neighbours(path: tuple[Hop, ...]) -> Build:
 
 def transactions(field: str, path: tuple[Hop, ...]) -> Build:
     def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
-        if args.get("filter") is not None:
-            raise NotInTree(f"{field}: a filter")
         ordering = "timestamp:desc"
         request = planner.first_page(field, ordering, args)
-        return planner.connection(field_def, nodes, Reach(path, graph.NEWEST_FIRST), request.limit, ordering)
+        where = graph.transaction_predicates(field, transaction_filter(args))
+        return planner.connection(field_def, nodes, Reach(path, graph.NEWEST_FIRST, where), request.limit, ordering)
 
     return build
 
 
 def _customers(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
-    if args.get("filter"):
-        raise NotInTree("customers: a filter")
-    order, descending = person_order(args)
-    ordering = f"{order.value}:{'desc' if descending else 'asc'}"
+    query = customer_query(args)
+    ordering = f"{query.order.value}:{'desc' if query.descending else 'asc'}"
     request = planner.first_page("customers", ordering, args)
-    return planner.connection(field_def, nodes, Persons(order, descending), request.limit, ordering)
+    source = Persons(query.order, query.descending, graph.customer_filter(query))
+    return planner.connection(field_def, nodes, source, request.limit, ordering)
 
 
 PERSON, ACCOUNT, ADDRESS, PHONE, TRANSACTION = (

@@ -22,7 +22,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from customer360.graphstore.plan import Hop, Order, PersonOrder, VertexLabel
+from customer360.graphstore.plan import (
+    Hop,
+    Order,
+    PersonFilter,
+    PersonOrder,
+    Predicate,
+    VertexLabel,
+)
 
 
 class Format(enum.Enum):
@@ -121,11 +128,12 @@ class EachOf:
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """The vertices ``path`` reaches from the current vertex, in ``order`` then by business
-    key (by business key alone when ``order`` is None)."""
+    """The vertices ``path`` reaches from the current vertex that meet ``where``, in ``order``
+    then by business key (by business key alone when ``order`` is None)."""
 
     path: tuple[Hop, ...]
     order: Order | None
+    where: tuple[Predicate, ...] = ()  # on the vertices reached
 
     @property
     def target(self) -> VertexLabel:
@@ -134,10 +142,12 @@ class Reach:
 
 @dataclass(frozen=True, slots=True)
 class Persons:
-    """At the root: every person the customers list holds, in ``order`` then by key."""
+    """At the root: the persons the customers list holds that match ``filter``, in ``order``
+    then by key."""
 
     order: PersonOrder
     descending: bool
+    filter: PersonFilter = PersonFilter()
 
 
 Source = Reach | Persons

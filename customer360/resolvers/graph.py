@@ -196,10 +196,19 @@ async def customers(ctx: RequestContext, query: CustomerQuery, args: PageArgs, w
     field = "customers"
     ordering = f"{query.order.value}:{'desc' if query.descending else 'asc'}"
     request = _page(ctx, field, ordering, args)
+    flt = customer_filter(query)
+    descending = query.descending != request.backward
+    step = FindPersons(flt, query.order, descending, request.limit, request.keyset, want_total)
+    return connection_data(ordering, await ctx.store.find_persons(step), request)
+
+
+def customer_filter(query: CustomerQuery) -> PersonFilter:
+    """The ``customers`` filter as the plan takes it (errors name the argument)."""
+    field = "customers"
     state = query.state.strip().upper() if query.state else None
     if state is not None and (len(state) != 2 or not state.isalpha()):
         raise UserError(f"{field}: argument 'filter.state' must be a two-letter US state code, got {query.state!r}")
-    flt = PersonFilter(
+    return PersonFilter(
         name_contains=query.name_contains.strip() if query.name_contains else None,
         state=state,
         has_account_type=query.has_account_type,
@@ -214,8 +223,5 @@ async def customers(ctx: RequestContext, query: CustomerQuery, args: PageArgs, w
         segment_tier=query.segment_tier,
         risk_level=query.risk_level,
     )
-    descending = query.descending != request.backward
-    step = FindPersons(flt, query.order, descending, request.limit, request.keyset, want_total)
-    return connection_data(ordering, await ctx.store.find_persons(step), request)
 
 

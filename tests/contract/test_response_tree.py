@@ -37,6 +37,14 @@ TREE_QUERIES = {
         transaction(id: $transaction) { id amount timestamp from { id owner { id } } to { id } } }""",
     "a page of no customers": """{ customers(first: 0) { totalCount pageInfo { hasNextPage hasPreviousPage
         startCursor endCursor } edges { cursor node { id } } } }""",
+    "filters": """query($id: ID!) {
+        ny: customers(first: 5, filter: {state: "ny", hasAccountType: SAVINGS}) { totalCount edges { node { id } } }
+        rich: customers(first: 5, orderBy: {field: TOTAL_BALANCE}, filter: {minTotalBalance: "1000.5", maxTotalBalance: "90000",
+          nameContains: "a"}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name } } }
+        odd: customers(first: 2, filter: {nameContains: "%_\\\\"}) { totalCount edges { node { id } } }
+        customer(id: $id) { transactions(first: 3, filter: {since: "2024-01-01T00:00:00Z", minAmount: "10"}) {
+          totalCount pageInfo { hasNextPage } edges { cursor node { id amount } } }
+          accounts { received(first: 2, filter: {until: "2030-01-01T00:00:00Z", maxAmount: "5000"}) { totalCount edges { node { id } } } } } }""",
     "relay connections": """query($id: ID!) {
         rich: customers(first: 3, orderBy: {field: TOTAL_BALANCE, direction: DESC}) { __typename totalCount
           pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
@@ -50,12 +58,14 @@ TREE_QUERIES = {
 LEVEL_QUERIES = {
     "after a cursor": """{ customers(first: 3, after: "7B226F223A226E616D653A617363222C2276223A5B2241222C2241225D2C226B223A225030227D")
         { edges { node { id } } } }""",
-    "filter": """{ customers(first: 3, filter: {state: "NY"}) { edges { node { id } } } }""",
     "backward": """{ customers(last: 3) { edges { node { id } } } }""",
     "insights": """query($id: ID!) { customer(id: $id) { id segment { tier } } }""",
 }
 
 ERROR_QUERIES = {
+    "a filter out of shape": """{ customers(first: 2, filter: {state: "New York"}) { edges { node { id } } } }""",
+    "a filter the wrong way round": """query($id: ID!) { customer(id: $id) { transactions(first: 2,
+        filter: {since: "2025-01-01T00:00:00Z", until: "2024-01-01T00:00:00Z"}) { edges { node { id } } } } }""",
     "unknown customer": """{ customer(id: "NOPE") { id accounts { id } } }""",
     "page too large": """query($id: ID!) { customer(id: $id) { transactions(first: 501) { edges { node { id } } } } }""",
     "negative page": """{ customers(first: -1) { edges { node { id } } } }""",

@@ -9,6 +9,7 @@ Every selected column is named (``AS``), and :mod:`.decode` reads rows by those 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -27,9 +28,11 @@ from customer360.graphstore.plan import (
     Op,
     Order,
     Page,
+    PersonFilter,
     PersonMetrics,
     PersonOrder,
     PersonSecrets,
+    Predicate,
     Traverse,
     VertexLabel,
 )
@@ -113,17 +116,55 @@ def path_joins(path: tuple[Hop, ...], prefix: str = "e", target: str = "t") -> t
     return joins, source_expr, target
 
 
-def _target_conditions(step: Traverse, t: str, params: dict[str, Any]) -> list[str]:
+Bind = Callable[[str, Any], str]
+"""Binds a value (under a name, where the statement keeps readable names) and gives its placeholder."""
+
+
+def binder(params: dict[str, Any]) -> Bind:
+    """Binds into ``params`` under the name given."""
+    def bind(name: str, value: Any) -> str:
+        params[name] = value
+        return f":{name}"
+
+    return bind
+
+
+def predicate_conditions(label: VertexLabel, alias: str, where: tuple[Predicate, ...], bind: Bind) -> list[str]:
+    """A step's conditions on the properties of the vertex aliased ``alias``."""
     conditions = []
-    for index, predicate in enumerate(step.where):
-        column = f"{t}.{stored_name(step.target, predicate.prop)}"
-        name = f"p{index}"
+    for index, predicate in enumerate(where):
+        column = f"{alias}.{stored_name(label, predicate.prop)}"
         if predicate.op is Op.WITHIN:
-            params[name] = json.dumps(list(predicate.value))
-            conditions.append(f"{column} IN (SELECT value FROM json_each(:{name}))")
+            conditions.append(f"{column} IN (SELECT value FROM json_each({bind(f'p{index}', json.dumps(list(predicate.value)))}))")
         else:
-            params[name] = predicate.value
-            conditions.append(f"{column} {_COMPARISONS[predicate.op]} :{name}")
+            conditions.append(f"{column} {_COMPARISONS[predicate.op]} {bind(f'p{index}', predicate.value)}")
+    return conditions
+
+
+def person_conditions(flt: PersonFilter, bind: Bind) -> list[str]:
+    """The ``customers`` filter over a person aliased ``p`` and its summary row ``s``."""
+    conditions: list[str] = []
+    if flt.name_contains:
+        escaped = flt.name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(f"(p.first_name || ' ' || p.last_name) LIKE {bind('name', f'%{escaped}%')} ESCAPE '\\'")
+    if flt.state:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM lives_at AS l JOIN address AS a ON a.address_id = l.address_id "
+            f"WHERE l.person_id = p.person_id AND a.state = {bind('state', flt.state)})"
+        )
+    if flt.has_account_type:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM account AS ac "
+            f"WHERE ac.owner_person_id = p.person_id AND ac.account_type = {bind('account_type', flt.has_account_type)})"
+        )
+    if flt.min_total_balance_cents is not None:
+        conditions.append(f"s.total_balance_cents >= {bind('min_balance', flt.min_total_balance_cents)}")
+    if flt.max_total_balance_cents is not None:
+        conditions.append(f"s.total_balance_cents <= {bind('max_balance', flt.max_total_balance_cents)}")
+    if flt.segment_tier is not None:
+        conditions.append(f"s.segment_tier = {bind('segment_tier', flt.segment_tier)}")
+    if flt.risk_level is not None:
+        conditions.append(f"s.risk_level = {bind('risk_level', flt.risk_level)}")
     return conditions
 
 
@@ -151,7 +192,7 @@ def _top_rows(step: Traverse) -> tuple[str, dict[str, Any]]:
     assert step.first is not None
     params: dict[str, Any] = {"sources": keys_param(tuple(dict.fromkeys(step.source_keys))), "limit": step.first + 1}
     joins, source_expr, t = path_joins(step.path)
-    conditions = [f"{source_expr} = s.value", *_target_conditions(step, t, params)]
+    conditions = [f"{source_expr} = s.value", *predicate_conditions(step.target, t, step.where, binder(params))]
     order_sql = order_columns(step.target, t, step.order)
     if step.after:
         conditions.append(_keyset_condition(order_sql, params, step.after))
@@ -177,7 +218,7 @@ def _windowed(step: Traverse) -> tuple[str, dict[str, Any]]:
     """
     params: dict[str, Any] = {"sources": keys_param(step.source_keys)}
     joins, source_expr, t = path_joins(step.path)
-    conditions = [f"{source_expr} IN (SELECT value FROM json_each(:sources))", *_target_conditions(step, t, params)]
+    conditions = [f"{source_expr} IN (SELECT value FROM json_each(:sources))", *predicate_conditions(step.target, t, step.where, binder(params))]
     order_sql = order_columns(step.target, t, step.order)
     ordering = order_text(order_sql)
     after_ok = _keyset_condition(order_sql, params, step.after) if step.after else "1"
@@ -201,36 +242,7 @@ def _windowed(step: Traverse) -> tuple[str, dict[str, Any]]:
 def find_persons(step: FindPersons) -> Compiled[CompiledQuery, Page]:
     """One page of persons plus, when asked, the count of all that match (same statement)."""
     params: dict[str, Any] = {"limit": step.first + 1}
-    conditions: list[str] = []
-    flt = step.filter
-    if flt.name_contains:
-        escaped = flt.name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params["name"] = f"%{escaped}%"
-        conditions.append("(p.first_name || ' ' || p.last_name) LIKE :name ESCAPE '\\'")
-    if flt.state:
-        params["state"] = flt.state
-        conditions.append(
-            "EXISTS (SELECT 1 FROM lives_at AS l JOIN address AS a ON a.address_id = l.address_id "
-            "WHERE l.person_id = p.person_id AND a.state = :state)"
-        )
-    if flt.has_account_type:
-        params["account_type"] = flt.has_account_type
-        conditions.append(
-            "EXISTS (SELECT 1 FROM account AS ac "
-            "WHERE ac.owner_person_id = p.person_id AND ac.account_type = :account_type)"
-        )
-    if flt.min_total_balance_cents is not None:
-        params["min_balance"] = flt.min_total_balance_cents
-        conditions.append("s.total_balance_cents >= :min_balance")
-    if flt.max_total_balance_cents is not None:
-        params["max_balance"] = flt.max_total_balance_cents
-        conditions.append("s.total_balance_cents <= :max_balance")
-    if flt.segment_tier is not None:
-        params["segment_tier"] = flt.segment_tier
-        conditions.append("s.segment_tier = :segment_tier")
-    if flt.risk_level is not None:
-        params["risk_level"] = flt.risk_level
-        conditions.append("s.risk_level = :risk_level")
+    conditions = person_conditions(step.filter, binder(params))
 
     if step.order is PersonOrder.NAME:
         order_sql = [("last_name", step.descending), ("first_name", step.descending)]

@@ -56,6 +56,8 @@ from customer360.graphstore.sqlite.emit import (
     order_columns,
     order_text,
     path_joins,
+    person_conditions,
+    predicate_conditions,
     selected,
 )
 from customer360.graphstore.sqlite.schema import VERTEX_TABLES
@@ -186,14 +188,25 @@ class _Emitter:
         if isinstance(source, Persons):
             return (
                 f"SELECT * FROM (SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
-                f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id) "  # as find_persons pages
-                f"ORDER BY {order_text(_order(source, None))} LIMIT {limit}"
+                f"{self._persons(source)}) ORDER BY {order_text(_order(source, None))} LIMIT {limit}"
             )
         joins, start, reached = self._reach(source, row, label, alias)
         return (
             f"SELECT {selected(source.target, reached)} FROM {' '.join(joins)} WHERE {start} "
             f"ORDER BY {order_text(_order(source, reached))} LIMIT {limit}"
         )
+
+    def _persons(self, source: Persons) -> str:
+        """FROM and WHERE of the persons find_persons pages through: those with a summary row
+        that match the filter."""
+        conditions = person_conditions(source.filter, self._bind_named)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id{where}"
+
+    def _bind_named(self, name: str, value: Any) -> str:
+        """A :data:`~customer360.graphstore.sqlite.emit.Bind` for the shared conditions: the
+        tree's parameters are numbered, whatever name the level's statements give them."""
+        return self.bind(value)
 
     def _reach(self, source: Reach, row: str | None, label: VertexLabel | None,
                alias: str) -> tuple[list[str], str, str]:
@@ -202,11 +215,13 @@ class _Emitter:
         if row is None or label is None:
             raise ValueError("a path starts at a vertex: it cannot stand at the root")
         joins, source_column, reached = path_joins(source.path, prefix=f"{alias}e", target=f"{alias}t")
-        return joins, f"{source_column} = {row}.{label.key}", reached
+        conditions = [f"{source_column} = {row}.{label.key}",
+                      *predicate_conditions(source.target, reached, source.where, self._bind_named)]
+        return joins, " AND ".join(conditions), reached
 
     def _count(self, source: Source, row: str | None, label: VertexLabel | None) -> str:
         if isinstance(source, Persons):
-            return "(SELECT count(*) FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id)"
+            return f"(SELECT count(*) {self._persons(source)})"
         joins, start, _ = self._reach(source, row, label, self._alias())
         return f"(SELECT count(*) FROM {' '.join(joins)} WHERE {start})"
 
