@@ -2,7 +2,7 @@
 
 The executor (:mod:`customer360.execution.executor`) first asks here whether the whole
 operation can be described as a :class:`~customer360.graphstore.response_tree.ResponseTree`:
-plain stored properties, links, lists and first pages of connections (cursors, ``pageInfo``
+plain stored properties, links, lists and pages of connections read forward (cursors, ``pageInfo``
 and ``totalCount`` included), personal fields in
 clear or masked as this caller may see them. When it can, and the store builds trees (SQLite does), one
 statement returns the response's ``data``; otherwise the executor goes level by level.
@@ -10,8 +10,8 @@ The tree is planned per request, from the same merged fields (aliases, fragments
 ``@skip``/``@include``) the level path executes, with the same argument checks
 (:func:`~customer360.resolvers.paging.page_request`) and the same access decisions.
 
-Anything outside the tree raises :class:`NotInTree`: pages after a cursor or backward, an
-SSN in clear, a masked phone number, the computed insights, ``node``.
+Anything outside the tree raises :class:`NotInTree`: pages read backward, an SSN in clear,
+a masked phone number, the computed insights, ``node``.
 """
 
 from __future__ import annotations
@@ -149,10 +149,11 @@ class TreePlanner:
             raise NotInTree(f"{policy_field}: {access.name.lower()} for this caller")
         return value
 
-    def connection(self, field_def: GraphQLField, nodes: list[FieldNode], source: Source, first: int,
-                   ordering: str) -> Nested:
-        """A connection's first page read forward: its edges (cursors, nodes), ``pageInfo`` and
+    def connection(self, field_def: GraphQLField, nodes: list[FieldNode], source: Source, ordering: str,
+                   request: PageRequest) -> Nested:
+        """A connection's page read forward: its edges (cursors, nodes), ``pageInfo`` and
         ``totalCount``, each from the same ``source``."""
+        first, after = request.limit, request.keyset
         connection_type = _object_type(field_def)
         edge_type = _object_type(connection_type.fields["edges"])
         node_type = _object_type(edge_type.fields["node"])
@@ -169,10 +170,10 @@ class TreePlanner:
                 for info_key, info_nodes in self.collect(page_info_type, _sets(connection_nodes)).items():
                     page_info.append((info_key, {
                         "__typename": Constant(page_info_type.name),
-                        "hasNextPage": More(source, first),
-                        "hasPreviousPage": Flag(False),  # a first page read forward
-                        "startCursor": EndCursor(source, first, ordering, last=False),
-                        "endCursor": EndCursor(source, first, ordering, last=True),
+                        "hasNextPage": More(source, first, after),
+                        "hasPreviousPage": Flag(after is not None),  # as connection_data says for pages read forward
+                        "startCursor": EndCursor(source, first, ordering, last=False, after=after),
+                        "endCursor": EndCursor(source, first, ordering, last=True, after=after),
                     }[info_nodes[0].name.value]))
                 planned.append((key, Nested(tuple(page_info))))
             elif name == "edges":
@@ -185,17 +186,17 @@ class TreePlanner:
                         edge_fields.append((edge_key, Cursor(source, ordering)))
                     else:  # node
                         edge_fields.append((edge_key, Nested(self.fields(node_type, edge_nodes))))
-                planned.append((key, Rows(source, first, tuple(edge_fields))))
+                planned.append((key, Rows(source, first, tuple(edge_fields), after)))
             else:
                 raise NotInTree(f"{connection_type.name}.{name}", by_field=True)
         return Nested(tuple(planned))
 
-    def first_page(self, field: str, ordering: str, args: Args) -> PageRequest:
-        """The page a connection's arguments ask for; only first pages read forward are in the tree."""
+    def page(self, field: str, ordering: str, args: Args) -> PageRequest:
+        """The page a connection's arguments ask for; only pages read forward are in the tree."""
         settings = self.ctx.settings
         request = page_request(field, ordering, page_args(args), settings.max_page_size, settings.default_page_size)
-        if request.backward or request.keyset is not None:
-            raise NotInTree(f"{field}: a page after a cursor or backward")
+        if request.backward:
+            raise NotInTree(f"{field}: a page read backward")
         return request
 
 
@@ -254,9 +255,9 @@ def neighbours(path: tuple[Hop, ...]) -> Build:
 def transactions(field: str, path: tuple[Hop, ...]) -> Build:
     def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
         ordering = "timestamp:desc"
-        request = planner.first_page(field, ordering, args)
+        request = planner.page(field, ordering, args)
         where = graph.transaction_predicates(field, transaction_filter(args))
-        return planner.connection(field_def, nodes, Reach(path, graph.NEWEST_FIRST, where), request.limit, ordering)
+        return planner.connection(field_def, nodes, Reach(path, graph.NEWEST_FIRST, where), ordering, request)
 
     return build
 
@@ -264,9 +265,9 @@ def transactions(field: str, path: tuple[Hop, ...]) -> Build:
 def _customers(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
     query = customer_query(args)
     ordering = f"{query.order.value}:{'desc' if query.descending else 'asc'}"
-    request = planner.first_page("customers", ordering, args)
+    request = planner.page("customers", ordering, args)
     source = Persons(query.order, query.descending, graph.customer_filter(query))
-    return planner.connection(field_def, nodes, source, request.limit, ordering)
+    return planner.connection(field_def, nodes, source, ordering, request)
 
 
 PERSON, ACCOUNT, ADDRESS, PHONE, TRANSACTION = (

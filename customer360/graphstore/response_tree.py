@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from customer360.graphstore.plan import (
     Hop,
+    Keyset,
     Order,
     PersonFilter,
     PersonOrder,
@@ -156,31 +157,34 @@ Source = Reach | Persons
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """The first ``first`` vertices of ``source``, a list of objects."""
+    """The first ``first`` vertices of ``source`` (past ``after``, when a cursor gave one), a
+    list of objects."""
 
     source: Source
     first: int
     fields: Fields
+    after: Keyset | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """How many vertices ``source`` holds (``totalCount``)."""
+    """How many vertices ``source`` holds (``totalCount``, which ignores the cursor, as Relay's does)."""
 
     source: Source
 
 
 @dataclass(frozen=True, slots=True)
 class More:
-    """Whether ``source`` holds more than ``first`` vertices (``hasNextPage`` of a first page)."""
+    """Whether ``source`` holds more than ``first`` vertices past ``after`` (``hasNextPage``)."""
 
     source: Source
     first: int
+    after: Keyset | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """The same boolean everywhere (``hasPreviousPage`` of a first page: false)."""
+    """The same boolean everywhere (``hasPreviousPage``: whether the page starts after a cursor)."""
 
     value: bool
 
@@ -197,12 +201,13 @@ class Cursor:
 @dataclass(frozen=True, slots=True)
 class EndCursor:
     """The cursor of the first (``last`` false) or last of the first ``first`` vertices of
-    ``source``; null when there are none (``startCursor``, ``endCursor``)."""
+    ``source`` past ``after``; null when there are none (``startCursor``, ``endCursor``)."""
 
     source: Source
     first: int
     ordering: str
     last: bool
+    after: Keyset | None = None
 
 
 Value = (Constant | Property | Masked | Joined | Enumerated | Nested | Linked | ByKey | EachOf | Rows | Count | More

@@ -45,6 +45,8 @@ TREE_QUERIES = {
         customer(id: $id) { transactions(first: 3, filter: {since: "2024-01-01T00:00:00Z", minAmount: "10"}) {
           totalCount pageInfo { hasNextPage } edges { cursor node { id amount } } }
           accounts { received(first: 2, filter: {until: "2030-01-01T00:00:00Z", maxAmount: "5000"}) { totalCount edges { node { id } } } } } }""",
+    "after a cursor": """{ customers(first: 3, after: "7B226F223A226E616D653A617363222C2276223A5B2241222C2241225D2C226B223A225030227D")
+        { totalCount pageInfo { hasPreviousPage hasNextPage startCursor } edges { node { id } } } }""",
     "relay connections": """query($id: ID!) {
         rich: customers(first: 3, orderBy: {field: TOTAL_BALANCE, direction: DESC}) { __typename totalCount
           pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
@@ -56,8 +58,6 @@ TREE_QUERIES = {
 }
 
 LEVEL_QUERIES = {
-    "after a cursor": """{ customers(first: 3, after: "7B226F223A226E616D653A617363222C2276223A5B2241222C2241225D2C226B223A225030227D")
-        { edges { node { id } } } }""",
     "backward": """{ customers(last: 3) { edges { node { id } } } }""",
     "insights": """query($id: ID!) { customer(id: $id) { id segment { tier } } }""",
 }
@@ -229,3 +229,26 @@ async def test_a_document_with_a_field_no_tree_holds_is_planned_once(store, vari
     assert all("errors" not in body for body in bodies)
     assert bodies[0] == bodies[1] == bodies[2] and "segment" not in bodies[3]["data"]["customer"]
     assert len(planned) == 1  # planned on the first request only: the skip is per document, whatever the variables
+
+
+@pytest.mark.parametrize("connection, ordering", [
+    ("customers(first: $first, after: $after, orderBy: {field: TOTAL_BALANCE, direction: DESC})", "richest first"),
+    ("customers(first: $first, after: $after, filter: {nameContains: \"e\"})", "by name, filtered"),
+])
+async def test_load_more_pages_through_the_list_and_answers_as_the_general_path(store, connection, ordering) -> None:
+    """Relay's "load more": each next page is asked with the last page's endCursor."""
+    query = f"""query($first: Int!, $after: String) {{ {connection} {{ totalCount
+        pageInfo {{ hasPreviousPage hasNextPage endCursor }} edges {{ cursor node {{ id }} }} }} }}"""
+    whole = json.loads((await _both(store, query, {"first": 12, "after": None}))[1][0])["data"]["customers"]
+    seen, after = [], None
+    for _ in range(3):
+        general, compiled = await _both(store, query, {"first": 4, "after": after})
+        assert compiled[0] == general[0] and '"errors"' not in general[0]
+        if store.tree_steps is not None:
+            assert compiled[1] == ["response_tree"]
+        page = json.loads(compiled[0])["data"]["customers"]
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        assert page["totalCount"] == whole["totalCount"]
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [edge["node"]["id"] for edge in whole["edges"]]

@@ -65,15 +65,12 @@ def get_vertices(step: GetVertices) -> Compiled[CompiledQuery, dict[str, Any]]:
     return Compiled(query, partial(decode.vertices, step.label))
 
 
-def _keyset_condition(order_sql: list[tuple[str, bool]], params: dict[str, Any], after: Keyset) -> str:
+def keyset_condition(order_sql: list[tuple[str, bool]], after: Keyset, bind: Bind) -> str:
     """``(a, b, key) > (:v0, :v1, :key)`` with the comparison flipped for descending order."""
     values = list(after.value) if isinstance(after.value, (list, tuple)) else [after.value]
     values.append(after.key)
     descending = order_sql[0][1]
-    placeholders = []
-    for index, value in enumerate(values):
-        params[f"after_{index}"] = value
-        placeholders.append(f":after_{index}")
+    placeholders = [bind(f"after_{index}", value) for index, value in enumerate(values)]
     columns = ", ".join(column for column, _ in order_sql)
     return f"({columns}) {'<' if descending else '>'} ({', '.join(placeholders)})"
 
@@ -195,7 +192,7 @@ def _top_rows(step: Traverse) -> tuple[str, dict[str, Any]]:
     conditions = [f"{source_expr} = s.value", *predicate_conditions(step.target, t, step.where, binder(params))]
     order_sql = order_columns(step.target, t, step.order)
     if step.after:
-        conditions.append(_keyset_condition(order_sql, params, step.after))
+        conditions.append(keyset_condition(order_sql, step.after, binder(params)))
     page = (
         f"SELECT {t}.rowid FROM {' '.join(joins)} WHERE {' AND '.join(conditions)} "
         f"ORDER BY {order_text(order_sql)} LIMIT :limit"
@@ -221,7 +218,7 @@ def _windowed(step: Traverse) -> tuple[str, dict[str, Any]]:
     conditions = [f"{source_expr} IN (SELECT value FROM json_each(:sources))", *predicate_conditions(step.target, t, step.where, binder(params))]
     order_sql = order_columns(step.target, t, step.order)
     ordering = order_text(order_sql)
-    after_ok = _keyset_condition(order_sql, params, step.after) if step.after else "1"
+    after_ok = keyset_condition(order_sql, step.after, binder(params)) if step.after else "1"
     total = f"COUNT(*) OVER (PARTITION BY {source_expr})" if step.with_total else "NULL"
     matched = (
         f"SELECT {source_expr} AS src, {selected(step.target, t)}, {total} AS total, ({after_ok}) AS after_ok, "
@@ -250,7 +247,7 @@ def find_persons(step: FindPersons) -> Compiled[CompiledQuery, Page]:
         order_sql = [("total_balance_cents", step.descending)]
     order_sql.append(("person_id", step.descending))
     ordering = order_text(order_sql)
-    page_conditions = [_keyset_condition(order_sql, params, step.after)] if step.after else []
+    page_conditions = [keyset_condition(order_sql, step.after, binder(params))] if step.after else []
 
     matched = (
         f"SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "

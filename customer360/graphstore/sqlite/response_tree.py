@@ -25,7 +25,7 @@ import orjson
 from customer360.backend_calls import CompiledQuery
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.mapping import STORED_PROPERTIES, stored_name
-from customer360.graphstore.plan import PersonOrder, VertexLabel
+from customer360.graphstore.plan import Keyset, PersonOrder, VertexLabel
 from customer360.graphstore.response_tree import (
     ByKey,
     Constant,
@@ -53,6 +53,7 @@ from customer360.graphstore.response_tree import (
 )
 from customer360.graphstore.sqlite.emit import (
     keys_param,
+    keyset_condition,
     order_columns,
     order_text,
     path_joins,
@@ -114,7 +115,7 @@ class _Emitter:
             return self._count(value.source, row, label)
         if isinstance(value, More):
             limit = self.bind(value.first + 1)
-            page = self._page(value.source, row, label, self._alias(), limit)
+            page = self._page(value.source, row, label, self._alias(), limit, value.after)
             return f"json(CASE WHEN (SELECT count(*) FROM ({page})) > {self.bind(value.first)} " \
                    f"THEN {self.bind('true')} ELSE {self.bind('false')} END)"
         if isinstance(value, EndCursor):
@@ -178,22 +179,27 @@ class _Emitter:
 
     def _rows(self, value: Rows, row: str | None, label: VertexLabel | None) -> str:
         alias = self._alias()
-        page = self._page(value.source, row, label, alias, self.bind(value.first))
+        page = self._page(value.source, row, label, alias, self.bind(value.first), value.after)
         objects = self.object(value.fields, alias, _reached(value.source))
         return f"(SELECT json_group_array({objects}) FROM ({page}) AS {alias})"
 
-    def _page(self, source: Source, row: str | None, label: VertexLabel | None, alias: str, limit: str) -> str:
-        """The source's first rows, read from the index in page order: its stored properties
-        under their own names (the persons' total balance too)."""
+    def _page(self, source: Source, row: str | None, label: VertexLabel | None, alias: str, limit: str,
+              after: Keyset | None = None) -> str:
+        """The source's first rows past ``after``, read from the index in page order: its
+        stored properties under their own names (the persons' total balance too)."""
         if isinstance(source, Persons):
+            order = _order(source, None)
+            past = f" WHERE {keyset_condition(order, after, self._bind_named)}" if after is not None else ""
             return (
                 f"SELECT * FROM (SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
-                f"{self._persons(source)}) ORDER BY {order_text(_order(source, None))} LIMIT {limit}"
+                f"{self._persons(source)}){past} ORDER BY {order_text(order)} LIMIT {limit}"
             )
         joins, start, reached = self._reach(source, row, label, alias)
+        order = _order(source, reached)
+        past = f" AND {keyset_condition(order, after, self._bind_named)}" if after is not None else ""
         return (
-            f"SELECT {selected(source.target, reached)} FROM {' '.join(joins)} WHERE {start} "
-            f"ORDER BY {order_text(_order(source, reached))} LIMIT {limit}"
+            f"SELECT {selected(source.target, reached)} FROM {' '.join(joins)} WHERE {start}{past} "
+            f"ORDER BY {order_text(order)} LIMIT {limit}"
         )
 
     def _persons(self, source: Persons) -> str:
@@ -242,7 +248,7 @@ class _Emitter:
 
     def _end_cursor(self, value: EndCursor, row: str | None, label: VertexLabel | None) -> str:
         alias = self._alias()
-        page = self._page(value.source, row, label, alias, self.bind(value.first))
+        page = self._page(value.source, row, label, alias, self.bind(value.first), value.after)
         order = [(column, descending != value.last) for column, descending in _order(value.source, alias)]
         return (f"(SELECT {self._cursor(value.source, value.ordering, alias)} FROM ({page}) AS {alias} "
                 f"ORDER BY {order_text(order)} LIMIT 1)")
