@@ -31,7 +31,7 @@ from customer360.auth.request_guards import request_guards
 from customer360.backend_calls import TOTALS
 from customer360.config import AuditSettings, OperationSettings, Settings
 from customer360.execution.ahead import compile_ahead
-from customer360.execution.executor import TREES
+from customer360.execution.executor import TREE
 from customer360.execution.extension import COMPILED, GENERAL, PATHS, CompiledExecution
 from customer360.execution.lane import LANE, CompiledLane
 from customer360.execution.prepared import PreparedOperations
@@ -203,7 +203,7 @@ def render_metrics(audit: AuditPipeline) -> str:
         "# HELP c360_tree_operations_total Of the compiled path's operations, those answered by one query that "
         "built the whole response (a response tree); the rest went level by level.",
         "# TYPE c360_tree_operations_total counter",
-        f"c360_tree_operations_total {TREES['answered']}",
+        f"c360_tree_operations_total {PATHS[TREE]}",
     ]
     return "\n".join(lines) + "\n" + render_metric_samples(audit.metric_samples())
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections import Counter
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -40,6 +38,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
+from customer360.execution.paths import count_path
 from customer360.execution.tree import EACH, LABELS, NotInTree, TreePlanner
 from customer360.field_collection import (
     FieldCollector,
@@ -47,6 +46,7 @@ from customer360.field_collection import (
     fragments_by_name,
 )
 from customer360.graphstore.protocol import StoreUnavailable
+from customer360.graphstore.response_tree import ResponseTree
 from customer360.per_document import PerDocument
 from customer360.resolvers.context import RequestContext
 
@@ -55,14 +55,9 @@ log = logging.getLogger("customer360.execution")
 _BY_FIELD: PerDocument[str] = PerDocument()
 """Per document and operation, the field that keeps it out of response trees."""
 
-TREES: Counter[str] = Counter()
-"""Compiled answers built by one response-tree query (``c360_tree_operations_total`` in /metrics)."""
-_trees_lock = threading.Lock()
-
-
-def count_tree() -> None:
-    with _trees_lock:
-        TREES["answered"] += 1
+TREE = "tree"
+"""Key in :data:`~customer360.execution.paths.PATHS` of the compiled answers built by one
+response-tree query (``c360_tree_operations_total`` in /metrics)."""
 
 
 class NotCompiled(Exception):
@@ -135,7 +130,7 @@ class Execution:
     async def whole(self, grouped: Grouped) -> dict[str, Any] | None:
         """The response from one query when the operation is a response tree and the store
         builds trees; None sends it level by level, which also reports every error its own way."""
-        if _BY_FIELD.get(self.document, id(self.operation)) is not None:
+        if not self.ctx.store.builds_response_trees or _BY_FIELD.get(self.document, id(self.operation)) is not None:
             return None
         try:
             tree = TreePlanner(self.schema, self.collect, self.variables, self.ctx).plan(grouped)
@@ -147,14 +142,10 @@ class Execution:
         except Exception as reason:  # noqa: BLE001 - an argument or access error the levels raise
             log.debug("level by level: %r", reason)
             return None
-        try:
-            data = await self.ctx.store.response_tree(tree)
-        except StoreUnavailable as error:  # the statement stopped where a level would fail
-            log.debug("level by level: %s", error)
-            return None
+        data = await self._built(tree)
         if data is None or any(data[key] is None for key in tree.lookups):
             return None  # no such vertex: the level path raises NotFound
-        count_tree()
+        count_path(TREE)
         return data
 
     async def level(self, gtype: GraphQLObjectType, parents: list[Any], outs: list[dict[str, Any]],
@@ -189,24 +180,28 @@ class Execution:
         statement instead of five); the keys written, or none when the store builds no trees
         or the query stopped (the fields then go as any other)."""
         label = LABELS.get(gtype.name)
-        if label is None or not parents:
+        if label is None or not parents or not self.ctx.store.builds_response_trees:
             return frozenset()
         keys = tuple(getattr(parent, label.key) for parent in parents)
         tree = TreePlanner(self.schema, self.collect, self.variables, self.ctx).subtrees(gtype, keys, grouped)
         if tree is None:
             return frozenset()
-        try:
-            data = await self.ctx.store.response_tree(tree)
-        except StoreUnavailable as error:  # the statement stopped where a level would fail
-            log.debug("%s subtrees level by level: %s", gtype.name, error)
-            return frozenset()
-        objects = data[EACH] if data is not None else []  # None: this store builds no trees
+        data = await self._built(tree)
+        objects = data[EACH] if data is not None else []
         if len(objects) != len(parents):
             return frozenset()
         for out, built in zip(outs, objects):
             out.update(built)
         [(_, each)] = tree.fields
         return frozenset(key for key, _ in each.fields)
+
+    async def _built(self, tree: ResponseTree) -> dict[str, Any] | None:
+        """The tree's answer; None when its statement stopped where a level would fail."""
+        try:
+            return await self.ctx.store.response_tree(tree)
+        except StoreUnavailable as error:
+            log.debug("level by level: %s", error)
+            return None
 
     def field(self, gtype: GraphQLObjectType, parents: list[Any], outs: list[dict[str, Any]], key: str,
               nodes: list[FieldNode]) -> Coroutine[Any, Any, None] | None:

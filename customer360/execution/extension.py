@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from graphql import (
@@ -31,6 +31,7 @@ from customer360.execution.executor import (
     coverage,
     execute,
 )
+from customer360.execution.paths import PATHS, count_path
 from customer360.execution.prepared import PreparedOperation, PreparedOperations
 from customer360.field_collection import find_operation
 
@@ -39,17 +40,9 @@ log_fallback = logging.getLogger("customer360.execution")
 COMPILED = "compiled"
 GENERAL = "general"
 
-PATHS: Counter[str] = Counter()
-"""Operations answered per path, process-wide (``c360_operations_total`` in /metrics)."""
-_paths_lock = threading.Lock()
-
 _coverage: OrderedDict[tuple[str, str | None], str | None] = OrderedDict()
+_coverage_lock = threading.Lock()
 COVERAGE_CACHE = 1000
-
-
-def count_path(path: str) -> None:
-    with _paths_lock:
-        PATHS[path] += 1
 
 
 class CompiledExecution(SchemaExtension):
@@ -94,12 +87,12 @@ def uncovered(schema: GraphQLSchema, query: str, name: str | None, document: Doc
     """Why the general path must answer this operation (None: the compiled path will), worked
     out once per document text and operation name."""
     key = (query, name)
-    with _paths_lock:
+    with _coverage_lock:
         if key in _coverage:
             _coverage.move_to_end(key)
             return _coverage[key]
     reason = coverage(schema, document, operation)
-    with _paths_lock:
+    with _coverage_lock:
         _coverage[key] = reason
         if len(_coverage) > COVERAGE_CACHE:
             _coverage.popitem(last=False)

@@ -128,14 +128,14 @@ def transactions(field: str, source: VertexLabel, key_of: Callable[[Any], str], 
 
     async def load(ctx: RequestContext, parents: Sequence[Any], args: Args, wants: frozenset[str]) -> list[Any]:
         filter_args = transaction_filter(args)
-        request = page_request(field, "timestamp:desc", page_args(args), ctx.settings.max_page_size,
+        request = page_request(field, graph.PAYMENTS_ORDERING, page_args(args), ctx.settings.max_page_size,
                                ctx.settings.default_page_size)
         order = graph.OLDEST_FIRST if request.backward else graph.NEWEST_FIRST
         keys = [key_of(p) for p in parents]
         step = Traverse(source, _unique(keys), path, graph.transaction_predicates(field, filter_args), order,
                         request.limit, request.keyset, "totalCount" in wants)
         pages = await ctx.store.traverse(step)
-        return [connection_data("timestamp:desc", pages[k], request) for k in keys]
+        return [connection_data(graph.PAYMENTS_ORDERING, pages[k], request) for k in keys]
 
     return Batch(load)
 

@@ -31,14 +31,15 @@ from customer360.auth.document_limits import Budget, parse_within_limits, refusa
 from customer360.auth.request_timeout import RequestTimedOut, time_limit
 from customer360.config import Limits
 from customer360.execution.executor import Execution
-from customer360.execution.extension import COMPILED, count_path
+from customer360.execution.extension import COMPILED
+from customer360.execution.paths import count_path
 from customer360.execution.prepared import PreparedOperations
 from customer360.field_collection import find_operation
 from customer360.resolvers.context import RequestContext
 from customer360.schema.audit_reads import record_reads
 
 LANE = "lane"
-"""Key in :data:`~customer360.execution.extension.PATHS` of the compiled answers given here
+"""Key in :data:`~customer360.execution.paths.PATHS` of the compiled answers given here
 (``c360_lane_operations_total`` in /metrics): how many requests skipped Strawberry's pipeline."""
 
 

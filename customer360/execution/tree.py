@@ -2,10 +2,11 @@
 
 The executor (:mod:`customer360.execution.executor`) first asks here whether the whole
 operation can be described as a :class:`~customer360.graphstore.response_tree.ResponseTree`:
-plain stored properties, links, lists and pages of connections read forward (cursors, ``pageInfo``
-and ``totalCount`` included), personal fields in
-clear or masked as this caller may see them. When it can, and the store builds trees (SQLite does), one
-statement returns the response's ``data``; otherwise the executor goes level by level.
+plain stored properties, links, lists and pages of connections read forward (cursors,
+``pageInfo``, ``totalCount`` and filters included), personal fields in clear or masked as
+this caller may see them. When it can, and the store builds trees (SQLite does), one
+statement returns the response's ``data``; otherwise the executor goes level by level, and
+asks here for each level's object fields that are whole trees (:meth:`TreePlanner.subtrees`).
 The tree is planned per request, from the same merged fields (aliases, fragments,
 ``@skip``/``@include``) the level path executes, with the same argument checks
 (:func:`~customer360.resolvers.paging.page_request`) and the same access decisions.
@@ -32,7 +33,17 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from customer360.auth.policy import Access
-from customer360.execution.fields import customer_query, page_args, transaction_filter
+from customer360.execution.fields import (
+    ACCOUNT,
+    ADDRESS,
+    NODE_TYPES,
+    PERSON,
+    PHONE,
+    TRANSACTION,
+    customer_query,
+    page_args,
+    transaction_filter,
+)
 from customer360.field_collection import Grouped
 from customer360.graphstore.plan import Hop, VertexLabel
 from customer360.graphstore.response_tree import (
@@ -254,7 +265,7 @@ def neighbours(path: tuple[Hop, ...]) -> Build:
 
 def transactions(field: str, path: tuple[Hop, ...]) -> Build:
     def build(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
-        ordering = "timestamp:desc"
+        ordering = graph.PAYMENTS_ORDERING
         request = planner.page(field, ordering, args)
         where = graph.transaction_predicates(field, transaction_filter(args))
         return planner.connection(field_def, nodes, Reach(path, graph.NEWEST_FIRST, where), ordering, request)
@@ -264,15 +275,11 @@ def transactions(field: str, path: tuple[Hop, ...]) -> Build:
 
 def _customers(planner: TreePlanner, field_def: GraphQLField, nodes: list[FieldNode], args: Args) -> Value:
     query = customer_query(args)
-    ordering = f"{query.order.value}:{'desc' if query.descending else 'asc'}"
+    ordering = query.ordering
     request = planner.page("customers", ordering, args)
     source = Persons(query.order, query.descending, graph.customer_filter(query))
     return planner.connection(field_def, nodes, source, ordering, request)
 
-
-PERSON, ACCOUNT, ADDRESS, PHONE, TRANSACTION = (
-    VertexLabel.PERSON, VertexLabel.ACCOUNT, VertexLabel.ADDRESS, VertexLabel.PHONE, VertexLabel.TRANSACTION,
-)
 
 MASKED: dict[str, Value] = {
     "Person.ssn": Masked("ssn_last4", Mask.SSN_FROM_LAST_FOUR),
@@ -282,9 +289,7 @@ MASKED: dict[str, Value] = {
 }
 """The masks of :data:`customer360.auth.masking.MASKS` a tree can write, by policy field."""
 
-LABELS: dict[str, VertexLabel] = {
-    "Person": PERSON, "Account": ACCOUNT, "Address": ADDRESS, "Phone": PHONE, "Transaction": TRANSACTION,
-}
+LABELS: dict[str, VertexLabel] = {type_name: label for label, type_name in NODE_TYPES.items()}
 """The GraphQL types that are vertices: a level of them can have its subtrees built at once."""
 
 EACH = "each"

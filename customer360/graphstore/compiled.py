@@ -130,6 +130,10 @@ class StepsByEmitters(Generic[Query]):
     async def top_receivers(self, step: TopReceivers) -> list[ReceiverRow]:
         return await self._answer(self.network_steps.top_receivers(step))
 
+    @property
+    def builds_response_trees(self) -> bool:
+        return self.tree_steps is not None
+
     async def response_tree(self, step: ResponseTree) -> dict[str, Any] | None:
         """The whole response's ``data`` in one query, or None when this backend cannot build it."""
         if self.tree_steps is None:

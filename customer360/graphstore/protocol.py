@@ -94,6 +94,10 @@ class GraphStore(Protocol):
     async def portfolio(self) -> dict | None:
         """The cached dashboard snapshot (None before the first load)."""
 
+    @property
+    def builds_response_trees(self) -> bool:
+        """Whether :meth:`response_tree` can answer (else it answers None): callers need not plan one."""
+
     async def response_tree(self, step: ResponseTree) -> dict[str, Any] | None:
         """A whole response's ``data`` built in one query, or None when this backend cannot."""
 

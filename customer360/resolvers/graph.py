@@ -51,9 +51,9 @@ ACCOUNT_SENT = (Hop(EdgeLabel.SENT, Direction.OUT),)
 ACCOUNT_RECEIVED = (Hop(EdgeLabel.RECEIVED_BY, Direction.IN),)
 
 NEWEST_FIRST = Order("timestamp", descending=True)
-
-
 OLDEST_FIRST = Order("timestamp", descending=False)  # NEWEST_FIRST read backward
+PAYMENTS_ORDERING = "timestamp:desc"
+"""The cursors' ordering tag of every payments connection (newest first)."""
 
 
 def _page(ctx: RequestContext, field: str, ordering: str, args: PageArgs) -> PageRequest:
@@ -165,12 +165,12 @@ async def transactions(
 ) -> ConnectionData:
     """Newest-first transaction pages, one batched traversal for every parent at this level
     (backward pages: the same traversal oldest-first)."""
-    request = _page(ctx, field, "timestamp:desc", args)
+    request = _page(ctx, field, PAYMENTS_ORDERING, args)
     order = OLDEST_FIRST if request.backward else NEWEST_FIRST
     shape = Traverse(
         source, (), path, transaction_predicates(field, flt), order, request.limit, request.keyset, want_total
     )
-    return connection_data("timestamp:desc", await ctx.loaders.traverse(shape, key), request)
+    return connection_data(PAYMENTS_ORDERING, await ctx.loaders.traverse(shape, key), request)
 
 
 async def counterparties(ctx: RequestContext, field: str, key: str, first: int) -> list[CounterpartyRow]:
@@ -191,10 +191,15 @@ class CustomerQuery:
     order: PersonOrder = PersonOrder.NAME
     descending: bool = False
 
+    @property
+    def ordering(self) -> str:
+        """The cursors' ordering tag (``name:asc``, ``total_balance:desc``)."""
+        return f"{self.order.value}:{'desc' if self.descending else 'asc'}"
+
 
 async def customers(ctx: RequestContext, query: CustomerQuery, args: PageArgs, want_total: bool) -> ConnectionData:
     field = "customers"
-    ordering = f"{query.order.value}:{'desc' if query.descending else 'asc'}"
+    ordering = query.ordering
     request = _page(ctx, field, ordering, args)
     flt = customer_filter(query)
     descending = query.descending != request.backward

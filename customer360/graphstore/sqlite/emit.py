@@ -138,7 +138,25 @@ def predicate_conditions(label: VertexLabel, alias: str, where: tuple[Predicate,
     return conditions
 
 
-def person_conditions(flt: PersonFilter, bind: Bind) -> list[str]:
+def persons_matching(flt: PersonFilter, bind: Bind) -> str:
+    """The persons the customers list holds (those with a summary row) that match ``flt``:
+    their stored properties and total balance, under their own names."""
+    conditions = _person_conditions(flt, bind)
+    return (
+        f"SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
+        f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id"
+        + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+    )
+
+
+def person_order(order: PersonOrder, descending: bool, alias: str | None = None) -> list[tuple[str, bool]]:
+    """The customers list's page order over :func:`persons_matching`'s columns (of ``alias``)."""
+    prefix = f"{alias}." if alias else ""
+    by = ["last_name", "first_name"] if order is PersonOrder.NAME else ["total_balance_cents"]
+    return [(f"{prefix}{column}", descending) for column in [*by, "person_id"]]
+
+
+def _person_conditions(flt: PersonFilter, bind: Bind) -> list[str]:
     """The ``customers`` filter over a person aliased ``p`` and its summary row ``s``."""
     conditions: list[str] = []
     if flt.name_contains:
@@ -239,21 +257,10 @@ def _windowed(step: Traverse) -> tuple[str, dict[str, Any]]:
 def find_persons(step: FindPersons) -> Compiled[CompiledQuery, Page]:
     """One page of persons plus, when asked, the count of all that match (same statement)."""
     params: dict[str, Any] = {"limit": step.first + 1}
-    conditions = person_conditions(step.filter, binder(params))
-
-    if step.order is PersonOrder.NAME:
-        order_sql = [("last_name", step.descending), ("first_name", step.descending)]
-    else:
-        order_sql = [("total_balance_cents", step.descending)]
-    order_sql.append(("person_id", step.descending))
+    matched = persons_matching(step.filter, binder(params))
+    order_sql = person_order(step.order, step.descending)
     ordering = order_text(order_sql)
     page_conditions = [keyset_condition(order_sql, step.after, binder(params))] if step.after else []
-
-    matched = (
-        f"SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
-        f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id"
-        + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
-    )
     page = (
         "SELECT * FROM matched"
         + (f" WHERE {' AND '.join(page_conditions)}" if page_conditions else "")

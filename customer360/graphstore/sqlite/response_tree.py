@@ -57,7 +57,8 @@ from customer360.graphstore.sqlite.emit import (
     order_columns,
     order_text,
     path_joins,
-    person_conditions,
+    person_order,
+    persons_matching,
     predicate_conditions,
     selected,
 )
@@ -190,10 +191,8 @@ class _Emitter:
         if isinstance(source, Persons):
             order = _order(source, None)
             past = f" WHERE {keyset_condition(order, after, self._bind_named)}" if after is not None else ""
-            return (
-                f"SELECT * FROM (SELECT {selected(VertexLabel.PERSON, 'p')}, s.total_balance_cents AS total_balance_cents "
-                f"{self._persons(source)}){past} ORDER BY {order_text(order)} LIMIT {limit}"
-            )
+            return (f"SELECT * FROM ({persons_matching(source.filter, self._bind_named)}){past} "
+                    f"ORDER BY {order_text(order)} LIMIT {limit}")
         joins, start, reached = self._reach(source, row, label, alias)
         order = _order(source, reached)
         past = f" AND {keyset_condition(order, after, self._bind_named)}" if after is not None else ""
@@ -201,13 +200,6 @@ class _Emitter:
             f"SELECT {selected(source.target, reached)} FROM {' '.join(joins)} WHERE {start}{past} "
             f"ORDER BY {order_text(order)} LIMIT {limit}"
         )
-
-    def _persons(self, source: Persons) -> str:
-        """FROM and WHERE of the persons find_persons pages through: those with a summary row
-        that match the filter."""
-        conditions = person_conditions(source.filter, self._bind_named)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        return f"FROM person AS p JOIN person_summary AS s ON s.person_id = p.person_id{where}"
 
     def _bind_named(self, name: str, value: Any) -> str:
         """A :data:`~customer360.graphstore.sqlite.emit.Bind` for the shared conditions: the
@@ -227,7 +219,7 @@ class _Emitter:
 
     def _count(self, source: Source, row: str | None, label: VertexLabel | None) -> str:
         if isinstance(source, Persons):
-            return f"(SELECT count(*) {self._persons(source)})"
+            return f"(SELECT count(*) FROM ({persons_matching(source.filter, self._bind_named)}))"
         joins, start, _ = self._reach(source, row, label, self._alias())
         return f"(SELECT count(*) FROM {' '.join(joins)} WHERE {start})"
 
@@ -263,9 +255,7 @@ def _order(source: Source, alias: str | None) -> list[tuple[str, bool]]:
     if isinstance(source, Reach):
         assert alias is not None
         return order_columns(source.target, alias, source.order)
-    prefix = f"{alias}." if alias else ""
-    by = ["last_name", "first_name"] if source.order is PersonOrder.NAME else ["total_balance_cents"]
-    return [(f"{prefix}{column}", source.descending) for column in [*by, "person_id"]]
+    return person_order(source.order, source.descending, alias)
 
 
 def _stored(label: VertexLabel, name: str) -> str:
