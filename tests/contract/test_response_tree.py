@@ -228,7 +228,9 @@ async def test_a_document_with_a_field_no_tree_holds_is_planned_once(store, vari
             bodies.append(response.json())
     assert all("errors" not in body for body in bodies)
     assert bodies[0] == bodies[1] == bodies[2] and "segment" not in bodies[3]["data"]["customer"]
-    assert len(planned) == 1  # planned on the first request only: the skip is per document, whatever the variables
+    # planned on the first request only (the skip is per document, whatever the variables);
+    # a store that builds no trees has none planned at all
+    assert len(planned) == (1 if store.tree_steps is not None else 0)
 
 
 @pytest.mark.parametrize("connection, ordering", [
