@@ -14,8 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from customer360.audit.cassandra.schema import drop_keyspace_ddl
-from customer360.audit.chain import GENESIS, seal
-from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent
+from customer360.audit.chain import GENESIS, seal, seal_record
+from customer360.audit.events import (
+    AuditEvent,
+    AuditRecord,
+    Checkpoint,
+    SealedEvent,
+    SealedLink,
+)
 from customer360.audit.merkle import merkle_root
 from customer360.audit.protocol import AuditUnavailable
 from customer360.config import AuditUrl
@@ -65,24 +71,53 @@ def new_writer() -> str:
     return f"test-{uuid.uuid4()}"
 
 
-def chain_of(events: Sequence[AuditEvent], writer_id: str | None = None) -> list[SealedEvent]:
-    """Seal events into one writer's chain, as a spool would."""
+def chain_of(events: Sequence[AuditEvent], writer_id: str | None = None, *, seq: int = 1,
+             head: str = GENESIS) -> list[SealedEvent]:
+    """Seal events into one writer's chain one by one, as spools of earlier versions did
+    (version 1: a link per event); write them with :func:`links_of`."""
     writer_id = writer_id or new_writer()
-    sealed, head = [], GENESIS
-    for seq, event in enumerate(events, start=1):
-        link = seal(event, writer_id, seq, head)
+    sealed = []
+    for place, event in enumerate(events, start=seq):
+        link = seal(event, writer_id, place, head)
         sealed.append(link)
         head = link.hash
     return sealed
 
 
+def links_of(chain: Sequence[SealedEvent]) -> list[SealedLink]:
+    """Events sealed one by one (:func:`chain_of`) as the links a drainer hands a sink."""
+    return [SealedLink.of_event(sealed) for sealed in chain]
+
+
+def records_chain_of(records: Sequence[AuditRecord], writer_id: str | None = None, *, seq: int = 1,
+                     head: str = GENESIS) -> list[SealedLink]:
+    """Seal records into one writer's chain, a link per record, as the spool does."""
+    writer_id = writer_id or new_writer()
+    links = []
+    for record in records:
+        link, _ = seal_record(record, writer_id, seq, head)
+        links.append(link)
+        seq, head = link.last_seq + 1, link.hash
+    return links
+
+
+def events_of(links: Sequence[SealedLink]) -> list[SealedEvent]:
+    return [sealed for link in links for sealed in link.sealed_events()]
+
+
 def checkpoints_of(chain: Sequence[SealedEvent], every: int) -> list[Checkpoint]:
+    """Checkpoints over runs of ``every`` events sealed one by one."""
+    return link_checkpoints_of(links_of(chain), every)
+
+
+def link_checkpoints_of(links: Sequence[SealedLink], every: int) -> list[Checkpoint]:
+    """Checkpoints over runs of ``every`` links (one Merkle leaf per link), as the spool makes them."""
     made = []
-    for start in range(0, len(chain) - len(chain) % every, every):
-        run = chain[start:start + every]
-        made.append(Checkpoint(run[0].writer_id, run[0].seq, run[-1].seq, merkle_root([e.hash for e in run]),
-                               run[-1].hash, min(e.event.occurred_at for e in run),
-                               max(e.event.occurred_at for e in run), datetime.now(timezone.utc)))
+    for start in range(0, len(links) - len(links) % every, every):
+        run = links[start:start + every]
+        made.append(Checkpoint(run[0].writer_id, run[0].seq, run[-1].last_seq, merkle_root([link.hash for link in run]),
+                               run[-1].hash, min(link.record.occurred_at for link in run),
+                               max(link.record.occurred_at for link in run), datetime.now(timezone.utc)))
     return made
 
 

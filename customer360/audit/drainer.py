@@ -99,7 +99,8 @@ class Drainer:
     # -------------------------------------------------------------- draining
 
     async def drain_once(self) -> int:
-        """Ship one batch; return how many events it held (0: nothing waiting).
+        """Ship one batch; return how many events it held (0: nothing waiting; the number
+        of checkpoints when it held only those).
 
         Raises :class:`AuditUnavailable` when the sink did not take it (the batch stays).
         """
@@ -107,18 +108,18 @@ class Drainer:
         if not batch:
             return 0
         try:
-            await self.sink.write(batch.events, batch.checkpoints)
+            await self.sink.write(batch.links, batch.checkpoints)
         except AuditUnavailable as error:
             self._failed(str(error))
             raise
         except Exception as error:  # a sink bug must not kill the drainer: keep the events, log, retry
-            log.exception("audit drainer: unexpected error writing %d events", len(batch.events))
+            log.exception("audit drainer: unexpected error writing %d events", batch.event_count)
             self._failed(f"{type(error).__name__}: {error}")
             raise AuditUnavailable(self.sink.backend, str(error)) from error
         await self.spool.remove(batch)
         self.sink_ok, self.last_error, self.last_success_at = True, None, time.time()
-        self.shipped += len(batch.events)
-        return len(batch.events) or len(batch.checkpoints)
+        self.shipped += batch.event_count
+        return batch.event_count or len(batch.checkpoints)
 
     async def drain_until_empty(self, timeout_s: float = 30.0) -> bool:
         """Seal the open checkpoint and ship everything now, retrying with backoff while the

@@ -1,11 +1,16 @@
 """What goes on record: one :class:`AuditEvent` per (request, customer), or per ``c360 load``.
 
-An event is built by whoever saw the access (the GraphQL extension for reads, the CLI for
-loads) and is immutable from then on. Its :func:`canonical_bytes` are the exact bytes the hash
-chain is computed over, so they must come out the same after a round trip through any sink:
-times are UTC at millisecond precision (what a CQL ``timestamp`` holds), lists that are sets
-in meaning (roles, field paths, files) are sorted, and JSON is written with sorted keys and
-no spaces.
+Events are built by whoever saw the access (the GraphQL extension for reads, the CLI for
+loads) and are immutable from then on. The events of one response share everything but their
+id, customer and fields, so they are built and sealed together as one :class:`AuditRecord`:
+one link of the hash chain per response (version 2), not one per customer (version 1, which
+records written by earlier versions keep and still verify by).
+
+The canonical bytes (:func:`canonical_bytes`, :func:`canonical_record_link`) are the exact
+bytes the hash chain is computed over, so they must come out the same after a round trip
+through any sink: times are UTC at millisecond precision (what a CQL ``timestamp`` holds),
+lists that are sets in meaning (roles, field paths, files) are sorted, and JSON is written
+with sorted keys and no spaces.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 #: Bumped whenever the canonical form changes; old events keep verifying with their version.
+#: Version 1: one link per event. Version 2: one link per record (a response's events).
 CANONICAL_VERSION = 1
+RECORD_VERSION = 2
 
 
 class EventKind(StrEnum):
@@ -87,8 +94,8 @@ _id_lock = threading.Lock()
 _TAIL = (1 << 64) - 1
 
 
-def new_event_ids(at: datetime, count: int) -> list[uuid.UUID]:
-    """``count`` UUIDv7s (RFC 9562): 48 bits of milliseconds, a 12-bit counter, then randomness.
+def _event_id_ints(at: datetime, count: int) -> list[int]:
+    """``count`` UUIDv7s (RFC 9562) as integers: 48 bits of milliseconds, a 12-bit counter, then randomness.
 
     Made on the client so a replay of the same event carries the same id (and so lands on
     the same row); time-ordered so ids sort the way the record is read. Within one
@@ -98,7 +105,7 @@ def new_event_ids(at: datetime, count: int) -> list[uuid.UUID]:
     """
     millis = epoch_millis(at) & ((1 << 48) - 1)
     randomness = os.urandom(10 * count)  # per id: 64 bits for the tail, 11 to start counting
-    made: list[uuid.UUID] = []
+    made: list[int] = []
     with _id_lock:
         for index in range(count):
             random = int.from_bytes(randomness[10 * index:10 * index + 10], "big")
@@ -109,8 +116,23 @@ def new_event_ids(at: datetime, count: int) -> list[uuid.UUID]:
             else:
                 counter = (random >> 64) & 0x7FF  # room left to count up
             _last_id[0], _last_id[1] = millis, counter
-            made.append(uuid.UUID(int=millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62 | (random & _TAIL) >> 2))
+            made.append(millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62 | (random & _TAIL) >> 2)
     return made
+
+
+def new_event_ids(at: datetime, count: int) -> list[uuid.UUID]:
+    """``count`` UUIDv7s made at ``at`` (see :func:`_event_id_ints`)."""
+    return [uuid.UUID(int=value) for value in _event_id_ints(at, count)]
+
+
+def new_event_id_texts(at: datetime, count: int) -> list[str]:
+    """:func:`new_event_ids` as the canonical text a record stores (a wide response makes
+    hundreds: spelled straight from the integers, without a ``UUID`` object each)."""
+    texts = []
+    for value in _event_id_ints(at, count):
+        h = f"{value:032x}"
+        texts.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return texts
 
 
 def new_event_id(at: datetime) -> uuid.UUID:
@@ -215,53 +237,11 @@ class AuditEvent:
         at: datetime | None = None,
     ) -> "AuditEvent":
         """The event for one customer's data in one response."""
-        return cls.reads(
+        return AuditRecord.reads(
             [(customer_id, fields_clear, fields_masked)], principal=principal, outcome=outcome, roles=roles,
             purpose=purpose, operation_name=operation_name, document_hash=document_hash, request_id=request_id,
             client_address=client_address, at=at,
-        )[0]
-
-    @classmethod
-    def reads(
-        cls,
-        customers: Iterable[tuple[str, Any, Any]],
-        *,
-        principal: str,
-        outcome: Outcome | str = Outcome.COMPLETE,
-        roles: Any = (),
-        purpose: str | None = None,
-        operation_name: str | None = None,
-        document_hash: str | None = None,
-        request_id: str | None = None,
-        client_address: str | None = None,
-        at: datetime | None = None,
-    ) -> list["AuditEvent"]:
-        """The events of one response: one per ``(customer_id, fields_clear, fields_masked)``,
-        all at one time. What they share is put in canonical form once, not once per customer
-        (a wide response puts hundreds of customers on the record)."""
-        moment = _in_millis_utc(at) if at is not None else utc_now()
-        shared = {
-            "kind": EventKind.READ, "occurred_at": moment, "principal": principal, "outcome": Outcome(outcome),
-            "roles": _sorted_unique(roles), "purpose": purpose, "operation_name": operation_name,
-            "document_hash": document_hash, "request_id": request_id, "client_address": client_address,
-        }
-        paths: dict[frozenset, SortedUnique] = {}  # most customers of a response have the same fields
-
-        def canonical(values: Any) -> SortedUnique:
-            if type(values) is SortedUnique:
-                return values
-            key = frozenset(values or ())
-            found = paths.get(key)
-            if found is None:
-                found = paths[key] = _sorted_unique(key)
-            return found
-
-        customers = list(customers)
-        return [
-            cls(event_id=event_id, customer_id=customer_id, fields_clear=canonical(clear),
-                fields_masked=canonical(masked), **shared)
-            for event_id, (customer_id, clear, masked) in zip(new_event_ids(moment, len(customers)), customers)
-        ]
+        ).events()[0]
 
     @classmethod
     def load(
@@ -306,38 +286,6 @@ class AuditEvent:
             "rows": self.rows,
         }
 
-    @staticmethod
-    def contents(events: Iterable["AuditEvent"]) -> list[dict[str, Any]]:
-        """``[event.to_dict() for event in events]``, with what consecutive events share made
-        once: the events of one response (:meth:`reads`) hold the very same time, roles,
-        principal and so on, and differ only in id, customer and fields."""
-        made: list[dict[str, Any]] = []
-        last: AuditEvent | None = None
-        template: dict[str, Any] = {}
-        lists: dict[int, tuple[tuple[str, ...], list[str]]] = {}  # id(fields) -> (fields, as a list)
-
-        def as_list(values: tuple[str, ...]) -> list[str]:
-            found = lists.get(id(values))
-            if found is None or found[0] is not values:
-                found = lists[id(values)] = (values, list(values))
-            return found[1]
-
-        for event in events:
-            if last is None or not event._shares_context_with(last):
-                template = event.to_dict()
-                last = event
-            content = template.copy()
-            content["event_id"] = str(event.event_id)
-            content["customer_id"] = event.customer_id
-            content["fields_clear"] = as_list(event.fields_clear)
-            content["fields_masked"] = as_list(event.fields_masked)
-            made.append(content)
-        return made
-
-    def _shares_context_with(self, other: "AuditEvent") -> bool:
-        """Whether everything but id, customer and fields is the same objects (so the same values)."""
-        return all(map(operator.is_, _context(self), _context(other)))
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AuditEvent":
         return cls(
@@ -360,9 +308,176 @@ class AuditEvent:
         )
 
 
-_PER_CUSTOMER = ("event_id", "customer_id", "fields_clear", "fields_masked")
-_context = operator.attrgetter(*(f.name for f in fields(AuditEvent) if f.name not in _PER_CUSTOMER))
-"""An event's fields that one response's events share (every field but the per-customer ones)."""
+class Entry(NamedTuple):
+    """One event of a record: whose data went out, which fields in clear and which masked
+    (a load's one entry has no customer)."""
+
+    event_id: str
+    customer_id: str | None
+    fields_clear: SortedUnique
+    fields_masked: SortedUnique
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """The events of one response (or of one load): what they share, once, and one
+    :class:`Entry` per event, in the order they take in the chain.
+
+    A record is sealed as ONE link of its writer's chain (version 2): a response about 375
+    customers is one hash and one spool row, not 375, and the sinks still store and answer
+    one event per (request, customer) (:meth:`events`).
+    """
+
+    kind: EventKind
+    occurred_at: datetime
+    principal: str
+    outcome: Outcome
+    entries: tuple[Entry, ...]
+    roles: SortedUnique = SortedUnique()
+    purpose: str | None = None
+    operation_name: str | None = None
+    document_hash: str | None = None
+    request_id: str | None = None
+    client_address: str | None = None
+    files: tuple[LoadedFile, ...] = ()
+    rows: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.entries:
+            raise ValueError("an audit record needs at least one event")
+        if not self.principal:
+            raise ValueError("an audit event needs a principal (who accessed the data)")
+        if self.kind is EventKind.READ and not all(entry.customer_id for entry in self.entries):
+            raise ValueError("a read event needs the customer id whose data was read")
+
+    @classmethod
+    def reads(
+        cls,
+        customers: Iterable[tuple[str, Any, Any]],
+        *,
+        principal: str,
+        outcome: Outcome | str = Outcome.COMPLETE,
+        roles: Any = (),
+        purpose: str | None = None,
+        operation_name: str | None = None,
+        document_hash: str | None = None,
+        request_id: str | None = None,
+        client_address: str | None = None,
+        at: datetime | None = None,
+    ) -> "AuditRecord":
+        """The record of one response: one event per ``(customer_id, fields_clear, fields_masked)``."""
+        moment = _in_millis_utc(at) if at is not None else utc_now()
+        paths: dict[frozenset, SortedUnique] = {}  # most customers of a response have the same fields
+
+        def canonical(values: Any) -> SortedUnique:
+            if type(values) is SortedUnique:
+                return values
+            key = frozenset(values or ())
+            found = paths.get(key)
+            if found is None:
+                found = paths[key] = _sorted_unique(key)
+            return found
+
+        customers = list(customers)
+        entries = tuple(
+            Entry(event_id, str(customer_id), canonical(clear), canonical(masked))
+            for event_id, (customer_id, clear, masked) in zip(new_event_id_texts(moment, len(customers)), customers)
+        )
+        return cls(EventKind.READ, moment, principal, Outcome(outcome), entries, _sorted_unique(roles), purpose,
+                   operation_name, document_hash, request_id, client_address)
+
+    @classmethod
+    def grouped(cls, events: Iterable[AuditEvent]) -> list["AuditRecord"]:
+        """Events as records: consecutive events that share everything but id, customer and
+        fields go in one record (the events of one response do)."""
+        records: list[AuditRecord] = []
+        context: tuple | None = None
+        entries: list[Entry] = []
+        first: AuditEvent | None = None
+        for event in events:
+            shared = _context(event)
+            if first is not None and shared != context:
+                records.append(cls._of(first, entries))
+                entries = []
+            if not entries:
+                first, context = event, shared
+            entries.append(Entry(str(event.event_id), event.customer_id, _sorted_unique(event.fields_clear),
+                                 _sorted_unique(event.fields_masked)))
+        if first is not None:
+            records.append(cls._of(first, entries))
+        return records
+
+    @classmethod
+    def _of(cls, e: AuditEvent, entries: list[Entry]) -> "AuditRecord":
+        return cls(e.kind, e.occurred_at, e.principal, e.outcome, tuple(entries), _sorted_unique(e.roles), e.purpose,
+                   e.operation_name, e.document_hash, e.request_id, e.client_address, e.files, e.rows)
+
+    def events(self) -> list[AuditEvent]:
+        """One event per entry, as the sinks store and readers see them."""
+        return [
+            AuditEvent(
+                event_id=uuid.UUID(entry.event_id), kind=self.kind, occurred_at=self.occurred_at,
+                principal=self.principal, outcome=self.outcome, roles=self.roles, purpose=self.purpose,
+                customer_id=entry.customer_id, fields_clear=entry.fields_clear, fields_masked=entry.fields_masked,
+                operation_name=self.operation_name, document_hash=self.document_hash, request_id=self.request_id,
+                client_address=self.client_address, files=self.files, rows=self.rows,
+            )
+            for entry in self.entries
+        ]
+
+    def entry_lists(self) -> list[list]:
+        """The entries as JSON arrays ``[event_id, customer_id, fields_clear, fields_masked]``:
+        what the canonical form holds, and what the embedded sink expands into rows in SQL."""
+        lists: dict[int, tuple[tuple[str, ...], list[str]]] = {}  # id(fields) -> (fields, as a list)
+
+        def as_list(values: tuple[str, ...]) -> list[str]:
+            found = lists.get(id(values))
+            if found is None or found[0] is not values:
+                found = lists[id(values)] = (values, list(values))
+            return found[1]
+
+        return [[entry.event_id, entry.customer_id, as_list(entry.fields_clear), as_list(entry.fields_masked)]
+                for entry in self.entries]
+
+    def shared(self) -> dict[str, Any]:
+        """What the events share, JSON-ready (the canonical form's content without ``events``)."""
+        return {
+            "kind": self.kind.value,
+            "occurred_at": format_time(self.occurred_at),
+            "principal": self.principal,
+            "roles": list(self.roles),
+            "purpose": self.purpose,
+            "operation_name": self.operation_name,
+            "document_hash": self.document_hash,
+            "request_id": self.request_id,
+            "client_address": self.client_address,
+            "outcome": self.outcome.value,
+            "files": [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in self.files],
+            "rows": self.rows,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical form's content: :meth:`shared` and the ``events`` (:meth:`entry_lists`)."""
+        content = self.shared()
+        content["events"] = self.entry_lists()
+        return content
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AuditRecord":
+        entries = tuple(Entry(event_id, customer_id, _sorted_unique(clear), _sorted_unique(masked))
+                        for event_id, customer_id, clear, masked in data["events"])
+        return cls(
+            EventKind(data["kind"]), _in_millis_utc(datetime.fromisoformat(data["occurred_at"].replace("Z", "+00:00"))),
+            data["principal"], Outcome(data["outcome"]), entries, _sorted_unique(data.get("roles")), data.get("purpose"),
+            data.get("operation_name"), data.get("document_hash"), data.get("request_id"), data.get("client_address"),
+            tuple(sorted(LoadedFile(f["name"], f["sha256"], int(f["rows"])) for f in data.get("files") or ())),
+            data.get("rows"),
+        )
+
+
+_PER_EVENT = ("event_id", "customer_id", "fields_clear", "fields_masked")
+_context = operator.attrgetter(*(f.name for f in fields(AuditEvent) if f.name not in _PER_EVENT))
+"""An event's fields that the events of one record share (every field but the per-event ones)."""
 
 
 def canonical_json(value: Any) -> bytes:
@@ -386,16 +501,65 @@ class SealedEvent:
     seq: int
     prev_hash: str
     hash: str
+    #: For an event sealed with the others of its record (version 2): the sequence numbers of
+    #: the record's first and last events. ``hash`` and ``prev_hash`` are then the record's.
+    link_first: int | None = None
+    link_last: int | None = None
 
-    def to_dict(self, content: dict[str, Any] | None = None) -> dict[str, Any]:
-        """``content``: ``event.to_dict()``, when the caller has made it already."""
-        return {"writer_id": self.writer_id, "seq": self.seq, "prev_hash": self.prev_hash, "hash": self.hash,
-                "event": self.event.to_dict() if content is None else content}
+    def to_dict(self) -> dict[str, Any]:
+        made = {"writer_id": self.writer_id, "seq": self.seq, "prev_hash": self.prev_hash, "hash": self.hash,
+                "event": self.event.to_dict()}
+        if self.link_first is not None:
+            made.update(link_first=self.link_first, link_last=self.link_last)
+        return made
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SealedEvent":
         return cls(AuditEvent.from_dict(data["event"]), data["writer_id"], int(data["seq"]), data["prev_hash"],
-                   data["hash"])
+                   data["hash"], data.get("link_first"), data.get("link_last"))
+
+
+@dataclass(frozen=True, slots=True)
+class SealedLink:
+    """One link of a writer's chain: a record at sequence numbers ``seq`` .. :attr:`last_seq`
+    (one per event), after ``prev_hash``. What the spool holds and the drainer ships.
+
+    Version 2 hashes the whole record (:func:`canonical_record_link`); version 1, what earlier
+    versions spooled, is one event hashed alone (:func:`canonical_bytes`)."""
+
+    record: AuditRecord
+    writer_id: str
+    seq: int
+    prev_hash: str
+    hash: str
+    version: int = RECORD_VERSION
+
+    @property
+    def last_seq(self) -> int:
+        return self.seq + len(self.record.entries) - 1
+
+    def sealed_events(self) -> list[SealedEvent]:
+        """The record's events in their places of the chain, as the sinks store them."""
+        events = self.record.events()
+        if self.version == CANONICAL_VERSION:
+            return [SealedEvent(events[0], self.writer_id, self.seq, self.prev_hash, self.hash)]
+        last = self.last_seq
+        return [SealedEvent(event, self.writer_id, self.seq + index, self.prev_hash, self.hash, self.seq, last)
+                for index, event in enumerate(events)]
+
+    @classmethod
+    def of_event(cls, sealed: SealedEvent) -> "SealedLink":
+        """A version-1 link: one event, sealed alone."""
+        return cls(AuditRecord.grouped([sealed.event])[0], sealed.writer_id, sealed.seq, sealed.prev_hash, sealed.hash,
+                   CANONICAL_VERSION)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SealedLink":
+        """A link from its spooled body (either version)."""
+        if "record" not in data:
+            return cls.of_event(SealedEvent.from_dict(data))
+        return cls(AuditRecord.from_dict(data["record"]), data["writer_id"], int(data["seq"]), data["prev_hash"],
+                   data["hash"], int(data["v"]))
 
 
 def canonical_bytes(writer_id: str, seq: int, prev_hash: str, event: AuditEvent,
@@ -413,6 +577,16 @@ def canonical_link(writer_id: str, seq: int, prev_hash: str, event_json: bytes) 
     return b"".join((
         b'{"event":', event_json, b',"prev_hash":', canonical_json(prev_hash), b',"seq":', canonical_json(seq),
         b',"v":', canonical_json(CANONICAL_VERSION), b',"writer_id":', canonical_json(writer_id), b"}",
+    ))
+
+
+def canonical_record_link(writer_id: str, seq: int, prev_hash: str, record_json: bytes) -> bytes:
+    """The exact bytes a version-2 link's hash is computed over: ``canonical_json({"prev_hash":
+    ..., "record": ..., "seq": ..., "v": 2, "writer_id": ...})`` put together around the
+    record's canonical JSON (``seq``: the record's first event's)."""
+    return b"".join((
+        b'{"prev_hash":', canonical_json(prev_hash), b',"record":', record_json, b',"seq":', canonical_json(seq),
+        b',"v":', canonical_json(RECORD_VERSION), b',"writer_id":', canonical_json(writer_id), b"}",
     ))
 
 

@@ -26,14 +26,17 @@ EXPORT_PAGE = 500
 CSV_COLUMNS = (
     "event_id", "occurred_at", "kind", "customer_id", "principal", "roles", "purpose", "fields_clear",
     "fields_masked", "outcome", "operation_name", "document_hash", "request_id", "client_address",
-    "writer_id", "seq", "hash",
+    "writer_id", "seq", "hash", "link_first", "link_last",
 )
 
 
 def export_record(sealed: SealedEvent) -> dict:
-    """One event as exported: its fields, plus where it sits in the chain (to verify it by)."""
+    """One event as exported: its fields, plus where it sits in the chain (to verify it by):
+    for an event sealed with the rest of its response's record, ``hash`` is the record's, and
+    ``link_first``..``link_last`` the record's places (null for an event sealed alone)."""
     record = sealed.event.to_dict()
-    record.update(writer_id=sealed.writer_id, seq=sealed.seq, prev_hash=sealed.prev_hash, hash=sealed.hash)
+    record.update(writer_id=sealed.writer_id, seq=sealed.seq, prev_hash=sealed.prev_hash, hash=sealed.hash,
+                  link_first=sealed.link_first, link_last=sealed.link_last)
     return record
 
 

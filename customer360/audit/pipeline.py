@@ -3,8 +3,9 @@
 The GraphQL layer needs three things from the audit record and gets them here:
 
 * at start, :meth:`AuditPipeline.open` then :meth:`~AuditPipeline.start` (in the lifespan);
-* per response, ``await pipeline.record_many(events)`` (one event per customer; or
-  ``record(event)``) BEFORE the response leaves; it raises
+* per response, ``await pipeline.record_reads(record)`` (its
+  :class:`~customer360.audit.events.AuditRecord`: one event per customer) BEFORE the
+  response leaves; it raises
   :class:`~customer360.audit.protocol.AuditUnavailable` when the event could not be made
   durable, and then the personal data must not be returned;
 * for ``/metrics`` and ``/readyz``: :meth:`~AuditPipeline.metric_samples` and
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from customer360.audit import open_audit_sink
 from customer360.audit.drainer import Drainer
-from customer360.audit.events import AuditEvent, SealedEvent
+from customer360.audit.events import AuditEvent, AuditRecord, SealedEvent, SealedLink
 from customer360.audit.paging import AuditPage, PageRequest
 from customer360.audit.protocol import AuditSink, AuditUnavailable
 from customer360.audit.spool import AuditSpool
@@ -128,11 +129,12 @@ class AuditPipeline:
         self.drainer.wake()
         return sealed
 
-    async def record_many(self, events: list[AuditEvent]) -> list[SealedEvent]:
-        """All events of one response (one per customer) in one commit. Raises AuditUnavailable."""
-        sealed = await self.spool.append_many(events)
+    async def record_reads(self, record: AuditRecord) -> SealedLink:
+        """One response's record (one event per customer), sealed as one link in one commit.
+        Raises AuditUnavailable."""
+        link = (await self.spool.append_records([record]))[0]
         self.drainer.wake()
-        return sealed
+        return link
 
     def record_sync(self, event: AuditEvent) -> SealedEvent:
         """:meth:`record` for code without an event loop (the CLI); nothing drains it until

@@ -2,8 +2,9 @@
 error that means "the record cannot be written or read right now".
 
 The request path never talks to a sink: it appends to the spool, and the drainer writes
-batches here. Sinks must make writes idempotent (the same sealed event written twice leaves
-one row), because the drainer retries a batch whose outcome it did not learn.
+batches of links here (a link: one response's events, sealed together). Sinks store one row
+per event, whatever the link, and must make writes idempotent (the same sealed event written
+twice leaves one row), because the drainer retries a batch whose outcome it did not learn.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent
+from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent, SealedLink
 from customer360.audit.paging import AuditPage, PageRequest
 
 
@@ -60,8 +61,9 @@ class AuditSink(Protocol):
     def copy_tables_for(self, event: AuditEvent) -> tuple[str, ...]:
         """The tables besides the chain that must hold a copy of ``event``."""
 
-    async def write(self, events: Sequence[SealedEvent], checkpoints: Sequence[Checkpoint] = ()) -> None:
-        """Store events and checkpoints, idempotently; raise :class:`AuditUnavailable` if not all were stored."""
+    async def write(self, links: Sequence[SealedLink], checkpoints: Sequence[Checkpoint] = ()) -> None:
+        """Store every event of ``links``, and the checkpoints, idempotently; raise
+        :class:`AuditUnavailable` if not all were stored."""
 
     async def audit_trail(self, customer_id: str, page: PageRequest) -> AuditPage:
         """Events about one customer in ``page``'s window, newest first."""

@@ -1,15 +1,17 @@
 """The local durable spool: every event is on disk here before the response leaves.
 
-A request awaits :meth:`AuditSpool.append`; it returns once the event is committed to an
-SQLite file in WAL mode with ``synchronous=FULL`` (the commit is fsynced), so neither a
-killed process nor a power cut loses it. If the commit fails, :class:`AuditUnavailable`
-tells the caller not to return the personal data.
+A request awaits :meth:`AuditSpool.append_records` with its response's record; it returns
+once the record is committed to an SQLite file in WAL mode with ``synchronous=FULL`` (the
+commit is fsynced), so neither a killed process nor a power cut loses it. If the commit
+fails, :class:`AuditUnavailable` tells the caller not to return the personal data.
 
 The spool is also where the hash chain is made: the append transaction reads the chain
-head, seals the event after it and moves the head, so the chain is gapless and in commit
-order even when several processes share one spool file. Every ``checkpoint_every`` events
-(and, through :meth:`seal_checkpoint`, at least once per interval) it records a checkpoint
-over the run since the last one. The drainer later reads events and checkpoints with
+head, seals each record after it as one link (its events take the next sequence numbers)
+and moves the head, so the chain is gapless and in commit order even when several
+processes share one spool file. One row per record: a response about hundreds of customers
+is one hash and one insert here, not hundreds. Every ``checkpoint_every`` events (and,
+through :meth:`seal_checkpoint`, at least once per interval) it records a checkpoint over
+the links since the last one. The drainer later reads links and checkpoints with
 :meth:`peek` and deletes them with :meth:`remove` once the sink has them.
 
 Appends that arrive while a commit is in progress are committed together in the next
@@ -36,19 +38,19 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from customer360.audit.chain import GENESIS, seal_link
+from customer360.audit.chain import GENESIS, seal_record
 from customer360.audit.durable_file import open_durable
 from customer360.audit.events import (
     AuditEvent,
+    AuditRecord,
     Checkpoint,
     SealedEvent,
-    canonical_json,
+    SealedLink,
     epoch_millis,
     from_epoch_millis,
     utc_now,
@@ -60,32 +62,40 @@ from customer360.audit.sqlite.multirow import MultiRowInsert
 log = logging.getLogger("customer360.audit")
 
 BACKEND = "spool"
-#: Appends committed together at most (bounds one transaction's size and latency).
+#: Events committed together at most (bounds one transaction's size and latency; one
+#: response's record is never split, however many customers it names).
 GROUP_COMMIT_MAX = 512
-#: Sealed events this process appended and still holds in memory, at most: the drainer takes
-#: these as they are instead of parsing their bodies back from the file. Older ones (a sink
-#: down for long, another process's appends, a restart) are read from the file.
+#: Events of the links this process appended that it still holds in memory, at most: the
+#: drainer takes these as they are instead of parsing their bodies back from the file. Older
+#: ones (a sink down for long, another process's appends, a restart) are read from the file.
 HANDOFF_MAX = 50_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
--- Sealed events not yet in the sink, in chain order.
+-- Sealed links not yet in the sink, in chain order: seq is the link's first event's, size
+-- its number of events, event_id its first event's id (a retried append finds it by that).
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL UNIQUE,
     body TEXT NOT NULL,
-    spooled_at REAL NOT NULL
+    spooled_at REAL NOT NULL,
+    size INTEGER NOT NULL DEFAULT 1
 );
--- Hashes since the last checkpoint: the leaves of the next Merkle root.
+-- Link hashes since the last checkpoint: the leaves of the next Merkle root.
 CREATE TABLE IF NOT EXISTS leaves (
     seq INTEGER PRIMARY KEY,
     hash TEXT NOT NULL,
     occurred_ms INTEGER NOT NULL,
-    spooled_at REAL NOT NULL
+    spooled_at REAL NOT NULL,
+    last_seq INTEGER
 );
 -- Checkpoints not yet in the sink.
 CREATE TABLE IF NOT EXISTS checkpoints (first_seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
 """
+
+_ADDED_COLUMNS = (("events", "size", "INTEGER NOT NULL DEFAULT 1"), ("leaves", "last_seq", "INTEGER"))
+"""Columns a spool file made by an earlier version (one link per event) lacks; their defaults
+describe its rows exactly (a link of one event)."""
 
 
 _STATE = (
@@ -95,33 +105,51 @@ _STATE = (
 )
 """The chain's head, the depth, the first leaf since the last checkpoint, the oldest event's age."""
 
-_EVENT_INSERT = MultiRowInsert("INSERT INTO events (seq, event_id, body, spooled_at)", 4)
-_LEAF_INSERT = MultiRowInsert("INSERT INTO leaves (seq, hash, occurred_ms, spooled_at)", 4)
+_EVENT_INSERT = MultiRowInsert("INSERT INTO events (seq, event_id, body, spooled_at, size)", 5)
+_LEAF_INSERT = MultiRowInsert("INSERT INTO leaves (seq, hash, occurred_ms, spooled_at, last_seq)", 5)
 
 _SEALED_BY = {
     "seq": "SELECT seq, body FROM events WHERE seq IN ({})",
     "event_id": "SELECT event_id, body FROM events WHERE event_id IN ({})",
 }
-"""Spooled events by key; ``{}`` takes one ``?`` per key (:meth:`AuditSpool._sealed`)."""
+"""Spooled links by key; ``{}`` takes one ``?`` per key (:meth:`AuditSpool._sealed`)."""
+
+_PEEK = "SELECT seq FROM events WHERE seq < (SELECT min(seq) FROM events) + ? ORDER BY seq"
+"""The oldest links holding at most ``?`` events (or the oldest link, however large)."""
+
+_OLDEST_LEAVES = (
+    "SELECT seq, hash, occurred_ms, coalesce(last_seq, seq) FROM leaves "
+    "WHERE seq < (SELECT min(seq) FROM leaves) + ? ORDER BY seq"
+)
+"""The oldest leaves covering at most ``?`` events (or the oldest one): the next checkpoint's."""
 
 
 @dataclass(frozen=True, slots=True)
 class SpoolBatch:
     """What the drainer ships in one sink write."""
 
-    events: list[SealedEvent] = field(default_factory=list)
+    links: list[SealedLink] = field(default_factory=list)
     checkpoints: list[Checkpoint] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.events or self.checkpoints)
+        return bool(self.links or self.checkpoints)
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(link.record.entries) for link in self.links)
+
+    @property
+    def events(self) -> list[SealedEvent]:
+        """Every event of the batch's links, in chain order."""
+        return [sealed for link in self.links for sealed in link.sealed_events()]
 
 
 @dataclass(frozen=True, slots=True)
 class _Written:
-    """What one group's transaction wrote: sealed events per append, the checkpoints made,
+    """What one group's transaction wrote: sealed links per append, the checkpoints made,
     and the spool's depth and oldest event (``spooled_at``) once it commits."""
 
-    sealed: list[list[SealedEvent]]
+    sealed: list[list[SealedLink]]
     checkpoints: list[Checkpoint]
     depth: int
     oldest_spooled_at: float | None
@@ -129,12 +157,16 @@ class _Written:
 
 @dataclass(slots=True)
 class _Job:
-    """Work for the spool's thread: SQL to ``run``, or ``events`` to append (appends are
+    """Work for the spool's thread: SQL to ``run``, or ``records`` to append (appends are
     committed in groups); the outcome goes to ``future``."""
 
     future: concurrent.futures.Future
     run: Callable[[sqlite3.Connection], Any] | None = None
-    events: list[AuditEvent] | None = None
+    records: list[AuditRecord] | None = None
+
+
+def _size(records: list[AuditRecord]) -> int:
+    return sum(len(record.entries) for record in records)
 
 
 class AuditSpool:
@@ -146,8 +178,7 @@ class AuditSpool:
         self.path = Path(path)
         self.checkpoint_every = checkpoint_every
         try:
-            self._db = open_durable(self.path, lock_timeout_s)
-            self._db.executescript(SCHEMA)
+            self._db = open_durable(self.path, lock_timeout_s, SCHEMA, _ADDED_COLUMNS)
             self.writer_id = self._init_meta()
         except (sqlite3.Error, OSError) as error:
             raise AuditUnavailable(BACKEND, f"{self.path}: {error}") from error
@@ -156,7 +187,8 @@ class AuditSpool:
         self._lock_timeout_ms = int(lock_timeout_s * 1000)
         # A PRAGMA takes no bound parameters: the wait is an int, spelled once with :d.
         self._wait_for_lock = f"PRAGMA busy_timeout = {self._lock_timeout_ms:d}"
-        self._handoff: dict[int, SealedEvent] = {}  # seq -> sealed, touched by whoever holds _use
+        self._handoff: dict[int, SealedLink] = {}  # seq -> link, touched by whoever holds _use
+        self._handoff_events = 0
         self._refresh_stats(self._db)
         self._use = threading.Lock()  # held by whoever uses the connection (either thread, or the loop)
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
@@ -165,31 +197,37 @@ class AuditSpool:
         self._thread = threading.Thread(target=self._serve, name=f"c360-audit-spool-{self.path.name}", daemon=True)
         self._thread.start()
         self._commits = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"c360-audit-commit-{self.path.name}")
-        self._pending: list[tuple[list[AuditEvent], asyncio.Future]] = []
+        self._pending: list[tuple[list[AuditRecord], asyncio.Future]] = []
         self._committer: asyncio.Task | None = None
 
     # -------------------------------------------------------------- public API
 
-    async def append(self, event: AuditEvent) -> SealedEvent:
-        """Make ``event`` durable and return it sealed into the chain.
+    async def append_records(self, records: list[AuditRecord]) -> list[SealedLink]:
+        """Make ``records`` durable (a response's: one record) and return them sealed into
+        the chain: committed together, in order, and awaited once.
 
-        Raises :class:`AuditUnavailable` when it could not be committed.
+        Raises :class:`AuditUnavailable` when they could not be committed.
         """
-        return (await self.append_many([event]))[0]
-
-    async def append_many(self, events: list[AuditEvent]) -> list[SealedEvent]:
-        """:meth:`append` for all events of one response (one per customer): committed
-        together, in order, and awaited once."""
-        if not events:
+        if not records:
             return []
         if self._closed:
             raise AuditUnavailable(BACKEND, f"{self.path}: the spool is closed")
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
-        self._pending.append((list(events), waiter))
+        self._pending.append((list(records), waiter))
         if self._committer is None:
             self._committer = loop.create_task(self._commit_pending(loop))
         return await waiter
+
+    async def append(self, event: AuditEvent) -> SealedEvent:
+        """Make one event durable (a record of its own) and return it sealed into the chain."""
+        return (await self.append_many([event]))[0]
+
+    async def append_many(self, events: list[AuditEvent]) -> list[SealedEvent]:
+        """:meth:`append_records` for events: consecutive events sharing their context (one
+        response's) become one record."""
+        links = await self.append_records(AuditRecord.grouped(events))
+        return [sealed for link in links for sealed in link.sealed_events()]
 
     def append_sync(self, event: AuditEvent, timeout_s: float = 60.0) -> SealedEvent:
         """:meth:`append` for code without an event loop (the CLI). Refused on a running loop's
@@ -200,10 +238,12 @@ class AuditSpool:
             pass
         else:
             raise RuntimeError("AuditSpool.append_sync blocks; on an event loop, await append() instead")
-        return self._submit(_Job(concurrent.futures.Future(), events=[event])).result(timeout_s)[0]
+        job = _Job(concurrent.futures.Future(), records=AuditRecord.grouped([event]))
+        return self._submit(job).result(timeout_s)[0].sealed_events()[0]
 
     async def peek(self, limit: int) -> SpoolBatch:
-        """The oldest ``limit`` events and the pending checkpoints, left in place."""
+        """The oldest links holding at most ``limit`` events (at least one link, however
+        large) and the pending checkpoints, left in place."""
         return await self._call(lambda db: self._peek(db, limit))
 
     async def remove(self, batch: SpoolBatch) -> None:
@@ -264,13 +304,13 @@ class AuditSpool:
         """Commit what requests appended, a group at a time, until nothing waits."""
         try:
             while self._pending:
-                group: list[tuple[list[AuditEvent], asyncio.Future]] = []
+                group: list[tuple[list[AuditRecord], asyncio.Future]] = []
                 size = 0
-                while self._pending and (not group or size + len(self._pending[0][0]) <= GROUP_COMMIT_MAX):
+                while self._pending and (not group or size + _size(self._pending[0][0]) <= GROUP_COMMIT_MAX):
                     group.append(self._pending.pop(0))
-                    size += len(group[-1][0])
+                    size += _size(group[-1][0])
                 try:
-                    written = await self._commit_on_loop(loop, [events for events, _ in group])
+                    written = await self._commit_on_loop(loop, [records for records, _ in group])
                 except BaseException as error:  # noqa: BLE001 - every waiting request must hear of it
                     failure = AuditUnavailable(BACKEND, f"{self.path}: {error}") if isinstance(error, Exception) else error
                     for _, waiter in group:
@@ -280,13 +320,13 @@ class AuditSpool:
                     continue
                 for checkpoint in written.checkpoints:
                     _log_checkpoint(checkpoint)
-                for (_, waiter), sealed_events in zip(group, written.sealed):
+                for (_, waiter), links in zip(group, written.sealed):
                     if not waiter.done():  # a request cancelled meanwhile: its events are on record all the same
-                        waiter.set_result(sealed_events)
+                        waiter.set_result(links)
         finally:
             self._committer = None
 
-    async def _commit_on_loop(self, loop: asyncio.AbstractEventLoop, event_lists: list[list[AuditEvent]]) -> _Written:
+    async def _commit_on_loop(self, loop: asyncio.AbstractEventLoop, record_lists: list[list[AuditRecord]]) -> _Written:
         """One group in one transaction: written here, fsynced on the commit thread."""
         if self._closed:
             raise AuditUnavailable(BACKEND, f"{self.path}: the spool is closed")
@@ -301,7 +341,7 @@ class AuditSpool:
             if not self._begin_at_once(db):
                 await self._off_loop(self._begin_waiting, db)
             try:
-                written = self._write_group(db, event_lists)
+                written = self._write_group(db, record_lists)
                 await self._off_loop(db.execute, "COMMIT")
             except BaseException:
                 if db.in_transaction:
@@ -362,16 +402,16 @@ class AuditSpool:
             carried = None
             if job is None:
                 return
-            if job.events is None:
+            if job.records is None:
                 self._run_one(job)
                 continue
             group = [job]
-            while sum(len(j.events or ()) for j in group) < GROUP_COMMIT_MAX:
+            while sum(_size(j.records or []) for j in group) < GROUP_COMMIT_MAX:
                 try:
                     follower = self._jobs.get_nowait()
                 except queue.Empty:
                     break
-                if follower is None or follower.events is None:
+                if follower is None or follower.records is None:
                     carried = follower
                     break
                 group.append(follower)
@@ -394,13 +434,13 @@ class AuditSpool:
             self._refresh_stats_quietly()
 
     def _append_group(self, group: list[_Job]) -> None:
-        """Seal and commit a group of events in ONE transaction (one fsync), on this thread
+        """Seal and commit a group of records in ONE transaction (one fsync), on this thread
         (appends from code without an event loop)."""
         db = self._db
         with self._use:
             try:
                 db.execute("BEGIN IMMEDIATE")
-                written = self._write_group(db, [job.events or [] for job in group])
+                written = self._write_group(db, [job.records or [] for job in group])
                 db.execute("COMMIT")
             except BaseException as error:  # noqa: BLE001 - every waiting request must hear of it
                 if db.in_transaction:
@@ -413,68 +453,70 @@ class AuditSpool:
             self._committed(written)
         for checkpoint in written.checkpoints:
             _log_checkpoint(checkpoint)
-        for job, sealed_events in zip(group, written.sealed):
-            _settle(job.future, sealed_events)
+        for job, links in zip(group, written.sealed):
+            _settle(job.future, links)
 
     def _committed(self, written: _Written) -> None:
         """Keep what was just committed for the drainer, and the spool's new depth and age
         for /metrics (with ``_use`` held)."""
         self._depth, self._oldest_spooled_at = written.depth, written.oldest_spooled_at
         handoff = self._handoff
-        for sealed_events in written.sealed:
-            for sealed in sealed_events:
-                if len(handoff) < HANDOFF_MAX:
-                    handoff[sealed.seq] = sealed
+        for links in written.sealed:
+            for link in links:
+                size = len(link.record.entries)
+                if self._handoff_events + size <= HANDOFF_MAX and link.seq not in handoff:
+                    handoff[link.seq] = link
+                    self._handoff_events += size
 
-    def _write_group(self, db: sqlite3.Connection,
-                     event_lists: list[list[AuditEvent]]) -> _Written:
-        """Seal and insert a group's events inside the caller's transaction, and make the
-        checkpoints that became due. The spool's state is read in one statement: a request's
-        append runs on the event loop, where every statement counts."""
+    def _forget(self, seq: int) -> None:
+        link = self._handoff.pop(seq, None)
+        if link is not None:
+            self._handoff_events -= len(link.record.entries)
+
+    def _write_group(self, db: sqlite3.Connection, record_lists: list[list[AuditRecord]]) -> _Written:
+        """Seal and insert a group's records inside the caller's transaction, one row each, and
+        make the checkpoints that became due. The spool's state is read in one statement: a
+        request's append runs on the event loop, where every statement counts."""
         head_seq, head_hash, depth, first_leaf, oldest = db.execute(_STATE).fetchone()
         seq, head = int(head_seq or 0), head_hash or GENESIS
-        results: list[list[SealedEvent]] = []
+        results: list[list[SealedLink]] = []
         added = 0
         now = time.time()
-        # Each event's content is made once: looked up, hashed, and stored as the body.
-        contents = [AuditEvent.contents(events) for events in event_lists]
-        # An event appended before (a retry) keeps its one link: found with one statement.
-        seen = self._sealed(db, "event_id", [content["event_id"] for made in contents for content in made])
-        event_rows: list[tuple] = []
+        # A record appended before (a retry) keeps its one link: found with one statement.
+        seen = self._sealed(db, "event_id", [record.entries[0].event_id for records in record_lists for record in records])
+        link_rows: list[tuple] = []
         leaf_rows: list[tuple] = []
-        millis: dict[datetime, int] = {}  # the events of one response share one time
-        for events, made in zip(event_lists, contents):
-            sealed_events: list[SealedEvent] = []
-            for event, content in zip(events, made):
-                earlier = seen.get(content["event_id"])
+        for records in record_lists:
+            links: list[SealedLink] = []
+            for record in records:
+                key = record.entries[0].event_id
+                earlier = seen.get(key)
                 if earlier is not None:
-                    sealed_events.append(earlier)
+                    links.append(earlier)
                     continue
-                sealed, link = seal_link(event, self.writer_id, seq + 1, head, canonical_json(content))
-                seq, head = sealed.seq, sealed.hash
-                seen[content["event_id"]] = sealed
-                moment = event.occurred_at
-                if moment not in millis:
-                    millis[moment] = epoch_millis(moment)
+                link, body = seal_record(record, self.writer_id, seq + 1, head)
+                seq, head = link.last_seq, link.hash
+                seen[key] = link
+                size = len(record.entries)
                 # The body is the link's canonical bytes with the hash put in front: what
-                # SealedEvent.from_dict reads (its "v" aside), without writing the event again.
-                event_rows.append((seq, content["event_id"], (b'{"hash":"%s",%s' % (sealed.hash.encode(), link[1:])).decode(), now))
-                leaf_rows.append((seq, sealed.hash, millis[moment], now))
-                sealed_events.append(sealed)
-                added += 1
-            results.append(sealed_events)
-        _EVENT_INSERT.run(db, event_rows)
+                # SealedLink.from_dict reads, without writing the record a second time.
+                link_rows.append((link.seq, key, (b'{"hash":"%s",%s' % (link.hash.encode(), body[1:])).decode(), now, size))
+                leaf_rows.append((link.seq, link.hash, epoch_millis(record.occurred_at), now, link.last_seq))
+                links.append(link)
+                added += size
+            results.append(links)
+        _EVENT_INSERT.run(db, link_rows)
         _LEAF_INSERT.run(db, leaf_rows)
         depth = int(depth or 0) + added
         self._set_meta(db, head_seq=str(seq), head_hash=head, depth=str(depth))
         if added and oldest is None:
             oldest = now
-        # The leaves since the last checkpoint run without gaps up to the head.
+        # The leaves since the last checkpoint cover every event up to the head, without gaps.
         leaves = seq - first_leaf + 1 if first_leaf is not None else added
         checkpoints = []
         while leaves >= self.checkpoint_every:
             checkpoints.append(self._checkpoint(db, self.checkpoint_every))
-            leaves -= self.checkpoint_every
+            leaves -= checkpoints[-1].count
         return _Written(results, checkpoints, depth, oldest)
 
     # -------------------------------------------------------------- SQL (with _use held)
@@ -494,14 +536,14 @@ class AuditSpool:
         return writer
 
     @staticmethod
-    def _sealed(db: sqlite3.Connection, by: str, keys: list) -> dict[Any, SealedEvent]:
-        """Spooled events parsed back from their bodies, by ``seq`` or ``event_id``; keys not
-        in the spool are left out."""
-        found: dict[Any, SealedEvent] = {}
+    def _sealed(db: sqlite3.Connection, by: str, keys: list) -> dict[Any, SealedLink]:
+        """Spooled links parsed back from their bodies, by ``seq`` or (first) ``event_id``;
+        keys not in the spool are left out."""
+        found: dict[Any, SealedLink] = {}
         for start in range(0, len(keys), 500):  # bound the statement's parameters
             chunk = keys[start:start + 500]
             rows = db.execute(_SEALED_BY[by].format(", ".join("?" for _ in chunk)), chunk)
-            found.update((key, SealedEvent.from_dict(orjson.loads(body))) for key, body in rows)
+            found.update((key, SealedLink.from_dict(orjson.loads(body))) for key, body in rows)
         return found
 
     @staticmethod
@@ -517,18 +559,19 @@ class AuditSpool:
         )
 
     def _checkpoint(self, db: sqlite3.Connection, limit: int) -> Checkpoint:
-        leaves = db.execute("SELECT seq, hash, occurred_ms FROM leaves ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        """A checkpoint over the oldest whole links covering at most ``limit`` events (at least one link)."""
+        leaves = db.execute(_OLDEST_LEAVES, (limit,)).fetchall()
         checkpoint = Checkpoint(
             writer_id=self.writer_id,
             first_seq=leaves[0][0],
-            last_seq=leaves[-1][0],
-            merkle_root=merkle_root([h for _, h, _ in leaves]),
+            last_seq=leaves[-1][3],
+            merkle_root=merkle_root([h for _, h, _, _ in leaves]),
             head_hash=leaves[-1][1],
-            first_at=from_epoch_millis(min(ms for _, _, ms in leaves)),
-            last_at=from_epoch_millis(max(ms for _, _, ms in leaves)),
+            first_at=from_epoch_millis(min(ms for _, _, ms, _ in leaves)),
+            last_at=from_epoch_millis(max(ms for _, _, ms, _ in leaves)),
             created_at=utc_now(),
         )
-        if checkpoint.count != len(leaves):
+        if any(later[0] != earlier[3] + 1 for earlier, later in zip(leaves, leaves[1:])):
             raise AssertionError(f"spool {self.path}: leaves {checkpoint.first_seq}..{checkpoint.last_seq} have gaps")
         db.execute("INSERT INTO checkpoints (first_seq, body) VALUES (?, ?)",
                    (checkpoint.first_seq, orjson.dumps(checkpoint.to_dict()).decode()))
@@ -553,29 +596,29 @@ class AuditSpool:
 
     def _peek(self, db: sqlite3.Connection, limit: int) -> SpoolBatch:
         handoff = self._handoff
-        seqs = [seq for (seq,) in db.execute("SELECT seq FROM events ORDER BY seq LIMIT ?", (limit,))]
+        seqs = [seq for (seq,) in db.execute(_PEEK, (limit,))]
         # Another process sharing the file may have shipped some of ours: forget those (the
         # handoff is in seq order, so they are at its front).
         while handoff and (not seqs or next(iter(handoff)) < seqs[0]):
-            del handoff[next(iter(handoff))]
+            self._forget(next(iter(handoff)))
         read_back = self._sealed(db, "seq", [seq for seq in seqs if seq not in handoff])
-        events = [handoff[seq] if seq in handoff else read_back[seq] for seq in seqs]
+        links = [handoff[seq] if seq in handoff else read_back[seq] for seq in seqs]
         checkpoints = [Checkpoint.from_dict(orjson.loads(body))
                        for (body,) in db.execute("SELECT body FROM checkpoints ORDER BY first_seq")]
-        return SpoolBatch(events, checkpoints)
+        return SpoolBatch(links, checkpoints)
 
     def _remove(self, db: sqlite3.Connection, batch: SpoolBatch) -> None:
         db.execute("BEGIN IMMEDIATE")
         try:
-            before = db.total_changes
-            if batch.events:  # a peek takes the oldest events, so the batch is every seq in its range
-                db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", (batch.events[0].seq, batch.events[-1].seq))
-            removed = db.total_changes - before
+            removed = 0
+            if batch.links:  # a peek takes the oldest links, so the batch is every seq in its range
+                removed = sum(size for (size,) in db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ? RETURNING size",
+                                                             (batch.links[0].seq, batch.links[-1].seq)).fetchall())
             db.executemany("DELETE FROM checkpoints WHERE first_seq = ?", [(c.first_seq,) for c in batch.checkpoints])
             self._set_meta(db, depth=str(max(0, int(self._meta(db, "depth")) - removed)))
             db.execute("COMMIT")
-            for sealed in batch.events:
-                self._handoff.pop(sealed.seq, None)
+            for link in batch.links:
+                self._forget(link.seq)
         except BaseException:
             if db.in_transaction:
                 db.rollback()

@@ -2,8 +2,11 @@
 
 What each check catches:
 
-* **The hash of each event** (over its content, writer, sequence number and predecessor's
-  hash): an edited row, unless the editor also recomputed the hash.
+* **The hash of each link** (a record: the events of one response, or one load, sealed
+  together; or, as earlier versions wrote, one event alone), over its events' content, the
+  writer, the sequence number and the predecessor's hash: an edited row, unless the editor
+  also recomputed the hash. Every event of a record names the record's first and last
+  sequence numbers, so a record missing its last events is found even at the chain's end.
 * **The links**: sequence numbers run 1, 2, 3... per writer and each event names its
   predecessor's hash. A deleted row leaves a gap; a row whose hash was recomputed after an
   edit no longer matches what its successor links to.
@@ -27,8 +30,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from customer360.audit.chain import GENESIS, content_matches
-from customer360.audit.events import Checkpoint, SealedEvent, format_time, utc_now
+from customer360.audit.chain import GENESIS, content_matches, record_matches
+from customer360.audit.events import (
+    AuditEvent,
+    Checkpoint,
+    SealedEvent,
+    format_time,
+    utc_now,
+)
 from customer360.audit.merkle import merkle_root
 from customer360.audit.protocol import AuditSink, BrokenRow, EventCopy
 
@@ -100,6 +109,9 @@ class _CopyRef:
     event_id: str
     occurred_at: datetime
     matched: bool = False
+    #: A copy of an event sealed with its record: its content and link, compared with the
+    #: chain's row (its hash alone cannot be recomputed from one event).
+    linked: tuple[AuditEvent, int | None, int | None] | None = None
 
 
 async def verify(sink: AuditSink, *, writers: list[str] | None = None, ttl_s: int = 0,
@@ -135,10 +147,11 @@ async def _index_copies(sink: AuditSink, wanted: set[str] | None,
             copies[(item.writer_id, item.seq)].append(_CopyRef(item.table, "", item.event_id or "", datetime.min, True))
             continue
         event = item.event
-        if not content_matches(event):
+        if event.link_first is None and not content_matches(event):
             report.findings.append(_finding(event, ALTERED, item.table, "its content no longer matches its hash"))
+        linked = None if event.link_first is None else (event.event, event.link_first, event.link_last)
         copies[(event.writer_id, event.seq)].append(
-            _CopyRef(item.table, event.hash, str(event.event.event_id), event.event.occurred_at)
+            _CopyRef(item.table, event.hash, str(event.event.event_id), event.event.occurred_at, linked=linked)
         )
     return copies
 
@@ -158,7 +171,27 @@ class _Chain:
     def __init__(self) -> None:
         self.hashes: dict[int, str | None] = {}  # None: the row is there but unreadable
         self.events: dict[int, tuple[str, datetime]] = {}  # seq -> (event id, time), for naming
+        self.link_starts: set[int] = set()  # seqs that start a link: one Merkle leaf each
         self.last_seq = 0
+        self.known_end = 0  # the last seq a stored record says it reaches
+
+
+class _Record:
+    """The rows of one version-2 record met so far in the walk (their link is checked once all are in)."""
+
+    def __init__(self, first: SealedEvent) -> None:
+        self.first_seq = first.link_first
+        self.last_seq = first.link_last
+        self.events: list[SealedEvent] = []
+        self.unreadable = False
+
+    def takes(self, event: SealedEvent) -> bool:
+        return event.link_first == self.first_seq and event.seq == self.first_seq + len(self.events) \
+            and not self.unreadable
+
+    def complete(self) -> bool:
+        return (not self.unreadable and bool(self.events) and self.events[0].seq == self.first_seq
+                and self.events[-1].seq == self.last_seq)
 
 
 async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str, int], list[_CopyRef]],
@@ -172,9 +205,28 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
     report.checkpoints += len(checkpoints)
     chain = _Chain()
     previous: SealedEvent | None = None
+    previous_intact = True  # whether the link ``previous`` ends still matches its hash
+    record: _Record | None = None  # the version-2 record being read
     table = sink.chain_table
+
+    def close_record() -> bool:
+        """Check the record read so far, if whole; True unless it no longer matches its hash."""
+        nonlocal record
+        done, record = record, None
+        if done is None or not done.complete():
+            return True  # its missing or unreadable rows are findings already
+        if record_matches(done.events):
+            return True
+        first = done.events[0]
+        findings.append(Finding(writer_id, first.seq, ALTERED, table,
+                                f"the events of its record (seq {done.first_seq}..{done.last_seq}) no longer match "
+                                "the record's hash", str(first.event.event_id), first.event.occurred_at, done.last_seq))
+        return False
+
     async for item in sink.chain(writer_id):
         if isinstance(item, BrokenRow):
+            if record is not None:
+                record.unreadable = True
             _gap(writer_id, chain.last_seq + 1, item.seq - 1, chain, checkpoints, copies, report, ttl_s, now, item.table)
             findings.append(Finding(writer_id, item.seq, ALTERED, item.table,
                                     f"the row no longer reads as an event ({item.reason})", item.event_id))
@@ -186,30 +238,48 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
         report.events += 1
         gap_start = chain.last_seq + 1
         expired_prefix = _gap(writer_id, gap_start, event.seq - 1, chain, checkpoints, copies, report, ttl_s, now, table)
-        intact = content_matches(event)
-        if not intact:
-            findings.append(_finding(event, ALTERED, table, "its content no longer matches its hash"))
-        if event.seq == 1 and event.prev_hash != GENESIS:
-            findings.append(_finding(event, INSERTED, table, "the first event of a chain must start from the genesis hash"))
-        elif previous is not None and previous.seq == event.seq - 1 and event.prev_hash != previous.hash:
-            if content_matches(previous) and not _copies_vouch_for(copies, previous):
-                # The predecessor's row hashes fine but is not what this event links to: it was
-                # replaced by a row with a recomputed hash. (When its copies agree with it, this
-                # event's link is what changed, and its own copies say so.)
-                findings.append(_finding(previous, ALTERED, table,
-                                         f"its hash was recomputed after a change: seq {event.seq} links to "
-                                         f"{event.prev_hash[:16]}..., the row's hash is {previous.hash[:16]}..."))
-        elif expired_prefix is not None and expired_prefix.last_seq == event.seq - 1 \
-                and event.prev_hash != expired_prefix.head_hash:
-            findings.append(_finding(event, ALTERED, table, "it does not link to the checkpoint before it"))
+        if record is not None and record.takes(event):
+            record.events.append(event)  # inside a record: its link is checked when the record is whole
+        else:
+            if record is not None:
+                previous_intact = close_record()
+            if event.link_first is None:
+                intact = content_matches(event)
+                if not intact:
+                    findings.append(_finding(event, ALTERED, table, "its content no longer matches its hash"))
+            else:
+                record = _Record(event)
+                record.events.append(event)
+                chain.known_end = max(chain.known_end, event.link_last or 0)
+            chain.link_starts.add(event.seq)
+            if event.seq == 1 and event.prev_hash != GENESIS:
+                findings.append(_finding(event, INSERTED, table,
+                                         "the first event of a chain must start from the genesis hash"))
+            elif previous is not None and previous.seq == event.seq - 1 and event.prev_hash != previous.hash:
+                if previous_intact and not _copies_vouch_for(copies, previous):
+                    # The predecessor's link hashes fine but is not what this event links to: it
+                    # was replaced with a recomputed hash. (When its copies agree with it, this
+                    # event's link is what changed, and its own copies say so.)
+                    findings.append(_finding(previous, ALTERED, table,
+                                             f"its hash was recomputed after a change: seq {event.seq} links to "
+                                             f"{event.prev_hash[:16]}..., the row's hash is {previous.hash[:16]}..."))
+            elif expired_prefix is not None and expired_prefix.last_seq == event.seq - 1 \
+                    and event.prev_hash != expired_prefix.head_hash:
+                findings.append(_finding(event, ALTERED, table, "it does not link to the checkpoint before it"))
+            if event.link_first is None:
+                previous_intact = intact
+        if record is not None and event.seq == record.last_seq:
+            previous_intact = close_record()
         _match_copies(copies, writer_id, event.seq, event, findings, table)
         _expect_copies(sink, event, copies, findings, report, ttl_s, now)
         chain.hashes[event.seq] = event.hash
         chain.events[event.seq] = (str(event.event.event_id), event.event.occurred_at)
         chain.last_seq = event.seq
         previous = event
-    # The end of the chain: checkpoints, or copies, may know of events after it.
-    known_end = max([c.last_seq for c in checkpoints] + [seq for (w, seq) in copies if w == writer_id] + [0])
+    close_record()
+    # The end of the chain: checkpoints, copies, or its last record may know of events after it.
+    known_end = max([c.last_seq for c in checkpoints] + [seq for (w, seq) in copies if w == writer_id]
+                    + [chain.known_end])
     if known_end > chain.last_seq:
         _gap(writer_id, chain.last_seq + 1, known_end, chain, checkpoints, copies, report, ttl_s, now, table)
     _check_checkpoints(writer_id, checkpoints, chain, report, ttl_s, now)
@@ -277,6 +347,9 @@ def _match_copies(copies: dict[tuple[str, int], list[_CopyRef]], writer_id: str,
             findings.append(_finding(event, ALTERED, ref.table,
                                      f"this copy differs from the event in {chain_table} (hash {ref.hash[:16]}... "
                                      f"vs {event.hash[:16]}...)"))
+        elif event is not None and ref.linked is not None and ref.linked != (event.event, event.link_first,
+                                                                               event.link_last):
+            findings.append(_finding(event, ALTERED, ref.table, f"this copy differs from the event in {chain_table}"))
 
 
 def _expect_copies(sink: AuditSink, event: SealedEvent, copies: dict[tuple[str, int], list[_CopyRef]],
@@ -306,10 +379,11 @@ def _check_checkpoints(writer_id: str, checkpoints: list[Checkpoint], chain: _Ch
             findings.append(Finding(writer_id, checkpoint.first_seq, INSERTED, "checkpoints",
                                     f"checkpoint {checkpoint.first_seq}..{checkpoint.last_seq} overlaps the one before it"))
         expected_first = checkpoint.last_seq + 1
-        hashes = [chain.hashes.get(seq) for seq in range(checkpoint.first_seq, checkpoint.last_seq + 1)]
+        seqs = range(checkpoint.first_seq, checkpoint.last_seq + 1)
+        hashes = [chain.hashes.get(seq) for seq in seqs]
         if any(h is None for h in hashes):
             continue  # missing or unreadable rows are reported already; the root cannot be recomputed
-        root = merkle_root([h for h in hashes if h is not None])
+        root = merkle_root([h for seq, h in zip(seqs, hashes) if h is not None and seq in chain.link_starts])
         explained = any(f.writer_id == writer_id and f.table != "checkpoints"
                         and checkpoint.first_seq <= f.seq <= checkpoint.last_seq for f in findings)
         if (root != checkpoint.merkle_root or hashes[-1] != checkpoint.head_hash) and not explained:

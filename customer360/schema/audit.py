@@ -82,7 +82,13 @@ class AuditEvent:
     rows: int | None = strawberry.field(description="For a load: the records written.")
     writer_id: str = strawberry.field(description="The writer (service process or CLI) whose hash chain holds the event.")
     seq: int = strawberry.field(description="The event's place in its writer's chain.")
-    hash: str = strawberry.field(description="SHA-256 over the writer, seq, the previous hash and the event.")
+    hash: str = strawberry.field(description=(
+        "SHA-256 over the writer, the previous hash and the events of the event's record (the response or "
+        "load it belongs to, sealed together at linkFirst..linkLast); for an event sealed alone by an "
+        "earlier version, over the writer, seq, the previous hash and the event."
+    ))
+    link_first: int | None = strawberry.field(description="The first place of the event's record in the chain.")
+    link_last: int | None = strawberry.field(description="The last place of the event's record in the chain.")
 
     @classmethod
     def of(cls, sealed: SealedEvent) -> "AuditEvent":
@@ -95,7 +101,8 @@ class AuditEvent:
             operation_name=event.operation_name, document_hash=event.document_hash, request_id=event.request_id,
             client_address=event.client_address, outcome=AuditOutcome(event.outcome.value),
             files=[AuditLoadedFile(name=f.name, sha256=f.sha256, rows=f.rows) for f in event.files], rows=event.rows,
-            writer_id=sealed.writer_id, seq=sealed.seq, hash=sealed.hash,
+            writer_id=sealed.writer_id, seq=sealed.seq, hash=sealed.hash, link_first=sealed.link_first,
+            link_last=sealed.link_last,
         )
 
 

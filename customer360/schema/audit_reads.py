@@ -4,8 +4,8 @@ One Strawberry extension around execution, on both executors: before, it adds to
 document what the audit needs (customer ids, the owners of an entry point;
 :func:`~customer360.audit.reads.with_audit_keys`); after, it reads from the response which
 customers' fields went out, masked or in clear, takes the added keys out again, and appends
-one event per customer to the durable spool (:class:`~customer360.audit.pipeline.AuditPipeline`)
-in one commit. Only then does the response leave. If the spool cannot take the events, the
+the response's record (one event per customer, sealed as one link) to the durable spool
+(:class:`~customer360.audit.pipeline.AuditPipeline`) in one commit. Only then does the response leave. If the spool cannot take the events, the
 personal data is not returned: the client gets ``AUDIT_UNAVAILABLE`` instead.
 """
 
@@ -26,7 +26,7 @@ from graphql import (
 from graphql.execution.values import VariableValues
 from strawberry.extensions import SchemaExtension
 
-from customer360.audit.events import AuditEvent, Outcome, document_hash
+from customer360.audit.events import AuditRecord, Outcome, document_hash
 from customer360.audit.protocol import AuditUnavailable
 from customer360.audit.reads import (
     LevelMemo,
@@ -130,18 +130,18 @@ async def record_reads(ctx: RequestContext, schema: GraphQLSchema, audited: Docu
     )
     if not reads:
         return
-    events = _events(ctx, reads, query, Outcome.PARTIAL if result.errors else Outcome.COMPLETE, operation_name)
+    record = _record(ctx, reads, query, Outcome.PARTIAL if result.errors else Outcome.COMPLETE, operation_name)
     try:
-        await ctx.audit.record_many(events)
+        await ctx.audit.record_reads(record)
     except AuditUnavailable as error:
-        log.error("audit spool unavailable, %d customers' data withheld: %s", len(events), error)
+        log.error("audit spool unavailable, %d customers' data withheld: %s", len(record.entries), error)
         result.data = None
         result.errors = [audit_unavailable()]
 
 
-def _events(ctx: RequestContext, reads, query: str, outcome: Outcome, operation_name: str | None) -> list[AuditEvent]:
+def _record(ctx: RequestContext, reads, query: str, outcome: Outcome, operation_name: str | None) -> AuditRecord:
     principal = ctx.access.principal
-    return AuditEvent.reads(
+    return AuditRecord.reads(
         ((read.customer_id, read.clear, read.masked) for read in reads),
         principal=principal.name, roles=principal.roles, purpose=ctx.access.purpose,
         operation_name=operation_name, document_hash=document_hash(query),

@@ -13,6 +13,7 @@ from tests.audit_sinks import (
     cassandra_url,
     chain_of,
     drop_keyspace,
+    links_of,
     raw_cluster,
     reads,
 )
@@ -29,7 +30,7 @@ def test_replication_ttl_and_write_timestamps_are_what_was_configured():
     chain = chain_of(reads("P-ttl", 3, start=recent, step=timedelta(seconds=1)))
     calls_before = TOTALS.get(("audit-cassandra", "insert_by_writer"))
     before = calls_before.calls if calls_before else 0
-    asyncio.run(sink.write(chain))
+    asyncio.run(sink.write(links_of(chain)))
     asyncio.run(sink.close())
 
     cluster = raw_cluster(cassandra_url(KEYSPACE))

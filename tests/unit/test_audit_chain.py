@@ -1,4 +1,4 @@
-"""The audit event's canonical form, the hash chain and Merkle checkpoints.
+"""The audit event's canonical form, records (one link per response), the hash chain and Merkle checkpoints.
 
 These are what tamper evidence rests on: the same event must always give the same bytes (or
 a sink round trip would look like tampering), and any change must change the hash.
@@ -13,11 +13,19 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from customer360.audit.chain import GENESIS, content_matches, seal
+from customer360.audit.chain import (
+    GENESIS,
+    content_matches,
+    record_matches,
+    seal,
+    seal_record,
+)
 from customer360.audit.events import (
     AuditEvent,
+    AuditRecord,
     LoadedFile,
     SealedEvent,
+    SealedLink,
     canonical_bytes,
     canonical_json,
     format_time,
@@ -83,25 +91,72 @@ def test_a_batch_of_event_ids_keeps_the_order_made_even_past_4096_in_one_millise
 
 
 def test_a_responses_events_list_each_customers_fields_sorted_once():
-    events = AuditEvent.reads([("P1", {"b", "a"}, set()), ("P2", {"a", "b"}, {"c"}), ("P3", ["z"], ())],
-                              principal="analyst-1", roles=["b", "a"], at=AT)
+    record = AuditRecord.reads([("P1", {"b", "a"}, set()), ("P2", {"a", "b"}, {"c"}), ("P3", ["z"], ())],
+                               principal="analyst-1", roles=["b", "a"], at=AT)
+    events = record.events()
+    assert [e.customer_id for e in events] == ["P1", "P2", "P3"]
     assert [e.fields_clear for e in events] == [("a", "b"), ("a", "b"), ("z",)]
     assert [e.fields_masked for e in events] == [(), ("c",), ()]
     assert events[0].roles == ("a", "b")
+    assert len({e.event_id for e in events}) == 3 and all(e.event_id.version == 7 for e in events)
     assert [AuditEvent.from_dict(e.to_dict()) for e in events] == events
+    assert AuditRecord.from_dict(record.to_dict()) == record
 
 
-def test_the_contents_of_several_responses_events_are_each_events_own():
-    """The spool makes the contents of a group's events in one go, sharing what one response's
-    events have in common: nothing may carry over from one response, or one kind, to the next."""
-    first = AuditEvent.reads([("P1", {"name"}, {"ssn"}), ("P2", {"name", "accounts.balance"}, ())],
-                             principal="analyst-1", roles=["analyst"], purpose="kyc", operation_name="A", at=AT)
-    second = AuditEvent.reads([("P1", {"name"}, ())], principal="service-7", roles=["integration"],
-                              purpose="onboarding", operation_name="B", request_id="r-2", at=AT + timedelta(seconds=1))
+def test_events_group_into_one_record_per_response_and_nothing_carries_over():
+    """Consecutive events sharing everything but id, customer and fields are one record (one
+    link); a change of caller, time, kind or anything else they share starts the next."""
+    first = AuditRecord.reads([("P1", {"name"}, {"ssn"}), ("P2", {"name", "accounts.balance"}, ())],
+                              principal="analyst-1", roles=["analyst"], purpose="kyc", operation_name="A", at=AT).events()
+    second = AuditRecord.reads([("P1", {"name"}, ())], principal="service-7", roles=["integration"], purpose="onboarding",
+                               operation_name="B", request_id="r-2", at=AT + timedelta(seconds=1)).events()
     loaded = AuditEvent.load(principal="os:alice", files=[LoadedFile("person.csv", "ab" * 32, 3)], rows=3, at=AT)
     same_time_other_caller = [a_read(customer_id="P9"), a_read(customer_id="P8", principal="bob")]
     events = [*first, *second, loaded, *first, *same_time_other_caller]
-    assert AuditEvent.contents(events) == [event.to_dict() for event in events]
+    records = AuditRecord.grouped(events)
+    assert [len(record.entries) for record in records] == [2, 1, 1, 2, 1, 1]
+    assert [event for record in records for event in record.events()] == events
+
+
+def a_sealed_record(customers: int = 3) -> list[SealedEvent]:
+    record = AuditRecord.reads([(f"P{i}", {"name", "accounts.balance"}, {"ssn"} if i % 2 else ()) for i in range(customers)],
+                               principal="analyst-1", roles=["analyst"], purpose="kyc", operation_name="A", at=AT)
+    link, _ = seal_record(record, "writer-1", 5, "ab" * 32)
+    return link.sealed_events()
+
+
+def test_a_records_events_take_consecutive_places_and_share_its_one_link():
+    events = a_sealed_record(3)
+    assert [e.seq for e in events] == [5, 6, 7]
+    assert {(e.prev_hash, e.hash, e.link_first, e.link_last) for e in events} == {("ab" * 32, events[0].hash, 5, 7)}
+    assert record_matches(events)
+
+
+def test_any_change_to_a_records_events_or_their_order_is_detected():
+    events = a_sealed_record(3)
+    for index in range(3):
+        for change in (dict(purpose="marketing"), dict(fields_masked=("dob",)), dict(fields_clear=("name",)),
+                       dict(customer_id="P-other"), dict(principal="mallory"), dict(event_id=uuid.uuid4()),
+                       dict(occurred_at=AT + timedelta(seconds=1))):
+            altered = list(events)
+            altered[index] = dataclasses.replace(events[index], event=dataclasses.replace(events[index].event, **change))
+            assert not record_matches(altered), (index, change)
+    assert not record_matches(events[:2])  # its last event gone
+    assert not record_matches([events[1], events[0], events[2]])  # two swapped
+    relinked = [dataclasses.replace(e, prev_hash="cd" * 32) for e in events]
+    assert not record_matches(relinked)
+    moved = [dataclasses.replace(e, seq=e.seq + 1, link_first=6, link_last=8) for e in events]
+    assert not record_matches(moved)
+
+
+def test_a_spooled_link_reads_back_as_either_version():
+    events = a_sealed_record(2)
+    link = SealedLink(AuditRecord.grouped(e.event for e in events)[0], "writer-1", 5, "ab" * 32, events[0].hash)
+    assert SealedLink.from_dict({"hash": link.hash, "prev_hash": link.prev_hash, "record": link.record.to_dict(),
+                                 "seq": 5, "v": 2, "writer_id": "writer-1"}) == link
+    alone = seal(a_read(), "writer-1", 3, GENESIS)
+    old = SealedLink.from_dict(alone.to_dict())
+    assert old.version == 1 and old.sealed_events() == [alone]
 
 
 def test_any_change_to_a_sealed_event_is_detected():
@@ -170,6 +225,32 @@ def test_events_sealed_by_earlier_versions_keep_their_hashes():
     )
     assert seal(read, "writer-1", 7, "cd" * 32).hash == "007de601d3d8db8da3a062a465ed0ca9778936a26d1ec0584180cb1f4a32d617"
     assert seal(load, "writer-1", 8, "ef" * 32).hash == "0d853c0ae906630365ef78212ee8c1bc8d420a8e00de869fa606eacf1a09aedc"
+
+
+def test_records_keep_their_hashes():
+    """Golden hashes of version 2 (one link per record), so that a change to its canonical
+    bytes cannot pass unnoticed: every record already stored would stop verifying."""
+    read = AuditEvent(
+        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000001"), kind="read", occurred_at=AT,
+        principal='Zoë "zed" \\ Ørsted\u2028\x1f\x7f', outcome="partial", roles=("analyst", "admin"),
+        purpose="kyc\n\t", customer_id="P0000001", fields_clear=("name", "accounts.balance", "ünïcode.😀"),
+        fields_masked=("ssn",), operation_name=None, document_hash="ab" * 32, request_id="req-1",
+        client_address="10.0.0.7",
+    )
+    second = dataclasses.replace(read, event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000003"), customer_id="P2",
+                                 fields_masked=())
+    load = AuditEvent(
+        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000002"), kind="load", occurred_at=AT, principal="os:ops",
+        outcome="complete", files=(LoadedFile("b.csv", "11" * 32, 5),), rows=5, purpose="load",
+    )
+    [response] = AuditRecord.grouped([read, second])
+    [loaded] = AuditRecord.grouped([load])
+    link, canonical = seal_record(response, "writer-1", 7, "cd" * 32)
+    assert canonical == _canonical_v1_reference({"prev_hash": "cd" * 32, "record": response.to_dict(), "seq": 7, "v": 2,
+                                                 "writer_id": "writer-1"})
+    assert link.hash == "0a462c771c7c49da3f620662689f65d2b36fc8acbbb4ca642d6f68174d9567bd"
+    assert seal_record(loaded, "writer-1", 9, "ef" * 32)[0].hash == \
+        "35f1542cd31af97590ed0f496be404486127ab076acc24e596c24295af31e2f4"
 
 
 def test_times_spell_the_same_whatever_the_zone_and_whatever_came_before():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from customer360.audit.drainer import Drainer
-from customer360.audit.events import AuditEvent
+from customer360.audit.events import AuditEvent, AuditRecord
 from customer360.audit.paging import PageRequest
 from customer360.audit.pipeline import AuditPipeline, render_metric_samples
 from customer360.audit.spool import AuditSpool
@@ -76,10 +76,10 @@ async def test_responses_arriving_together_share_one_sink_write(tmp_path: Path):
     writes: list[int] = []
     real_write = sink.write
 
-    async def counted_write(events, checkpoints=()):
-        if events:
-            writes.append(len(events))
-        await real_write(events, checkpoints)
+    async def counted_write(links, checkpoints=()):
+        if links:
+            writes.append(sum(len(link.record.entries) for link in links))
+        await real_write(links, checkpoints)
 
     sink.write = counted_write
     pipeline = AuditPipeline(spool, sink, Drainer(spool, sink, linger_s=0.5, idle_poll_s=5))
@@ -87,7 +87,8 @@ async def test_responses_arriving_together_share_one_sink_write(tmp_path: Path):
     try:
         await asyncio.sleep(0.2)  # the drainer's first look at the (empty) spool is over: it is idle
         for i in range(5):  # five responses, 20 ms apart
-            await pipeline.record_many([a_read(i * 10 + n) for n in range(3)])
+            await pipeline.record_reads(AuditRecord.reads([(f"P{i * 10 + n}", ["name"], []) for n in range(3)],
+                                                          principal=f"user{i}", purpose="service"))
             await asyncio.sleep(0.02)
         await wait_until(lambda: pipeline.spool_depth == 0, "the spool is empty")
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from customer360.audit.chain import GENESIS, content_matches
+from customer360.audit.chain import GENESIS, record_matches
 from customer360.audit.events import AuditEvent
 from customer360.audit.merkle import merkle_root
 from customer360.audit.protocol import AuditUnavailable
@@ -32,11 +32,15 @@ def spool(tmp_path: Path):
 
 
 def assert_chain(events) -> None:
+    """Events 1, 2, 3... whose links (one per record) each match their hash and link to the one before."""
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == GENESIS
-    for before, after in zip(events, events[1:]):
-        assert after.prev_hash == before.hash
-    assert all(content_matches(e) for e in events)
+    links: dict[int, list] = {}
+    for event in events:
+        links.setdefault(event.link_first, []).append(event)
+    for before, after in zip(links.values(), list(links.values())[1:]):
+        assert after[0].prev_hash == before[-1].hash
+    assert all(record_matches(link) for link in links.values())
 
 
 async def test_the_spool_file_is_private(spool: AuditSpool):
@@ -129,8 +133,12 @@ async def test_writers_taking_turns_on_one_file_keep_one_chain_depth_and_checkpo
         await first.refresh()
         assert first.depth == (await first.peek(100)).events.__len__() == len(sealed) - len(batch.events)
         checkpoints = batch.checkpoints + (await first.peek(100)).checkpoints
-        assert [(c.first_seq, c.last_seq) for c in checkpoints] == [(1, 4), (5, 8)]
-        assert checkpoints[1].merkle_root == merkle_root([e.hash for e in sealed[4:8]])
+        # A checkpoint covers whole links (a response's events are one), the first ones
+        # starting within four events of its start: one Merkle leaf per link.
+        second_end = max(e.link_last for e in sealed if 5 <= e.link_first < 9)
+        assert [(c.first_seq, c.last_seq) for c in checkpoints] == [(1, 4), (5, second_end)]
+        assert checkpoints[1].merkle_root == merkle_root([e.hash for e in sealed
+                                                          if 5 <= e.seq <= second_end and e.seq == e.link_first])
     finally:
         first.close()
         second.close()

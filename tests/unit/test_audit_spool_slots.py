@@ -56,7 +56,7 @@ async def test_each_process_appends_to_a_spool_file_of_its_own(tmp_path: Path):
         pipeline = AuditPipeline.open(settings(tmp_path))
         try:
             assert pipeline.spool.path == tmp_path / "spool.1.db"
-            await pipeline.record_many([a_read("P0000001")])
+            await pipeline.record(a_read("P0000001"))
             assert pipeline.spool.depth == 1
         finally:
             await pipeline.aclose(flush_timeout_s=0)

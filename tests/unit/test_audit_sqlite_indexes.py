@@ -10,7 +10,7 @@ from pathlib import Path
 
 from customer360.audit.paging import PageRequest
 from customer360.audit.sqlite import SqliteAuditSink, emit
-from tests.audit_sinks import chain_of, reads
+from tests.audit_sinks import chain_of, links_of, reads
 
 DAY = datetime(2025, 3, 10, tzinfo=timezone.utc)
 WIDE = {
@@ -46,7 +46,7 @@ def test_a_file_of_an_earlier_version_swaps_its_wide_indexes_and_keeps_every_eve
 
     async def written_by_the_earlier_version() -> None:
         sink = SqliteAuditSink(path)
-        await sink.write(chain)
+        await sink.write(links_of(chain))
         await sink.close()
         with sqlite3.connect(path) as db:
             db.execute("DROP INDEX audit_event_by_customer_time")

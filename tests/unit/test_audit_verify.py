@@ -11,7 +11,7 @@ import pytest
 
 from customer360.audit.sqlite import SqliteAuditSink
 from customer360.audit.verify import verify
-from tests.audit_sinks import chain_of, checkpoints_of, reads
+from tests.audit_sinks import chain_of, checkpoints_of, links_of, reads
 
 DAY = datetime(2025, 1, 6, tzinfo=timezone.utc)
 
@@ -21,7 +21,7 @@ async def record(tmp_path: Path):
     sink = SqliteAuditSink(tmp_path / "audit.db")
     chain = chain_of(reads("P1", 12, start=DAY, step=timedelta(hours=1)))
     other = chain_of(reads("P2", 4, start=DAY, step=timedelta(hours=1)))
-    await sink.write(chain + other, checkpoints_of(chain, 4) + checkpoints_of(other, 4))
+    await sink.write(links_of(chain + other), checkpoints_of(chain, 4) + checkpoints_of(other, 4))
     yield sink, chain, other
     await sink.close()
 

@@ -28,7 +28,7 @@ def event(row: Any) -> SealedEvent:
             client_address=row.client_address, files=tuple(LoadedFile(*f) for f in row.files or ()),
             rows=row.row_count,
         ),
-        row.writer_id, row.seq, row.prev_hash, row.hash,
+        row.writer_id, row.seq, row.prev_hash, row.hash, row.link_first, row.link_last,
     )
 
 

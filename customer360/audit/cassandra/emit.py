@@ -112,7 +112,7 @@ def event_values(sealed: SealedEvent) -> tuple:
         _set(list(e.roles) or None), _set(e.purpose), _set(e.customer_id), _set(list(e.fields_clear) or None),
         _set(list(e.fields_masked) or None), _set(e.operation_name), _set(e.document_hash), _set(e.request_id),
         _set(e.client_address), e.outcome.value, _set([(f.name, f.sha256, f.rows) for f in e.files] or None),
-        _set(e.rows), sealed.prev_hash, sealed.hash,
+        _set(e.rows), sealed.prev_hash, sealed.hash, _set(sealed.link_first), _set(sealed.link_last),
     )
 
 

@@ -12,6 +12,10 @@ to several tables, each a complete copy:
   :data:`BUCKET_SIZE` sequence numbers), clustered by sequence number, for verify.
 * ``checkpoints``: Merkle roots over runs of a writer's chain, with the range they cover.
 
+An event sealed with the rest of its response's record names the record's first and last
+sequence numbers (``link_first``, ``link_last``, added to the tables of earlier versions with
+``ALTER TABLE ... ADD IF NOT EXISTS``; null for an event sealed alone).
+
 Plain tables only: no materialized views, secondary indexes or lightweight transactions, so
 the same DDL runs on HCD. Lists are frozen (one cell, no collection tombstones). Identifiers
 cannot be bound in CQL, so the keyspace name and replication map are validated
@@ -33,7 +37,7 @@ _DC = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 EVENT_COLUMNS = (
     "writer_id", "seq", "event_id", "kind", "occurred_at", "principal", "roles", "purpose", "customer_id",
     "fields_clear", "fields_masked", "operation_name", "document_hash", "request_id", "client_address",
-    "outcome", "files", "row_count", "prev_hash", "hash",
+    "outcome", "files", "row_count", "prev_hash", "hash", "link_first", "link_last",
 )
 
 _EVENT_COLUMN_TYPES = """
@@ -56,13 +60,17 @@ _EVENT_COLUMN_TYPES = """
     files frozen<list<frozen<tuple<text, text, bigint>>>>,
     row_count bigint,
     prev_hash text,
-    hash text,"""
+    hash text,
+    link_first bigint,
+    link_last bigint,"""
 
 CHECKPOINT_COLUMNS = (
     "writer_id", "first_seq", "last_seq", "merkle_root", "head_hash", "first_at", "last_at", "created_at",
 )
 
 EVENT_TABLES = ("events_by_writer", "events_by_customer", "events_by_principal")
+#: The columns version 2 added to every event table.
+LINK_COLUMNS = ("link_first", "link_last")
 #: Tables holding copies of events besides the chain (verify checks each against it).
 COPY_TABLES = ("events_by_customer", "events_by_principal")
 
@@ -122,6 +130,8 @@ def ddl(keyspace: str, replication: Mapping[str, str | int]) -> list[str]:
     day date,
     PRIMARY KEY ((principal), day)
 ) WITH CLUSTERING ORDER BY (day DESC)""",
+        *(f"ALTER TABLE {ks}.{table} ADD IF NOT EXISTS ({', '.join(f'{name} bigint' for name in LINK_COLUMNS)})"
+          for table in EVENT_TABLES),
         f"""CREATE TABLE IF NOT EXISTS {ks}.checkpoints (
     writer_id text,
     first_seq bigint,

@@ -45,7 +45,7 @@ from customer360.audit.cassandra.emit import (
 )
 from customer360.audit.cassandra.futures import result_of
 from customer360.audit.cassandra.schema import COPY_TABLES, ddl
-from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent
+from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent, SealedLink
 from customer360.audit.paging import AuditPage, PageRequest, page_of
 from customer360.audit.protocol import AuditUnavailable, BrokenRow, EventCopy
 from customer360.backend_calls import CompiledQuery, recorded_call
@@ -202,14 +202,16 @@ class CassandraAuditSink:
                 raise AuditUnavailable(self.backend, f"{name}: {_reason(error)}") from error
             record.rows = len(rows)
 
-    async def write(self, events: Sequence[SealedEvent], checkpoints: Sequence[Checkpoint] = ()) -> None:
-        """Every row of every event: rows sharing a partition go in one request, day index rows
-        once per batch (and once per process), at most ``max_in_flight`` requests at a time.
+    async def write(self, links: Sequence[SealedLink], checkpoints: Sequence[Checkpoint] = ()) -> None:
+        """Every row of every event of ``links``: rows sharing a partition go in one request,
+        day index rows once per batch (and once per process), at most ``max_in_flight``
+        requests at a time.
 
         Raises :class:`AuditUnavailable` if any request failed; the caller writes the whole
         batch again later, which rewrites the rows that did land with no effect.
         """
         groups: dict[tuple[str, tuple], list[tuple]] = {}
+        events = [sealed for link in links for sealed in link.sealed_events()]
         for write in [w for sealed in events for w in event_writes(sealed, self.ttl_s)] + \
                 [checkpoint_write(c) for c in checkpoints]:
             if write.statement in DAY_STATEMENTS:

@@ -19,7 +19,7 @@ from customer360.audit.events import (
 def event(row: Sequence) -> SealedEvent:
     (writer_id, seq, event_id, kind, occurred_ms, principal, roles, purpose, customer_id, fields_clear,
      fields_masked, operation_name, document_hash, request_id, client_address, outcome, files, row_count,
-     prev_hash, hash_) = row
+     prev_hash, hash_, link_first, link_last) = row
     return SealedEvent(
         AuditEvent(
             event_id=uuid.UUID(event_id), kind=kind, occurred_at=from_epoch_millis(occurred_ms), principal=principal,
@@ -28,7 +28,7 @@ def event(row: Sequence) -> SealedEvent:
             operation_name=operation_name, document_hash=document_hash, request_id=request_id,
             client_address=client_address, files=tuple(LoadedFile(*f) for f in json.loads(files)), rows=row_count,
         ),
-        writer_id, seq, prev_hash, hash_,
+        writer_id, seq, prev_hash, hash_, link_first, link_last,
     )
 
 

@@ -2,6 +2,10 @@
 
 Writes are ``ON CONFLICT DO NOTHING``: the same sealed event written twice (the drainer
 retrying a batch whose commit it did not hear about) leaves one row.
+
+A record (one response's events, one link of the chain) is written by ONE statement that
+expands its entries into rows in SQL (``json_each``): what the events share is bound once,
+and a response about hundreds of customers costs the drainer no Python per customer.
 """
 
 from __future__ import annotations
@@ -10,7 +14,13 @@ from collections.abc import Sequence
 
 import orjson
 
-from customer360.audit.events import Checkpoint, SealedEvent, epoch_millis
+from customer360.audit.events import (
+    CANONICAL_VERSION,
+    Checkpoint,
+    SealedEvent,
+    SealedLink,
+    epoch_millis,
+)
 from customer360.audit.paging import PageRequest
 from customer360.audit.sqlite.multirow import MultiRowInsert
 from customer360.audit.sqlite.schema import CHECKPOINT_COLUMNS, EVENT_COLUMNS
@@ -24,6 +34,17 @@ EVENT_INSERT = MultiRowInsert(f"INSERT INTO audit_event ({_COLUMNS})", len(EVENT
 CHECKPOINT_INSERT = MultiRowInsert(
     f"INSERT INTO audit_checkpoint ({', '.join(CHECKPOINT_COLUMNS)})", len(CHECKPOINT_COLUMNS), "ON CONFLICT DO NOTHING"
 )
+
+
+RECORD_INSERT = (
+    f"INSERT INTO audit_event ({_COLUMNS}) "
+    "SELECT ?1, ?2 + entry.key, json_extract(entry.value, '$[0]'), ?3, ?4, ?5, ?6, ?7, "
+    "json_extract(entry.value, '$[1]'), json_extract(entry.value, '$[2]'), json_extract(entry.value, '$[3]'), "
+    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?2, ?17 "
+    "FROM json_each(?18) AS entry WHERE true ON CONFLICT DO NOTHING"
+)
+"""One row per entry of a record; the columns in EVENT_COLUMNS' order. (``WHERE true``: an
+upsert after a SELECT needs a WHERE, or SQLite reads its ON as a join's.)"""
 
 
 def _json(values: Sequence) -> str:
@@ -51,18 +72,35 @@ def event_row(sealed: SealedEvent, shared: dict | None = None) -> tuple:
         roles, e.purpose, e.customer_id, fields_clear, fields_masked, e.operation_name,
         e.document_hash, e.request_id, e.client_address, e.outcome.value,
         _json([[f.name, f.sha256, f.rows] for f in e.files]) if e.files else "[]", e.rows, sealed.prev_hash,
-        sealed.hash,
+        sealed.hash, sealed.link_first, sealed.link_last,
     )
+
+
+def record_params(link: SealedLink) -> tuple:
+    """:data:`RECORD_INSERT`'s parameters for a version-2 link."""
+    r = link.record
+    return (
+        link.writer_id, link.seq, r.kind.value, epoch_millis(r.occurred_at), r.principal, _json(r.roles), r.purpose,
+        r.operation_name, r.document_hash, r.request_id, r.client_address, r.outcome.value,
+        _json([[f.name, f.sha256, f.rows] for f in r.files]) if r.files else "[]", r.rows, link.prev_hash, link.hash,
+        link.last_seq, orjson.dumps(r.entry_lists()).decode(),
+    )
+
+
+def insert_links(links: Sequence[SealedLink]) -> tuple[CompiledQuery, CompiledQuery]:
+    """The rows of every event of ``links``: version-2 links as :data:`RECORD_INSERT` (one
+    statement each), version-1 links (spooled by earlier versions) as rows of their one event."""
+    shared: dict = {}
+    single = tuple(event_row(sealed, shared) for link in links if link.version == CANONICAL_VERSION
+                   for sealed in link.sealed_events())
+    records = tuple(record_params(link) for link in links if link.version != CANONICAL_VERSION)
+    return (CompiledQuery("audit_write_records", RECORD_INSERT, records),
+            CompiledQuery("audit_write_events", EVENT_INSERT.one_row_text, single))
 
 
 def checkpoint_row(c: Checkpoint) -> tuple:
     return (c.writer_id, c.first_seq, c.last_seq, c.merkle_root, c.head_hash, epoch_millis(c.first_at),
             epoch_millis(c.last_at), epoch_millis(c.created_at))
-
-
-def insert_events(events: Sequence[SealedEvent]) -> CompiledQuery:
-    shared: dict = {}
-    return CompiledQuery("audit_write_events", EVENT_INSERT.one_row_text, tuple(event_row(e, shared) for e in events))
 
 
 def insert_checkpoints(checkpoints: Sequence[Checkpoint]) -> CompiledQuery:

@@ -1,5 +1,10 @@
 """The embedded sink's tables: one row per event (the chain and both questions), checkpoints apart.
 
+An event sealed with the rest of its response's record (version 2) names the record's first
+and last sequence numbers (``link_first``, ``link_last``); its ``prev_hash`` and ``hash`` are
+the record's. Files made by earlier versions get the two columns when opened (null: an event
+sealed alone, version 1).
+
 One table is enough here: SQLite answers "reads of customer X" and "reads by principal P"
 from two indexes over it, newest first, without the per-question copies Cassandra needs.
 List-valued fields are JSON text; times are integer milliseconds since the epoch (UTC).
@@ -20,7 +25,7 @@ from __future__ import annotations
 EVENT_COLUMNS = (
     "writer_id", "seq", "event_id", "kind", "occurred_ms", "principal", "roles", "purpose", "customer_id",
     "fields_clear", "fields_masked", "operation_name", "document_hash", "request_id", "client_address",
-    "outcome", "files", "row_count", "prev_hash", "hash",
+    "outcome", "files", "row_count", "prev_hash", "hash", "link_first", "link_last",
 )
 
 CHECKPOINT_COLUMNS = (
@@ -49,6 +54,8 @@ CREATE TABLE IF NOT EXISTS audit_event (
     row_count INTEGER,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
+    link_first INTEGER,
+    link_last INTEGER,
     UNIQUE (writer_id, seq)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS audit_event_id ON audit_event (event_id);
@@ -69,3 +76,6 @@ CREATE TABLE IF NOT EXISTS audit_checkpoint (
     PRIMARY KEY (writer_id, first_seq)
 ) WITHOUT ROWID;
 """
+
+ADDED_COLUMNS = (("audit_event", "link_first", "INTEGER"), ("audit_event", "link_last", "INTEGER"))
+"""Columns a file made by an earlier version lacks (its events were all sealed alone)."""

@@ -15,12 +15,12 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from customer360.audit.durable_file import open_durable
-from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent
+from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent, SealedLink
 from customer360.audit.paging import AuditPage, PageRequest, page_of
 from customer360.audit.protocol import AuditUnavailable, BrokenRow, EventCopy
 from customer360.audit.sqlite import decode, emit
 from customer360.audit.sqlite.multirow import MultiRowInsert
-from customer360.audit.sqlite.schema import SCHEMA
+from customer360.audit.sqlite.schema import ADDED_COLUMNS, SCHEMA
 from customer360.backend_calls import CompiledQuery, recorded_call
 
 log = logging.getLogger("customer360.audit")
@@ -38,8 +38,7 @@ class SqliteAuditSink:
         self.path = Path(path)
         self._lock = threading.Lock()
         try:
-            self._db = open_durable(self.path, lock_timeout_s)
-            self._db.executescript(SCHEMA)
+            self._db = open_durable(self.path, lock_timeout_s, SCHEMA, ADDED_COLUMNS)
         except (sqlite3.Error, OSError) as error:
             raise AuditUnavailable(self.backend, f"{self.path}: {error}") from error
 
@@ -54,13 +53,18 @@ class SqliteAuditSink:
             record.rows = len(rows)
             return rows
 
-    def _insert(self, insert: MultiRowInsert, query: CompiledQuery) -> None:
-        """``query.params`` (rows) in one transaction, a few statements per batch."""
-        with self._lock, recorded_call(self.backend, query) as record:
+    def _insert(self, insert: MultiRowInsert, query: CompiledQuery, records: CompiledQuery | None = None) -> None:
+        """``query.params`` (rows) in one transaction, a few statements per batch; and
+        ``records``' statement once per parameter set (one record each), in the same transaction."""
+        with self._lock, recorded_call(self.backend, records or query) as record:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    record.rows = insert.run(self._db, query.params)
+                    before = self._db.total_changes
+                    for params in records.params if records is not None else ():
+                        self._db.execute(records.text, params)
+                    insert.run(self._db, query.params)
+                    record.rows = self._db.total_changes - before
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.rollback()
@@ -73,9 +77,10 @@ class SqliteAuditSink:
 
     # -------------------------------------------------------------- writing
 
-    async def write(self, events: Sequence[SealedEvent], checkpoints: Sequence[Checkpoint] = ()) -> None:
-        if events:
-            await asyncio.to_thread(self._insert, emit.EVENT_INSERT, emit.insert_events(events))
+    async def write(self, links: Sequence[SealedLink], checkpoints: Sequence[Checkpoint] = ()) -> None:
+        if links:
+            records, single = emit.insert_links(links)
+            await asyncio.to_thread(self._insert, emit.EVENT_INSERT, single, records)
         if checkpoints:
             await asyncio.to_thread(self._insert, emit.CHECKPOINT_INSERT, emit.insert_checkpoints(checkpoints))
 
