@@ -91,47 +91,57 @@ def format_time(moment: datetime) -> str:
 
 _last_id = [0, 0]  # (milliseconds, counter) of the last id this process made
 _id_lock = threading.Lock()
-_TAIL = (1 << 64) - 1
 
 
-def _event_id_ints(at: datetime, count: int) -> list[int]:
-    """``count`` UUIDv7s (RFC 9562) as integers: 48 bits of milliseconds, a 12-bit counter, then randomness.
+def _places(at: datetime, count: int) -> list[tuple[int, int]]:
+    """``count`` (milliseconds, counter) places for UUIDv7s (RFC 9562) made at ``at``.
 
-    Made on the client so a replay of the same event carries the same id (and so lands on
-    the same row); time-ordered so ids sort the way the record is read. Within one
-    millisecond the counter (RFC 9562, method 1) keeps the ids of one process in the order
-    they were made, so events written in the same millisecond still read back in order.
-    A response's events get theirs together: one system call for the randomness, one lock.
+    Ids are made on the client so a replay of the same event carries the same id (and so
+    lands on the same row), and time-ordered so they sort the way the record is read. Within
+    one millisecond the counter (RFC 9562, method 1) keeps the ids of one process in the
+    order they were made, so events written in the same millisecond still read back in order;
+    a millisecond starts counting at a random point with room left to count up. A response's
+    ids get theirs together, under one lock.
     """
     millis = epoch_millis(at) & ((1 << 48) - 1)
-    randomness = os.urandom(10 * count)  # per id: 64 bits for the tail, 11 to start counting
-    made: list[int] = []
     with _id_lock:
-        for index in range(count):
-            random = int.from_bytes(randomness[10 * index:10 * index + 10], "big")
-            if millis <= _last_id[0]:
-                millis, counter = _last_id[0], _last_id[1] + 1
-                if counter > 0xFFF:  # 4,096 ids in one millisecond: borrow the next one
-                    millis, counter = millis + 1, 0
-            else:
-                counter = (random >> 64) & 0x7FF  # room left to count up
-            _last_id[0], _last_id[1] = millis, counter
-            made.append(millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62 | (random & _TAIL) >> 2)
-    return made
+        if millis <= _last_id[0]:
+            millis, counter = _last_id[0], _last_id[1] + 1
+        else:
+            counter = int.from_bytes(os.urandom(2), "big") & 0x7FF
+        # Past 4,096 ids in one millisecond the count borrows the next one.
+        last = counter + count - 1
+        _last_id[0], _last_id[1] = millis + (last >> 12), last & 0xFFF
+    return [(millis + (total >> 12), total & 0xFFF) for total in range(counter, counter + count)]
 
 
 def new_event_ids(at: datetime, count: int) -> list[uuid.UUID]:
-    """``count`` UUIDv7s made at ``at`` (see :func:`_event_id_ints`)."""
-    return [uuid.UUID(int=value) for value in _event_id_ints(at, count)]
+    """``count`` UUIDv7s made at ``at``: 48 bits of milliseconds, a 12-bit counter
+    (:func:`_places`), the variant, then 62 random bits."""
+    randomness = os.urandom(8 * count)
+    return [uuid.UUID(int=millis << 80 | 0x7 << 76 | counter << 64 | 0x2 << 62
+                      | int.from_bytes(randomness[8 * index:8 * index + 8], "big") >> 2)
+            for index, (millis, counter) in enumerate(_places(at, count))]
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+"""A random hex digit as the first digit of a UUID's variant group (bits ``10xx``)."""
 
 
 def new_event_id_texts(at: datetime, count: int) -> list[str]:
-    """:func:`new_event_ids` as the canonical text a record stores (a wide response makes
-    hundreds: spelled straight from the integers, without a ``UUID`` object each)."""
+    """:func:`new_event_ids` as the canonical text a record stores. A wide response makes
+    hundreds, so they are spelled straight from the random bytes' hex, without an integer
+    or a ``UUID`` object each."""
+    tails = os.urandom(8 * count).hex()
     texts = []
-    for value in _event_id_ints(at, count):
-        h = f"{value:032x}"
-        texts.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    prefix_of: dict[int, str] = {}
+    for index, (millis, counter) in enumerate(_places(at, count)):
+        prefix = prefix_of.get(millis)
+        if prefix is None:
+            h = f"{millis:012x}"
+            prefix = prefix_of[millis] = f"{h[:8]}-{h[8:]}-7"
+        tail = tails[16 * index:16 * index + 16]
+        texts.append(f"{prefix}{counter:03x}-{_VARIANT[tail[0]]}{tail[1:4]}-{tail[4:]}")
     return texts
 
 
