@@ -2,11 +2,13 @@
 
 Measured in one run, with the embedded SQLite sink as the baseline:
 
-  * spool appends: p50 / p95 latency of one ``await spool.append(event)`` (the only audit cost
-    on the request path) with 1 and with 64 concurrent requests (group commit: one fsync for
-    all appends waiting at that moment), and appends per second;
-  * drain rate: a spool pre-filled with N events shipped by the drainer (batch sizes as
-    given) into Cassandra and into SQLite: events per second;
+  * spool appends: p50 / p95 latency of one request's append (the only audit cost on the
+    request path: its response's record, one event per customer, one spool row) with 1, 8
+    and 64 concurrent requests (group commit: one fsync for all appends waiting at that
+    moment), and events per second;
+  * drain rate: a spool pre-filled with N events (records of one customer, as the profile
+    query makes, and of 100 customers, as a page of the nested query makes) shipped by the
+    drainer (batch sizes as given) into Cassandra and into SQLite: events per second;
   * a burst: B events appended by 64 concurrent requests as fast as the spool takes them
     while the drainer ships to Cassandra: how deep the spool grows and how long it takes to
     empty after the burst.
@@ -35,7 +37,7 @@ from doc_tables import write_block
 from customer360.audit import open_audit_sink
 from customer360.audit.cassandra.schema import drop_keyspace_ddl
 from customer360.audit.drainer import Drainer
-from customer360.audit.events import AuditEvent
+from customer360.audit.events import AuditEvent, AuditRecord
 from customer360.audit.spool import AuditSpool
 from customer360.config import AuditSettings, AuditUrl
 
@@ -55,24 +57,31 @@ def an_event(i: int) -> AuditEvent:
     )
 
 
+def a_response(i: int, customers: int) -> AuditRecord:
+    """The record of a response about ``customers`` customers, each read as :func:`an_event` reads one."""
+    event = an_event(i)
+    return AuditRecord.reads(
+        [(f"P{(i + k) % 5000:07d}", event.fields_clear, event.fields_masked) for k in range(customers)],
+        principal=event.principal, roles=event.roles, purpose=event.purpose, operation_name=event.operation_name,
+        document_hash=event.document_hash, request_id=event.request_id, client_address=event.client_address,
+    )
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def measure_appends(folder: Path, concurrency: int, count: int, per_response: int = 1) -> dict:
-    """``concurrency`` requests, each appending the events of its response (one per customer)."""
+    """``concurrency`` requests, each appending the record of its response (one event per customer)."""
     spool = AuditSpool(folder / f"append-{concurrency}-{per_response}.db")
     latencies: list[float] = []
 
     async def one_client(offset: int) -> None:
         for i in range(offset * per_response, count, concurrency * per_response):
-            events = [an_event(i + k) for k in range(per_response)]
+            record = a_response(i, per_response)
             started = time.perf_counter()
-            if per_response == 1:
-                await spool.append(events[0])
-            else:
-                await spool.append_many(events)
+            await spool.append_records([record])
             latencies.append((time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
@@ -84,14 +93,15 @@ async def measure_appends(folder: Path, concurrency: int, count: int, per_respon
             "p95_ms": pct(latencies, 0.95), "per_s": count / elapsed}
 
 
-async def fill(spool: AuditSpool, count: int) -> None:
+async def fill(spool: AuditSpool, count: int, per_record: int) -> None:
     for start in range(0, count, 2000):
-        await asyncio.gather(*(spool.append(an_event(i)) for i in range(start, min(count, start + 2000))))
+        await asyncio.gather(*(spool.append_records([a_response(i, per_record)])
+                               for i in range(start, min(count, start + 2000), per_record)))
 
 
-async def measure_drain(folder: Path, url: AuditUrl, batch: int, count: int, label: str) -> dict:
-    spool = AuditSpool(folder / f"drain-{label}-{batch}.db")
-    await fill(spool, count)
+async def measure_drain(folder: Path, url: AuditUrl, batch: int, count: int, label: str, per_record: int = 1) -> dict:
+    spool = AuditSpool(folder / f"drain-{label}-{batch}-{per_record}.db")
+    await fill(spool, count, per_record)
     sink = open_audit_sink(url, AuditSettings(url=url))
     await sink.ping()  # connect and create the schema outside the measurement
     drainer = Drainer(spool, sink, batch_size=batch)
@@ -101,7 +111,8 @@ async def measure_drain(folder: Path, url: AuditUrl, batch: int, count: int, lab
     await sink.close()
     spool.close()
     assert emptied, drainer.last_error
-    return {"sink": label, "batch": batch, "events": count, "seconds": elapsed, "per_s": count / elapsed}
+    return {"sink": label, "batch": batch, "per_record": per_record, "events": count, "seconds": elapsed,
+            "per_s": count / elapsed}
 
 
 async def measure_burst(folder: Path, url: AuditUrl, count: int, batch: int) -> dict:
@@ -176,7 +187,7 @@ def render(args: argparse.Namespace, appends: list[dict], drains: list[dict], bu
         f"--batch {' '.join(map(str, args.batch))}`.",
         "",
         "Spool appends, the audit cost on the request path (WAL, fsync on every commit; latency per request,",
-        "which appends one event per customer in its response):",
+        "which appends its response's record: one event per customer, sealed as one link, one spool row):",
         "",
         "| concurrent requests | events per request | events | p50 ms | p95 ms | events/s |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -184,9 +195,10 @@ def render(args: argparse.Namespace, appends: list[dict], drains: list[dict], bu
     lines += [f"| {a['concurrency']} | {a['per_response']} | {a['events']:,} | {a['p50_ms']:.2f} | {a['p95_ms']:.2f} "
               f"| {a['per_s']:,.0f} |" for a in appends]
     lines += ["", "Drain rate (a pre-filled spool shipped by the drainer; SQLite is the embedded baseline):", "",
-              "| sink | batch | events | seconds | events/s |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {d['sink']} | {d['batch']} | {d['events']:,} | {d['seconds']:.1f} | {d['per_s']:,.0f} |"
-              for d in drains]
+              "| sink | batch (events) | events per record | events | seconds | events/s |",
+              "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {d['sink']} | {d['batch']} | {d['per_record']} | {d['events']:,} | {d['seconds']:.1f} "
+              f"| {d['per_s']:,.0f} |" for d in drains]
     lines += ["", f"Burst into Cassandra (64 concurrent requests appending as fast as the spool takes them, "
               f"drainer batch {args.batch[-1]}):", "",
               "| events | burst s | appends/s | peak spool depth | depth at burst end | empty after s |",
@@ -205,12 +217,13 @@ async def main(args: argparse.Namespace) -> None:
         appends.append(await measure_appends(folder, 8, args.appends * 10, per_response=100))
         print(appends, file=sys.stderr, flush=True)
         drains = []
-        for batch in args.batch:
-            drains.append(await measure_drain(folder, url, batch, args.events, "Cassandra"))
-            print(drains[-1], file=sys.stderr, flush=True)
         sqlite_url = AuditUrl.parse(f"sqlite:///{folder / 'audit.db'}")
-        drains.append(await measure_drain(folder, sqlite_url, args.batch[-1], args.events, "SQLite"))
-        print(drains[-1], file=sys.stderr, flush=True)
+        runs = [(url, batch, "Cassandra", 1) for batch in args.batch] + [
+            (url, args.batch[-1], "Cassandra", 100), (sqlite_url, args.batch[-1], "SQLite", 1),
+            (sqlite_url, args.batch[-1], "SQLite", 100)]
+        for sink_url, batch, label, per_record in runs:
+            drains.append(await measure_drain(folder, sink_url, batch, args.events, label, per_record))
+            print(drains[-1], file=sys.stderr, flush=True)
         burst = await measure_burst(folder, url, args.burst, args.batch[-1])
         print(burst, file=sys.stderr, flush=True)
     table = render(args, appends, drains, burst, versions(url))

@@ -615,8 +615,10 @@ class AuditSpool:
                 removed = sum(size for (size,) in db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ? RETURNING size",
                                                              (batch.links[0].seq, batch.links[-1].seq)).fetchall())
             db.executemany("DELETE FROM checkpoints WHERE first_seq = ?", [(c.first_seq,) for c in batch.checkpoints])
-            self._set_meta(db, depth=str(max(0, int(self._meta(db, "depth")) - removed)))
+            depth = max(0, int(self._meta(db, "depth")) - removed)
+            self._set_meta(db, depth=str(depth))
             db.execute("COMMIT")
+            self._depth = depth  # before the caller resumes (its age is refreshed after)
             for link in batch.links:
                 self._forget(link.seq)
         except BaseException:

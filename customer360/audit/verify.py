@@ -186,12 +186,17 @@ class _Record:
         self.unreadable = False
 
     def takes(self, event: SealedEvent) -> bool:
-        return event.link_first == self.first_seq and event.seq == self.first_seq + len(self.events) \
-            and not self.unreadable
+        """Whether ``event`` is a later one of this record (rows between them gone are a gap:
+        reported as removed, not as events of another record)."""
+        return (event.link_first, event.link_last) == (self.first_seq, self.last_seq) \
+            and self.events[-1].seq < event.seq <= self.last_seq
 
     def complete(self) -> bool:
-        return (not self.unreadable and bool(self.events) and self.events[0].seq == self.first_seq
-                and self.events[-1].seq == self.last_seq)
+        return (not self.unreadable and len(self.events) == self.last_seq - self.first_seq + 1
+                and self.events[0].seq == self.first_seq)
+
+    def missing(self) -> list[int]:
+        return sorted(set(range(self.first_seq, self.last_seq + 1)) - {event.seq for event in self.events})
 
 
 async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str, int], list[_CopyRef]],
@@ -207,14 +212,19 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
     previous: SealedEvent | None = None
     previous_intact = True  # whether the link ``previous`` ends still matches its hash
     record: _Record | None = None  # the version-2 record being read
+    torn: list[_Record] = []  # records some of whose places were not read as theirs
     table = sink.chain_table
 
     def close_record() -> bool:
         """Check the record read so far, if whole; True unless it no longer matches its hash."""
         nonlocal record
         done, record = record, None
-        if done is None or not done.complete():
-            return True  # its missing or unreadable rows are findings already
+        if done is None:
+            return True
+        if not done.complete():
+            if not done.unreadable:
+                torn.append(done)  # settled at the end, when every row has been read
+            return True
         if record_matches(done.events):
             return True
         first = done.events[0]
@@ -251,8 +261,9 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
                 record = _Record(event)
                 record.events.append(event)
                 chain.known_end = max(chain.known_end, event.link_last or 0)
-            chain.link_starts.add(event.seq)
-            if event.seq == 1 and event.prev_hash != GENESIS:
+            if event.link_first is not None and event.seq != event.link_first:
+                pass  # a record read from its middle (rows before it gone or not its own): no link to check here
+            elif event.seq == 1 and event.prev_hash != GENESIS:
                 findings.append(_finding(event, INSERTED, table,
                                          "the first event of a chain must start from the genesis hash"))
             elif previous is not None and previous.seq == event.seq - 1 and event.prev_hash != previous.hash:
@@ -266,6 +277,8 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
             elif expired_prefix is not None and expired_prefix.last_seq == event.seq - 1 \
                     and event.prev_hash != expired_prefix.head_hash:
                 findings.append(_finding(event, ALTERED, table, "it does not link to the checkpoint before it"))
+            if event.link_first is None or event.seq == event.link_first:
+                chain.link_starts.add(event.seq)
             if event.link_first is None:
                 previous_intact = intact
         if record is not None and event.seq == record.last_seq:
@@ -277,6 +290,15 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
         chain.last_seq = event.seq
         previous = event
     close_record()
+    for part in torn:  # places of a record held by rows that name another record (or none)
+        foreign = [seq for seq in part.missing() if seq in chain.hashes]
+        if foreign:
+            first = part.events[0]
+            findings.append(Finding(
+                writer_id, first.seq, ALTERED, table,
+                f"it names the record at seq {part.first_seq}..{part.last_seq}, but the events at seq "
+                f"{', '.join(map(str, foreign[:5]))}{'...' if len(foreign) > 5 else ''} do not",
+                str(first.event.event_id), first.event.occurred_at, part.last_seq))
     # The end of the chain: checkpoints, copies, or its last record may know of events after it.
     known_end = max([c.last_seq for c in checkpoints] + [seq for (w, seq) in copies if w == writer_id]
                     + [chain.known_end])

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from customer360.audit.chain import link_hash
-from customer360.audit.events import AuditEvent, SealedEvent
+from customer360.audit.chain import seal_record
+from customer360.audit.events import AuditEvent, AuditRecord, SealedEvent
 from customer360.audit.pipeline import AuditPipeline
 from customer360.config import AuditSettings, AuditUrl
 from tests.audit_sinks import (
@@ -27,6 +27,7 @@ from tests.audit_sinks import (
 )
 
 EVENTS = 20
+WIDE = 4  # customers in the one wide response after them: seq 21..24, one record
 
 
 def c360_verify(url: AuditUrl) -> subprocess.CompletedProcess:
@@ -36,7 +37,8 @@ def c360_verify(url: AuditUrl) -> subprocess.CompletedProcess:
 
 
 def write_record(url: AuditUrl, spool: Path) -> list[SealedEvent]:
-    """Twenty reads of four customers by two people, through the spool and the drainer."""
+    """Twenty reads of four customers by two people, then one response about four customers (one
+    record, one link), through the spool and the drainer."""
     settings = AuditSettings(url=url, spool_path=spool, checkpoint_every=5)
 
     async def run() -> list[SealedEvent]:
@@ -47,6 +49,10 @@ def write_record(url: AuditUrl, spool: Path) -> list[SealedEvent]:
                 customer_id=f"P000000{i % 4}", principal=("alice", "bob")[i % 2], roles=["customer_service"],
                 purpose="complaint", fields_clear=["name", "accounts.balance"], fields_masked=["ssn"]))
                 for i in range(EVENTS)]
+            link = await pipeline.record_reads(AuditRecord.reads(
+                [(f"P000000{i}", ["name", "accounts.balance"], ["ssn"]) for i in range(WIDE)], principal="carol",
+                roles=["analyst"], purpose="review"))
+            sealed += link.sealed_events()
             assert await pipeline.flush(timeout_s=120), pipeline.drainer.last_error
         finally:
             await pipeline.aclose()
@@ -90,7 +96,7 @@ def test_verify_names_an_altered_row_and_a_deleted_row(record: tuple[AuditUrl, l
     url, sealed, run = record
     intact = c360_verify(url)
     assert intact.returncode == 0, intact.stdout + intact.stderr
-    assert f"{EVENTS} events from 1 writers" in intact.stdout and "intact" in intact.stdout
+    assert f"{EVENTS + WIDE} events from 1 writers" in intact.stdout and "intact" in intact.stdout
 
     altered, deleted = sealed[5], sealed[12]  # seq 6 and seq 13
     run("UPDATE {chain} SET purpose = ? WHERE writer_id = ? AND seq = ?", ("marketing", altered.writer_id, 6))
@@ -113,7 +119,8 @@ def test_verify_names_a_row_whose_hash_was_recomputed_after_the_change(
     url, sealed, run = record
     target = sealed[3]  # seq 4
     forged_event = dataclasses.replace(target.event, fields_masked=(), fields_clear=("name", "ssn"))
-    forged_hash = link_hash(target.writer_id, target.seq, target.prev_hash, forged_event)
+    forged_hash = seal_record(AuditRecord.grouped([forged_event])[0], target.writer_id, target.seq,
+                              target.prev_hash)[0].hash
     run("UPDATE {chain} SET fields_masked = ?, fields_clear = ?, hash = ? WHERE writer_id = ? AND seq = ?",
         (_list(url, []), _list(url, ["name", "ssn"]), forged_hash, target.writer_id, 4))
 
@@ -121,6 +128,21 @@ def test_verify_names_a_row_whose_hash_was_recomputed_after_the_change(
     assert result.returncode == 1, result.stdout + result.stderr
     first = next(line for line in result.stdout.splitlines() if line.startswith("first bad event:"))
     assert f"seq 4 (event {target.event.event_id}" in first and "altered" in first
+
+
+def test_verify_names_a_changed_event_of_a_responses_record(record: tuple[AuditUrl, list[SealedEvent], Callable]):
+    """One link seals the whole response: changing what one of its customers' events says is
+    found, and named with the range of the record."""
+    url, sealed, run = record
+    target = sealed[EVENTS + 1]  # the wide response's second customer, seq 22
+    assert (target.link_first, target.link_last) == (EVENTS + 1, EVENTS + WIDE)
+    run("UPDATE {chain} SET fields_masked = ?, fields_clear = ? WHERE writer_id = ? AND seq = ?",
+        (_list(url, []), _list(url, ["name", "ssn"]), target.writer_id, target.seq))
+
+    result = c360_verify(url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    first = next(line for line in result.stdout.splitlines() if line.startswith("first bad event:"))
+    assert f"seq {EVENTS + 1}..{EVENTS + WIDE}" in first and "altered" in first and "record" in first
 
 
 def _list(url: AuditUrl, values: list[str]):
