@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
@@ -318,14 +318,14 @@ class AuditEvent:
         )
 
 
-class Entry(NamedTuple):
-    """One event of a record: whose data went out, which fields in clear and which masked
-    (a load's one entry has no customer)."""
+Entry = tuple[str, "str | None", tuple[str, ...], tuple[str, ...]]
+"""One event of a record: ``(event_id, customer_id, fields_clear, fields_masked)``, the field
+paths sorted and unique (a load's one entry has no customer). Plain tuples, so that a record
+of hundreds of customers goes to JSON (its hash, the embedded sink's rows) in one C call."""
 
-    event_id: str
-    customer_id: str | None
-    fields_clear: SortedUnique
-    fields_masked: SortedUnique
+
+def _paths(values: Any) -> tuple[str, ...]:
+    return tuple(sorted({str(v) for v in values or ()}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +357,7 @@ class AuditRecord:
             raise ValueError("an audit record needs at least one event")
         if not self.principal:
             raise ValueError("an audit event needs a principal (who accessed the data)")
-        if self.kind is EventKind.READ and not all(entry.customer_id for entry in self.entries):
+        if self.kind is EventKind.READ and not all(customer_id for _, customer_id, _, _ in self.entries):
             raise ValueError("a read event needs the customer id whose data was read")
 
     @classmethod
@@ -377,20 +377,18 @@ class AuditRecord:
     ) -> "AuditRecord":
         """The record of one response: one event per ``(customer_id, fields_clear, fields_masked)``."""
         moment = _in_millis_utc(at) if at is not None else utc_now()
-        paths: dict[frozenset, SortedUnique] = {}  # most customers of a response have the same fields
+        paths: dict[frozenset, tuple[str, ...]] = {}  # most customers of a response have the same fields
 
-        def canonical(values: Any) -> SortedUnique:
-            if type(values) is SortedUnique:
-                return values
+        def canonical(values: Any) -> tuple[str, ...]:
             key = frozenset(values or ())
             found = paths.get(key)
             if found is None:
-                found = paths[key] = _sorted_unique(key)
+                found = paths[key] = _paths(key)
             return found
 
         customers = list(customers)
         entries = tuple(
-            Entry(event_id, str(customer_id), canonical(clear), canonical(masked))
+            (event_id, str(customer_id), canonical(clear), canonical(masked))
             for event_id, (customer_id, clear, masked) in zip(new_event_id_texts(moment, len(customers)), customers)
         )
         return cls(EventKind.READ, moment, principal, Outcome(outcome), entries, _sorted_unique(roles), purpose,
@@ -411,8 +409,8 @@ class AuditRecord:
                 entries = []
             if not entries:
                 first, context = event, shared
-            entries.append(Entry(str(event.event_id), event.customer_id, _sorted_unique(event.fields_clear),
-                                 _sorted_unique(event.fields_masked)))
+            entries.append((str(event.event_id), event.customer_id, tuple(_sorted_unique(event.fields_clear)),
+                            tuple(_sorted_unique(event.fields_masked))))
         if first is not None:
             records.append(cls._of(first, entries))
         return records
@@ -426,28 +424,14 @@ class AuditRecord:
         """One event per entry, as the sinks store and readers see them."""
         return [
             AuditEvent(
-                event_id=uuid.UUID(entry.event_id), kind=self.kind, occurred_at=self.occurred_at,
+                event_id=uuid.UUID(event_id), kind=self.kind, occurred_at=self.occurred_at,
                 principal=self.principal, outcome=self.outcome, roles=self.roles, purpose=self.purpose,
-                customer_id=entry.customer_id, fields_clear=entry.fields_clear, fields_masked=entry.fields_masked,
+                customer_id=customer_id, fields_clear=SortedUnique(clear), fields_masked=SortedUnique(masked),
                 operation_name=self.operation_name, document_hash=self.document_hash, request_id=self.request_id,
                 client_address=self.client_address, files=self.files, rows=self.rows,
             )
-            for entry in self.entries
+            for event_id, customer_id, clear, masked in self.entries
         ]
-
-    def entry_lists(self) -> list[list]:
-        """The entries as JSON arrays ``[event_id, customer_id, fields_clear, fields_masked]``:
-        what the canonical form holds, and what the embedded sink expands into rows in SQL."""
-        lists: dict[int, tuple[tuple[str, ...], list[str]]] = {}  # id(fields) -> (fields, as a list)
-
-        def as_list(values: tuple[str, ...]) -> list[str]:
-            found = lists.get(id(values))
-            if found is None or found[0] is not values:
-                found = lists[id(values)] = (values, list(values))
-            return found[1]
-
-        return [[entry.event_id, entry.customer_id, as_list(entry.fields_clear), as_list(entry.fields_masked)]
-                for entry in self.entries]
 
     def shared(self) -> dict[str, Any]:
         """What the events share, JSON-ready (the canonical form's content without ``events``)."""
@@ -467,14 +451,14 @@ class AuditRecord:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The canonical form's content: :meth:`shared` and the ``events`` (:meth:`entry_lists`)."""
+        """The canonical form's content: :meth:`shared` and the ``events`` (:data:`Entry` arrays)."""
         content = self.shared()
-        content["events"] = self.entry_lists()
+        content["events"] = self.entries
         return content
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AuditRecord":
-        entries = tuple(Entry(event_id, customer_id, _sorted_unique(clear), _sorted_unique(masked))
+        entries = tuple((event_id, customer_id, _paths(clear), _paths(masked))
                         for event_id, customer_id, clear, masked in data["events"])
         return cls(
             EventKind(data["kind"]), _in_millis_utc(datetime.fromisoformat(data["occurred_at"].replace("Z", "+00:00"))),

@@ -30,6 +30,7 @@ Strawberry: the schema's extension (``customer360/schema/audit.py``) calls it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -242,6 +243,39 @@ class _Field:
     dotted: str  # the same, as the record writes it
 
 
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """What one level selects, sorted for the walk: the keys the audit added (taken out), the
+    leaves recorded as they are (``plain``: one C call per object tells whether all of them
+    hold a value, the usual case, and then each owner gets the level's paths at once), and
+    everything else (objects to walk into, a network node's properties, a search value)."""
+
+    added: tuple[str, ...]
+    plain: tuple[_Field, ...]
+    plain_values: Callable[[dict[str, Any]], tuple]
+    clear: frozenset[str]
+    masked: frozenset[str]
+    others: tuple[_Field, ...]
+
+    @classmethod
+    def of(cls, fields: list[_Field], type_name: str) -> "_Level":
+        special = type_name == NETWORK_NODE_TYPE or type_name in VALUE_OF_FIELD
+        plain = tuple(f for f in fields if not f.added and f.definition is not None and f.leaf and not special)
+        keys = [f.key for f in plain]
+        if len(keys) == 1:
+            only = keys[0]
+
+            def values(data: dict[str, Any]) -> tuple:
+                return (data[only],)
+        else:
+            values = operator.itemgetter(*keys) if keys else tuple
+        return cls(
+            tuple(f.key for f in fields if f.added), plain, values,
+            frozenset(f.dotted for f in plain if not f.masked), frozenset(f.dotted for f in plain if f.masked),
+            tuple(f for f in fields if not f.added and f not in plain),
+        )
+
+
 @dataclass(eq=False)
 class LevelMemo:
     """The fields of every level of one operation's responses, worked out by the first walk and
@@ -251,7 +285,7 @@ class LevelMemo:
     the memo, because a level is known by the identity of its selection list."""
 
     root: list[SelectionSetNode]
-    levels: dict[tuple[str, int, tuple[str, ...]], list[_Field]] = field(default_factory=dict)
+    levels: dict[tuple[str, int, tuple[str, ...]], _Level] = field(default_factory=dict)
 
 
 def directive_variables(document: DocumentNode) -> tuple[str, ...]:
@@ -280,6 +314,9 @@ class _Walker:
         self.value_fields = value_fields
         self.reads: dict[str, CustomerRead] = {}
         self._levels = memo.levels
+        # The level last found for a selection list: the objects of a list come one after the
+        # other with the very same type, list and path objects, so most lookups end here.
+        self._recent: dict[int, tuple[GraphQLObjectType, tuple[str, ...], _Level]] = {}
 
     def customer(self, customer_id: Any) -> CustomerRead | None:
         if not isinstance(customer_id, str):
@@ -327,14 +364,19 @@ class _Walker:
         if isinstance(data, dict):
             self.object(gtype, data, selection_sets, owners, path)
 
-    def fields(self, gtype: GraphQLObjectType, selection_sets: list[SelectionSetNode],
-               path: tuple[str, ...]) -> list[_Field]:
+    def level(self, gtype: GraphQLObjectType, selection_sets: list[SelectionSetNode],
+              path: tuple[str, ...]) -> _Level:
         """The fields one level selects of ``gtype`` at ``path``: every object of a level shares them.
         A level's ``selection_sets`` is one list for all its objects (the root's, or a cached
         :class:`_Field`'s), alive for the whole walk: its identity names the level."""
+        recent = self._recent.get(id(selection_sets))
+        if recent is not None and recent[0] is gtype and recent[1] is path:
+            return recent[2]
         cache_key = (gtype.name, id(selection_sets), path)
-        fields = self._levels.get(cache_key)
-        if fields is None:
+        level = self._levels.get(cache_key)
+        if level is not None:
+            self._recent[id(selection_sets)] = (gtype, path, level)
+        else:
             fields = []
             wrapper = gtype.name.endswith(("Connection", "Edge"))
             for key, nodes in self.collect(gtype, selection_sets).items():
@@ -347,8 +389,9 @@ class _Walker:
                     [n.selection_set for n in nodes if n.selection_set is not None],
                     self.is_masked(f"{gtype.name}.{name}") if leaf else False, here, ".".join(here),
                 ))
-            self._levels[cache_key] = fields
-        return fields
+            level = self._levels[cache_key] = _Level.of(fields, gtype.name)
+            self._recent[id(selection_sets)] = (gtype, path, level)
+        return level
 
     def object(self, gtype: Any, data: dict[str, Any], selection_sets: list[SelectionSetNode],
                owners: list[CustomerRead], path: tuple[str, ...]) -> None:
@@ -365,11 +408,25 @@ class _Walker:
         elif OF_KEY in data:
             owners, path = self.owners(data[OF_KEY]), ()
         value_policy = self.value_fields.get(str(data.get(FIELD_KEY))) if name in VALUE_OF_FIELD else None
-        for selected in self.fields(gtype, selection_sets, path):
+        level = self.level(gtype, selection_sets, path)
+        for key in level.added:
+            data.pop(key, None)
+        if owners and level.plain:
+            try:
+                whole = None not in level.plain_values(data)
+            except KeyError:  # a leaf left out of the response: field by field
+                whole = False
+            if whole:
+                for read in owners:
+                    read.clear |= level.clear
+                    read.masked |= level.masked
+            else:
+                for selected in level.plain:
+                    if data.get(selected.key) is not None:
+                        for read in owners:
+                            (read.masked if selected.masked else read.clear).add(selected.dotted)
+        for selected in level.others:
             key = selected.key
-            if selected.added:
-                data.pop(key, None)
-                continue
             if selected.definition is None or key not in data:
                 continue
             value = data[key]

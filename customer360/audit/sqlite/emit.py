@@ -83,7 +83,7 @@ def record_params(link: SealedLink) -> tuple:
         link.writer_id, link.seq, r.kind.value, epoch_millis(r.occurred_at), r.principal, _json(r.roles), r.purpose,
         r.operation_name, r.document_hash, r.request_id, r.client_address, r.outcome.value,
         _json([[f.name, f.sha256, f.rows] for f in r.files]) if r.files else "[]", r.rows, link.prev_hash, link.hash,
-        link.last_seq, orjson.dumps(r.entry_lists()).decode(),
+        link.last_seq, orjson.dumps(r.entries).decode(),
     )
 
 
