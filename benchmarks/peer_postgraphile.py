@@ -59,6 +59,8 @@ from banks import bank_folder
 from doc_tables import write_block
 from queries import PROFILE as PROFILE_QUERY
 
+from customer360.audit.spool_slots import slot_files
+
 ROOT = Path(__file__).resolve().parents[1]
 FILED_AGAINST = "9cc4a24"
 """The commit issue 11 was filed against (the parent of its first commit): its goals' "today's"."""
@@ -327,15 +329,26 @@ def load_service_store(bank: Path, folder: Path, code: ServiceCode) -> str:
 def audit_events(folder: Path) -> int:
     """Events on the audit records in ``folder``: in the sinks plus still in the spools (the
     drainer deletes from a spool what reached its sink, so nothing is counted twice)."""
-    total = 0
-    for pattern, table in (("audit-*.db", "audit_event"), ("spool-*.db", "events")):
-        for file in folder.glob(pattern):
-            with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
-                try:
-                    total += db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # fixed names only
-                except sqlite3.OperationalError:
-                    pass
+    total = sum(spool_events(file) for file in folder.glob("spool-*.db"))
+    for file in folder.glob("audit-*.db"):
+        with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+            try:
+                total += db.execute("SELECT COUNT(*) FROM audit_event").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
     return total
+
+
+def spool_events(file: Path) -> int:
+    """Events in one spool file: a row is a record of ``size`` events (one, in spools of versions
+    before records, which have no such column)."""
+    with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+        for counted in ("SELECT SUM(size) FROM events", "SELECT COUNT(*) FROM events"):
+            try:
+                return db.execute(counted).fetchone()[0] or 0
+            except sqlite3.OperationalError:
+                continue
+    return 0
 
 
 @contextmanager
@@ -622,6 +635,7 @@ class Target:
     requests: dict[str, Request]
     execution: str | None = None  # this service's path; None for PostGraphile
     baseline: bool = False  # the code the issue was filed against: no path counters, no explain path
+    audit_tag: str | None = None  # this service's audit spool files: spool-{tag}.db and its other slots
 
     @property
     def label(self) -> str:
@@ -645,6 +659,9 @@ class Run:
     paths: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     janus: list[Row] = field(default_factory=list)
+    #: Seconds each of this service's configurations took, after a throughput series, to ship
+    #: the audit events it had spooled but not yet written to its sink.
+    catch_up: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
     def find(self, query: str, system: str, workers: int) -> Measured | None:
         return next((r.measured for r in self.rows if (r.query, r.system, r.workers) == (query, system, workers)), None)
@@ -658,11 +675,27 @@ def peer_target(url: str, customer: str) -> Target:
     return Target(PEER_NAME, 1, url, {NESTED: Request.of(PEER_NESTED), ONE: Request.of(PEER_ONE, {"id": customer})})
 
 
-def service_target(url: str, execution: str, workers: int, customer: str, system: str | None = None) -> Target:
+def service_target(url: str, execution: str, workers: int, customer: str, system: str | None = None,
+                   tag: str | None = None) -> Target:
     one = {"id": customer}
     return Target(system or f"this service, {execution} path", workers, url,
                   {NESTED: Request.of(SERVICE_NESTED), ONE: Request.of(SERVICE_ONE, one),
-                   PROFILE: Request.of(PROFILE_QUERY, one)}, execution, baseline=system is not None)
+                   PROFILE: Request.of(PROFILE_QUERY, one)}, execution, baseline=system is not None,
+                  audit_tag=tag or f"{execution}-{workers}")
+
+
+def spooled_events(folder: Path, tag: str) -> int:
+    """Events this configuration's processes have spooled and not yet shipped to its sink."""
+    return sum(spool_events(file) for file in slot_files(folder / f"spool-{tag}.db"))
+
+
+def catch_up(folder: Path, tag: str, limit_s: float = 600.0) -> float:
+    """Wait until the configuration has shipped its audit backlog; the seconds it took. The next
+    system is measured only then, so that this one's background work does not fall on it."""
+    started_at = time.perf_counter()
+    while spooled_events(folder, tag) and time.perf_counter() - started_at < limit_s:
+        time.sleep(0.2)
+    return time.perf_counter() - started_at
 
 
 def baseline_system(code: ServiceCode) -> str:
@@ -726,8 +759,13 @@ def measure_all(targets: list[Target], folder: Path, args: argparse.Namespace, r
                 rate, _ = throughput(target.url, target.requests[query], folder, args)
                 latencies.setdefault((query, index), []).extend(samples)
                 rates.setdefault((query, index), []).append(rate)
+                waited = ""
+                if target.audit_tag is not None:
+                    seconds = catch_up(folder, target.audit_tag)
+                    run_.catch_up.setdefault((query, target.label), []).append(seconds)
+                    waited = f"; its audit backlog shipped {seconds:.1f} s after the series"
                 log(f"round {round_ + 1}/{args.rounds} {query} / {target.label}: p50 {statistics.median(samples):.1f} ms, "
-                    f"p95 {percentile(samples, 0.95):.1f} ms ({len(samples)}), {rate:.1f} req/s")
+                    f"p95 {percentile(samples, 0.95):.1f} ms ({len(samples)}), {rate:.1f} req/s{waited}")
     for query in (NESTED, ONE, PROFILE):
         for index, target in enumerate(targets):
             if (query, index) in latencies:
@@ -919,6 +957,11 @@ def cpu_model() -> str:
     return platform.machine()
 
 
+def catch_up_summary(run_: Run) -> str:
+    return "; ".join(f"{query} / {label.removeprefix('this service, ')} {statistics.median(seconds):.1f}"
+                     for (query, label), seconds in run_.catch_up.items()) or "none measured"
+
+
 def report(run_: Run, args: argparse.Namespace, meta: dict[str, str]) -> str:
     header = (
         f"`{meta['command']}` — {meta['date']}; bank: {meta['bank']}; machine: {os.cpu_count()} cores "
@@ -931,7 +974,10 @@ def report(run_: Run, args: argparse.Namespace, meta: dict[str, str]) -> str:
         f"{args.warmup} warm-up then up to {args.requests} requests per round, one keep-alive client (httpx), "
         f"each answer checked; p50/p95 over the rounds' samples pooled. Throughput: `wrk -t{args.threads} "
         f"-c{args.clients} -d{args.duration}s` per round, median of the rounds; no non-2xx replies or socket "
-        "errors allowed. Client, servers and database share the machine."
+        "errors allowed. Client, servers and database share the machine. After each throughput series of this "
+        "service, the next system waits until the series' audit events have all been shipped from the spool to "
+        f"the sink (median seconds after the series ended: {catch_up_summary(run_)}): the drainer works in the "
+        "background, and its work must fall neither on the next system nor outside the figures unseen."
     )
     setup = (
         f"Service code: {meta['code']}. {meta['baseline']}"
@@ -1032,7 +1078,8 @@ def main() -> None:
                 targets.append(service_target(url, execution, workers, args.customer))
             if args.baseline_commit:
                 url = running.enter_context(service(base_graph, base_folder, base_code, "general", 1, tag="baseline"))
-                targets.append(service_target(url, "general", 1, args.customer, baseline_system(base_code)))
+                targets.append(service_target(url, "general", 1, args.customer, baseline_system(base_code),
+                                              tag="baseline"))
             check_answers(targets, args.customer, run_)
             before = {t.label: operations_by_path(t.url) for t in targets if t.execution}
             measure_all(targets, folder, args, run_)

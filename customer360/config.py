@@ -452,7 +452,7 @@ class AuditSettings:
     ttl_s: int = 0  # 0: events never expire
     local_dc: str | None = None  # Cassandra data centre to write to (default: the contact point's)
     timeout_s: float = 10.0  # per sink call
-    drain_batch: int = 5000  # events per sink write (whole records)
+    drain_batch: int = 20000  # events per sink write (whole records)
     drain_linger_s: float = 0.05  # wait after new events arrive, so one sink write carries many responses
     backoff_initial_s: float = 0.5  # first wait after a failed drain; doubles up to backoff_max_s
     backoff_max_s: float = 30.0
@@ -474,7 +474,7 @@ class AuditSettings:
             ttl_s=ttl,
             local_dc=env.get("C360_AUDIT_LOCAL_DC") or None,
             timeout_s=_float(env, "C360_AUDIT_TIMEOUT", 10.0, minimum=0.1),
-            drain_batch=_int(env, "C360_AUDIT_DRAIN_BATCH", 5000, minimum=1),
+            drain_batch=_int(env, "C360_AUDIT_DRAIN_BATCH", 20000, minimum=1),
             drain_linger_s=_float(env, "C360_AUDIT_DRAIN_LINGER", 0.05, minimum=0.0),
             backoff_initial_s=initial,
             backoff_max_s=_float(env, "C360_AUDIT_BACKOFF_MAX", 30.0, minimum=initial),

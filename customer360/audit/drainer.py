@@ -31,7 +31,7 @@ class Drainer:
         spool: AuditSpool,
         sink: AuditSink,
         *,
-        batch_size: int = 5000,
+        batch_size: int = 20000,
         linger_s: float = 0.0,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,

@@ -27,6 +27,12 @@ log = logging.getLogger("customer360.audit")
 
 #: Rows per read while walking a chain.
 CHAIN_PAGE = 2000
+WRITE_PRAGMAS = ("PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 20000")
+"""The by-customer index takes a wide response's events at random places: each commit writes
+every index page it touched to the WAL, and each checkpoint copies them to the file again.
+A 64 MiB page cache keeps the index's pages in memory, and checkpoints every 20,000 pages
+(80 MB of WAL) rather than 1,000 copy a page rewritten by many commits once. Measured at
+900,000 stored events, 375-event records, 50 a transaction: 4.9 -> 3.3 ms of CPU a record."""
 _DECODE_ERRORS = (ValueError, TypeError, KeyError)
 
 
@@ -39,6 +45,8 @@ class SqliteAuditSink:
         self._lock = threading.Lock()
         try:
             self._db = open_durable(self.path, lock_timeout_s, SCHEMA, ADDED_COLUMNS)
+            for pragma in WRITE_PRAGMAS:
+                self._db.execute(pragma)
         except (sqlite3.Error, OSError) as error:
             raise AuditUnavailable(self.backend, f"{self.path}: {error}") from error
 
