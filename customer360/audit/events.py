@@ -247,11 +247,13 @@ class AuditEvent:
         at: datetime | None = None,
     ) -> "AuditEvent":
         """The event for one customer's data in one response."""
-        return AuditRecord.reads(
-            [(customer_id, fields_clear, fields_masked)], principal=principal, outcome=outcome, roles=roles,
-            purpose=purpose, operation_name=operation_name, document_hash=document_hash, request_id=request_id,
-            client_address=client_address, at=at,
-        ).events()[0]
+        moment = _in_millis_utc(at) if at is not None else utc_now()
+        return cls(
+            event_id=new_event_id(moment), kind=EventKind.READ, occurred_at=moment, principal=principal,
+            outcome=Outcome(outcome), roles=roles, purpose=purpose, customer_id=customer_id, fields_clear=fields_clear,
+            fields_masked=fields_masked, operation_name=operation_name, document_hash=document_hash,
+            request_id=request_id, client_address=client_address,
+        )
 
     @classmethod
     def load(
