@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 from customer360.audit.events import (
     AuditEvent,
@@ -31,18 +30,17 @@ from customer360.audit.events import (
 GENESIS = "0" * 64
 
 
-def link_hash(writer_id: str, seq: int, prev_hash: str, event: AuditEvent,
-              content: dict[str, Any] | None = None) -> str:
-    return hashlib.sha256(canonical_bytes(writer_id, seq, prev_hash, event, content)).hexdigest()
+def link_hash(writer_id: str, seq: int, prev_hash: str, event: AuditEvent) -> str:
+    """The hash of ``event`` sealed alone (version 1)."""
+    return hashlib.sha256(canonical_bytes(writer_id, seq, prev_hash, event)).hexdigest()
 
 
-def seal(event: AuditEvent, writer_id: str, seq: int, prev_hash: str,
-         content: dict[str, Any] | None = None) -> SealedEvent:
-    """Put ``event`` alone at position ``seq`` of ``writer_id``'s chain, after ``prev_hash``
-    (version 1, as earlier versions sealed every event; ``content``: ``event.to_dict()``)."""
+def seal(event: AuditEvent, writer_id: str, seq: int, prev_hash: str) -> SealedEvent:
+    """Put ``event`` alone at position ``seq`` of ``writer_id``'s chain, after ``prev_hash``:
+    version 1, as earlier versions sealed every event (what verify must still recognise)."""
     if seq < 1:
         raise ValueError(f"sequence numbers start at 1, got {seq}")
-    return SealedEvent(event, writer_id, seq, prev_hash, link_hash(writer_id, seq, prev_hash, event, content))
+    return SealedEvent(event, writer_id, seq, prev_hash, link_hash(writer_id, seq, prev_hash, event))
 
 
 def seal_record(record: AuditRecord, writer_id: str, seq: int, prev_hash: str) -> tuple[SealedLink, bytes]:

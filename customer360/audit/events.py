@@ -558,21 +558,14 @@ class SealedLink:
                    data["hash"], int(data["v"]))
 
 
-def canonical_bytes(writer_id: str, seq: int, prev_hash: str, event: AuditEvent,
-                    content: dict[str, Any] | None = None) -> bytes:
-    """The exact bytes a chain link's hash is computed over. ``content`` is ``event.to_dict()``
-    when the caller has it already (the spool stores it too, so it is made once per event)."""
-    return canonical_link(writer_id, seq, prev_hash, canonical_json(event.to_dict() if content is None else content))
-
-
-def canonical_link(writer_id: str, seq: int, prev_hash: str, event_json: bytes) -> bytes:
-    """:func:`canonical_bytes` from the event's canonical JSON: ``canonical_json({"v": ...,
-    "writer_id": ..., "seq": ..., "prev_hash": ..., "event": ...})`` put together around it, in
-    the sorted key order that makes (``event``, ``prev_hash``, ``seq``, ``v``, ``writer_id``),
-    so that the spool can store the same bytes without writing the event a second time."""
+def canonical_bytes(writer_id: str, seq: int, prev_hash: str, event: AuditEvent) -> bytes:
+    """The exact bytes the hash of an event sealed alone (version 1) is computed over:
+    ``canonical_json({"event": ..., "prev_hash": ..., "seq": ..., "v": 1, "writer_id": ...})``,
+    put together around the event's canonical JSON in that (sorted) key order."""
     return b"".join((
-        b'{"event":', event_json, b',"prev_hash":', canonical_json(prev_hash), b',"seq":', canonical_json(seq),
-        b',"v":', canonical_json(CANONICAL_VERSION), b',"writer_id":', canonical_json(writer_id), b"}",
+        b'{"event":', canonical_json(event.to_dict()), b',"prev_hash":', canonical_json(prev_hash),
+        b',"seq":', canonical_json(seq), b',"v":', canonical_json(CANONICAL_VERSION), b',"writer_id":',
+        canonical_json(writer_id), b"}",
     ))
 
 
