@@ -174,7 +174,40 @@ class SortedUnique(tuple):
 def _sorted_unique(values: Any) -> SortedUnique:
     if type(values) is SortedUnique:
         return values
-    return SortedUnique(sorted({str(v) for v in values or ()}))
+    return SortedUnique(_paths(values))
+
+
+def _paths(values: Any) -> tuple[str, ...]:
+    """Strings sorted and free of duplicates, as a plain tuple."""
+    return tuple(sorted({str(v) for v in values or ()}))
+
+
+def parse_time(text: str) -> datetime:
+    """A time as :func:`format_time` spells it."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _files(data: dict[str, Any]) -> tuple[LoadedFile, ...]:
+    return tuple(LoadedFile(f["name"], f["sha256"], int(f["rows"])) for f in data.get("files") or ())
+
+
+def _shared_content(source: "AuditEvent | AuditRecord") -> dict[str, Any]:
+    """What the events of one record share, JSON-ready: the canonical content of an event
+    (:meth:`AuditEvent.to_dict`) and of a record (:meth:`AuditRecord.to_dict`) both start here."""
+    return {
+        "kind": source.kind.value,
+        "occurred_at": format_time(source.occurred_at),
+        "principal": source.principal,
+        "roles": list(source.roles),
+        "purpose": source.purpose,
+        "operation_name": source.operation_name,
+        "document_hash": source.document_hash,
+        "request_id": source.request_id,
+        "client_address": source.client_address,
+        "outcome": source.outcome.value,
+        "files": [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in source.files],
+        "rows": source.rows,
+    }
 
 
 def _in_millis_utc(moment: datetime) -> datetime:
@@ -279,31 +312,17 @@ class AuditEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields: the canonical form's content, also what exports write."""
-        return {
-            "event_id": str(self.event_id),
-            "kind": self.kind.value,
-            "occurred_at": format_time(self.occurred_at),
-            "principal": self.principal,
-            "roles": list(self.roles),
-            "purpose": self.purpose,
-            "customer_id": self.customer_id,
-            "fields_clear": list(self.fields_clear),
-            "fields_masked": list(self.fields_masked),
-            "operation_name": self.operation_name,
-            "document_hash": self.document_hash,
-            "request_id": self.request_id,
-            "client_address": self.client_address,
-            "outcome": self.outcome.value,
-            "files": [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in self.files],
-            "rows": self.rows,
-        }
+        content = _shared_content(self)
+        content.update(event_id=str(self.event_id), customer_id=self.customer_id, fields_clear=list(self.fields_clear),
+                       fields_masked=list(self.fields_masked))
+        return content
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AuditEvent":
         return cls(
             event_id=uuid.UUID(data["event_id"]),
             kind=EventKind(data["kind"]),
-            occurred_at=datetime.fromisoformat(data["occurred_at"].replace("Z", "+00:00")),
+            occurred_at=parse_time(data["occurred_at"]),
             principal=data["principal"],
             outcome=Outcome(data["outcome"]),
             roles=tuple(data.get("roles") or ()),
@@ -315,7 +334,7 @@ class AuditEvent:
             document_hash=data.get("document_hash"),
             request_id=data.get("request_id"),
             client_address=data.get("client_address"),
-            files=tuple(LoadedFile(f["name"], f["sha256"], f["rows"]) for f in data.get("files") or ()),
+            files=_files(data),
             rows=data.get("rows"),
         )
 
@@ -324,10 +343,6 @@ Entry = tuple[str, "str | None", tuple[str, ...], tuple[str, ...]]
 """One event of a record: ``(event_id, customer_id, fields_clear, fields_masked)``, the field
 paths sorted and unique (a load's one entry has no customer). Plain tuples, so that a record
 of hundreds of customers goes to JSON (its hash, the embedded sink's rows) in one C call."""
-
-
-def _paths(values: Any) -> tuple[str, ...]:
-    return tuple(sorted({str(v) for v in values or ()}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,26 +450,9 @@ class AuditRecord:
             for event_id, customer_id, clear, masked in self.entries
         ]
 
-    def shared(self) -> dict[str, Any]:
-        """What the events share, JSON-ready (the canonical form's content without ``events``)."""
-        return {
-            "kind": self.kind.value,
-            "occurred_at": format_time(self.occurred_at),
-            "principal": self.principal,
-            "roles": list(self.roles),
-            "purpose": self.purpose,
-            "operation_name": self.operation_name,
-            "document_hash": self.document_hash,
-            "request_id": self.request_id,
-            "client_address": self.client_address,
-            "outcome": self.outcome.value,
-            "files": [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in self.files],
-            "rows": self.rows,
-        }
-
     def to_dict(self) -> dict[str, Any]:
-        """The canonical form's content: :meth:`shared` and the ``events`` (:data:`Entry` arrays)."""
-        content = self.shared()
+        """The canonical form's content: what its events share, and the ``events`` (:data:`Entry` arrays)."""
+        content = _shared_content(self)
         content["events"] = self.entries
         return content
 
@@ -463,10 +461,10 @@ class AuditRecord:
         entries = tuple((event_id, customer_id, _paths(clear), _paths(masked))
                         for event_id, customer_id, clear, masked in data["events"])
         return cls(
-            EventKind(data["kind"]), _in_millis_utc(datetime.fromisoformat(data["occurred_at"].replace("Z", "+00:00"))),
+            EventKind(data["kind"]), _in_millis_utc(parse_time(data["occurred_at"])),
             data["principal"], Outcome(data["outcome"]), entries, _sorted_unique(data.get("roles")), data.get("purpose"),
             data.get("operation_name"), data.get("document_hash"), data.get("request_id"), data.get("client_address"),
-            tuple(sorted(LoadedFile(f["name"], f["sha256"], int(f["rows"])) for f in data.get("files") or ())),
+            tuple(sorted(_files(data))),
             data.get("rows"),
         )
 
@@ -531,8 +529,13 @@ class SealedLink:
     version: int = RECORD_VERSION
 
     @property
+    def size(self) -> int:
+        """Events in the link."""
+        return len(self.record.entries)
+
+    @property
     def last_seq(self) -> int:
-        return self.seq + len(self.record.entries) - 1
+        return self.seq + self.size - 1
 
     def sealed_events(self) -> list[SealedEvent]:
         """The record's events in their places of the chain, as the sinks store them."""
@@ -613,8 +616,6 @@ class Checkpoint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Checkpoint":
-        def when(text: str) -> datetime:
-            return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
         return cls(data["writer_id"], int(data["first_seq"]), int(data["last_seq"]), data["merkle_root"],
-                   data["head_hash"], when(data["first_at"]), when(data["last_at"]), when(data["created_at"]))
+                   data["head_hash"], parse_time(data["first_at"]), parse_time(data["last_at"]),
+                   parse_time(data["created_at"]))

@@ -136,7 +136,7 @@ class SpoolBatch:
 
     @property
     def event_count(self) -> int:
-        return sum(len(link.record.entries) for link in self.links)
+        return sum(link.size for link in self.links)
 
     @property
     def events(self) -> list[SealedEvent]:
@@ -463,7 +463,7 @@ class AuditSpool:
         handoff = self._handoff
         for links in written.sealed:
             for link in links:
-                size = len(link.record.entries)
+                size = link.size
                 if self._handoff_events + size <= HANDOFF_MAX and link.seq not in handoff:
                     handoff[link.seq] = link
                     self._handoff_events += size
@@ -471,7 +471,7 @@ class AuditSpool:
     def _forget(self, seq: int) -> None:
         link = self._handoff.pop(seq, None)
         if link is not None:
-            self._handoff_events -= len(link.record.entries)
+            self._handoff_events -= link.size
 
     def _write_group(self, db: sqlite3.Connection, record_lists: list[list[AuditRecord]]) -> _Written:
         """Seal and insert a group's records inside the caller's transaction, one row each, and

@@ -261,24 +261,9 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
                 record = _Record(event)
                 record.events.append(event)
                 chain.known_end = max(chain.known_end, event.link_last or 0)
-            if event.link_first is not None and event.seq != event.link_first:
-                pass  # a record read from its middle (rows before it gone or not its own): no link to check here
-            elif event.seq == 1 and event.prev_hash != GENESIS:
-                findings.append(_finding(event, INSERTED, table,
-                                         "the first event of a chain must start from the genesis hash"))
-            elif previous is not None and previous.seq == event.seq - 1 and event.prev_hash != previous.hash:
-                if previous_intact and not _copies_vouch_for(copies, previous):
-                    # The predecessor's link hashes fine but is not what this event links to: it
-                    # was replaced with a recomputed hash. (When its copies agree with it, this
-                    # event's link is what changed, and its own copies say so.)
-                    findings.append(_finding(previous, ALTERED, table,
-                                             f"its hash was recomputed after a change: seq {event.seq} links to "
-                                             f"{event.prev_hash[:16]}..., the row's hash is {previous.hash[:16]}..."))
-            elif expired_prefix is not None and expired_prefix.last_seq == event.seq - 1 \
-                    and event.prev_hash != expired_prefix.head_hash:
-                findings.append(_finding(event, ALTERED, table, "it does not link to the checkpoint before it"))
-            if event.link_first is None or event.seq == event.link_first:
+            if event.link_first in (None, event.seq):  # a record read from its middle has no link to check
                 chain.link_starts.add(event.seq)
+                _check_link(event, previous, previous_intact, expired_prefix, copies, findings, table)
             if event.link_first is None:
                 previous_intact = intact
         if record is not None and event.seq == record.last_seq:
@@ -307,6 +292,26 @@ async def _verify_writer(sink: AuditSink, writer_id: str, copies: dict[tuple[str
     _check_checkpoints(writer_id, checkpoints, chain, report, ttl_s, now)
     covered = max((c.last_seq for c in checkpoints), default=0)
     report.unchecked_tail += sum(1 for seq in chain.hashes if seq > covered)
+
+
+def _check_link(event: SealedEvent, previous: SealedEvent | None, previous_intact: bool,
+                expired_prefix: Checkpoint | None, copies: dict[tuple[str, int], list[_CopyRef]],
+                findings: list[Finding], table: str) -> None:
+    """The link ``event`` starts: from the genesis hash, from the link before it, or from the
+    checkpoint ending an expired prefix."""
+    if event.seq == 1 and event.prev_hash != GENESIS:
+        findings.append(_finding(event, INSERTED, table, "the first event of a chain must start from the genesis hash"))
+    elif previous is not None and previous.seq == event.seq - 1 and event.prev_hash != previous.hash:
+        if previous_intact and not _copies_vouch_for(copies, previous):
+            # The predecessor's link hashes fine but is not what this event links to: it was
+            # replaced with a recomputed hash. (When its copies agree with it, this event's link
+            # is what changed, and its own copies say so.)
+            findings.append(_finding(previous, ALTERED, table,
+                                     f"its hash was recomputed after a change: seq {event.seq} links to "
+                                     f"{event.prev_hash[:16]}..., the row's hash is {previous.hash[:16]}..."))
+    elif expired_prefix is not None and expired_prefix.last_seq == event.seq - 1 \
+            and event.prev_hash != expired_prefix.head_hash:
+        findings.append(_finding(event, ALTERED, table, "it does not link to the checkpoint before it"))
 
 
 def _copies_vouch_for(copies: dict[tuple[str, int], list[_CopyRef]], event: SealedEvent) -> bool:

@@ -209,20 +209,25 @@ def test_the_canonical_bytes_are_the_version_1_definition_for_every_code_point()
         assert canonical_json(value) == _canonical_v1_reference(value), f"code points from U+{ord(every[start]):04X}"
 
 
+GOLDEN_READ = AuditEvent(
+    event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000001"), kind="read", occurred_at=AT,
+    principal='Zoë "zed" \\ Ørsted\u2028\x1f\x7f', outcome="partial", roles=("analyst", "admin"),
+    purpose="kyc\n\t", customer_id="P0000001", fields_clear=("name", "accounts.balance", "ünïcode.😀"),
+    fields_masked=("ssn",), operation_name=None, document_hash="ab" * 32, request_id="req-1",
+    client_address="10.0.0.7",
+)
+GOLDEN_LOAD = AuditEvent(
+    event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000002"), kind="load", occurred_at=AT, principal="os:ops",
+    outcome="complete", files=(LoadedFile("b.csv", "11" * 32, 5),), rows=5, purpose="load",
+)
+"""Events whose hashes are pinned: every character class a field can hold, and a load."""
+
+
 def test_events_sealed_by_earlier_versions_keep_their_hashes():
     """Golden hashes, computed by the standard-library version of the canonical form: a change
     to the bytes would make ``c360 audit verify`` report every stored event as tampered with."""
-    read = AuditEvent(
-        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000001"), kind="read", occurred_at=AT,
-        principal='Zoë "zed" \\ Ørsted\u2028\x1f\x7f', outcome="partial", roles=("analyst", "admin"),
-        purpose="kyc\n\t", customer_id="P0000001", fields_clear=("name", "accounts.balance", "ünïcode.😀"),
-        fields_masked=("ssn",), operation_name=None, document_hash="ab" * 32, request_id="req-1",
-        client_address="10.0.0.7",
-    )
-    load = AuditEvent(
-        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000002"), kind="load", occurred_at=AT, principal="os:ops",
-        outcome="complete", files=(LoadedFile("b.csv", "11" * 32, 5),), rows=5, purpose="load",
-    )
+    read = GOLDEN_READ
+    load = GOLDEN_LOAD
     assert seal(read, "writer-1", 7, "cd" * 32).hash == "007de601d3d8db8da3a062a465ed0ca9778936a26d1ec0584180cb1f4a32d617"
     assert seal(load, "writer-1", 8, "ef" * 32).hash == "0d853c0ae906630365ef78212ee8c1bc8d420a8e00de869fa606eacf1a09aedc"
 
@@ -230,19 +235,10 @@ def test_events_sealed_by_earlier_versions_keep_their_hashes():
 def test_records_keep_their_hashes():
     """Golden hashes of version 2 (one link per record), so that a change to its canonical
     bytes cannot pass unnoticed: every record already stored would stop verifying."""
-    read = AuditEvent(
-        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000001"), kind="read", occurred_at=AT,
-        principal='Zoë "zed" \\ Ørsted\u2028\x1f\x7f', outcome="partial", roles=("analyst", "admin"),
-        purpose="kyc\n\t", customer_id="P0000001", fields_clear=("name", "accounts.balance", "ünïcode.😀"),
-        fields_masked=("ssn",), operation_name=None, document_hash="ab" * 32, request_id="req-1",
-        client_address="10.0.0.7",
-    )
+    read = GOLDEN_READ
     second = dataclasses.replace(read, event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000003"), customer_id="P2",
                                  fields_masked=())
-    load = AuditEvent(
-        event_id=uuid.UUID("01974b2e-8a3b-7000-8000-000000000002"), kind="load", occurred_at=AT, principal="os:ops",
-        outcome="complete", files=(LoadedFile("b.csv", "11" * 32, 5),), rows=5, purpose="load",
-    )
+    load = GOLDEN_LOAD
     [response] = AuditRecord.grouped([read, second])
     [loaded] = AuditRecord.grouped([load])
     link, canonical = seal_record(response, "writer-1", 7, "cd" * 32)

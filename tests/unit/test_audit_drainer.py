@@ -78,7 +78,7 @@ async def test_responses_arriving_together_share_one_sink_write(tmp_path: Path):
 
     async def counted_write(links, checkpoints=()):
         if links:
-            writes.append(sum(len(link.record.entries) for link in links))
+            writes.append(sum(link.size for link in links))
         await real_write(links, checkpoints)
 
     sink.write = counted_write

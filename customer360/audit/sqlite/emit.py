@@ -17,6 +17,7 @@ import orjson
 from customer360.audit.events import (
     CANONICAL_VERSION,
     Checkpoint,
+    LoadedFile,
     SealedEvent,
     SealedLink,
     epoch_millis,
@@ -51,6 +52,10 @@ def _json(values: Sequence) -> str:
     return orjson.dumps(list(values)).decode()
 
 
+def _files_json(files: Sequence[LoadedFile]) -> str:
+    return _json([[f.name, f.sha256, f.rows] for f in files]) if files else "[]"
+
+
 def event_row(sealed: SealedEvent, shared: dict | None = None) -> tuple:
     """The row of one event. ``shared`` memoises what the events of one batch have in common
     (one response's events share their time, roles and, mostly, their field lists)."""
@@ -71,7 +76,7 @@ def event_row(sealed: SealedEvent, shared: dict | None = None) -> tuple:
         sealed.writer_id, sealed.seq, str(e.event_id), e.kind.value, occurred_ms, e.principal,
         roles, e.purpose, e.customer_id, fields_clear, fields_masked, e.operation_name,
         e.document_hash, e.request_id, e.client_address, e.outcome.value,
-        _json([[f.name, f.sha256, f.rows] for f in e.files]) if e.files else "[]", e.rows, sealed.prev_hash,
+        _files_json(e.files), e.rows, sealed.prev_hash,
         sealed.hash, sealed.link_first, sealed.link_last,
     )
 
@@ -82,14 +87,15 @@ def record_params(link: SealedLink) -> tuple:
     return (
         link.writer_id, link.seq, r.kind.value, epoch_millis(r.occurred_at), r.principal, _json(r.roles), r.purpose,
         r.operation_name, r.document_hash, r.request_id, r.client_address, r.outcome.value,
-        _json([[f.name, f.sha256, f.rows] for f in r.files]) if r.files else "[]", r.rows, link.prev_hash, link.hash,
+        _files_json(r.files), r.rows, link.prev_hash, link.hash,
         link.last_seq, orjson.dumps(r.entries).decode(),
     )
 
 
 def insert_links(links: Sequence[SealedLink]) -> tuple[CompiledQuery, CompiledQuery]:
     """The rows of every event of ``links``: version-2 links as :data:`RECORD_INSERT` (one
-    statement each), version-1 links (spooled by earlier versions) as rows of their one event."""
+    statement each), version-1 links (spooled by earlier versions) as :data:`EVENT_INSERT`
+    rows of their one event."""
     shared: dict = {}
     single = tuple(event_row(sealed, shared) for link in links if link.version == CANONICAL_VERSION
                    for sealed in link.sealed_events())

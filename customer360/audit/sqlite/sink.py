@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from customer360.audit.durable_file import open_durable
@@ -19,7 +19,6 @@ from customer360.audit.events import AuditEvent, Checkpoint, SealedEvent, Sealed
 from customer360.audit.paging import AuditPage, PageRequest, page_of
 from customer360.audit.protocol import AuditUnavailable, BrokenRow, EventCopy
 from customer360.audit.sqlite import decode, emit
-from customer360.audit.sqlite.multirow import MultiRowInsert
 from customer360.audit.sqlite.schema import ADDED_COLUMNS, SCHEMA
 from customer360.backend_calls import CompiledQuery, recorded_call
 
@@ -61,17 +60,14 @@ class SqliteAuditSink:
             record.rows = len(rows)
             return rows
 
-    def _insert(self, insert: MultiRowInsert, query: CompiledQuery, records: CompiledQuery | None = None) -> None:
-        """``query.params`` (rows) in one transaction, a few statements per batch; and
-        ``records``' statement once per parameter set (one record each), in the same transaction."""
-        with self._lock, recorded_call(self.backend, records or query) as record:
+    def _transaction(self, query: CompiledQuery, write: Callable[[sqlite3.Connection], object]) -> None:
+        """``write`` in one transaction, recorded as ``query`` with the rows it changed."""
+        with self._lock, recorded_call(self.backend, query) as record:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     before = self._db.total_changes
-                    for params in records.params if records is not None else ():
-                        self._db.execute(records.text, params)
-                    insert.run(self._db, query.params)
+                    write(self._db)
                     record.rows = self._db.total_changes - before
                     self._db.execute("COMMIT")
                 except BaseException:
@@ -88,9 +84,16 @@ class SqliteAuditSink:
     async def write(self, links: Sequence[SealedLink], checkpoints: Sequence[Checkpoint] = ()) -> None:
         if links:
             records, single = emit.insert_links(links)
-            await asyncio.to_thread(self._insert, emit.EVENT_INSERT, single, records)
+
+            def rows(db: sqlite3.Connection) -> None:
+                for params in records.params:
+                    db.execute(records.text, params)
+                emit.EVENT_INSERT.run(db, single.params)
+
+            await asyncio.to_thread(self._transaction, records if records.params else single, rows)
         if checkpoints:
-            await asyncio.to_thread(self._insert, emit.CHECKPOINT_INSERT, emit.insert_checkpoints(checkpoints))
+            query = emit.insert_checkpoints(checkpoints)
+            await asyncio.to_thread(self._transaction, query, lambda db: emit.CHECKPOINT_INSERT.run(db, query.params))
 
     # -------------------------------------------------------------- reading
 
