@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from customer360.graphstore.sqlite import SqliteStore
+from customer360.ingest.load import load_bank
 from customer360.ingest.seed_files import (
     ACCOUNTS_FILE,
     ADDRESSES_FILE,
@@ -46,3 +50,14 @@ def replaced(name: str, old: str, new: str) -> str:
     text = GOOD[name]
     assert old in text, old
     return text.replace(old, new, 1)
+
+
+@contextmanager
+def tiny_sqlite_store(folder: Path) -> Iterator[SqliteStore]:
+    """The tiny bank loaded into an embedded store in ``folder``, closed afterwards."""
+    store = SqliteStore(folder / "graph.db")
+    load_bank(TINY_BANK, store, progress=False)
+    try:
+        yield store
+    finally:
+        store.close()

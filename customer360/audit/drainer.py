@@ -175,6 +175,11 @@ class Drainer:
                 if self.sink_ok and backoff > self.backoff_initial_s:
                     log.info("audit sink %s is taking events again", self.sink.backend)
                 backoff = self.backoff_initial_s
+                if shipped < self.batch_size and self.linger_s and not self._stopping:
+                    # The spool was emptied: under steady load, draining again at once would
+                    # ship the few events of the responses that came meanwhile, each batch a
+                    # sink transaction and two spool statements; gathering first makes it one.
+                    await self._pause(self.linger_s, self._stop)
                 continue
             if self._stopping:
                 return

@@ -116,6 +116,12 @@ class Grants:
         are recorded the same way by the audit, whoever holds them."""
         return frozenset(name for name, access in self.fields.items() if access is Access.MASKED), self.default
 
+    @cached_property
+    def decisions(self) -> tuple[frozenset[str], frozenset[tuple[str, Access]], Access]:
+        """Every field's access, as a value: two grants with the same decisions show every
+        field the same way (clear, masked or refused), whoever holds them."""
+        return self.personal_data, frozenset(self.fields.items()), self.default
+
 
 DEFAULT_POLICY = "default_policy.toml"
 _ROLE_KEYS = {"description", "purposes", "explain", "cost_budget", "reads_audit_record", "fields", "purpose"}

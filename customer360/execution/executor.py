@@ -39,6 +39,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 
 from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
 from customer360.execution.paths import count_path
+from customer360.execution.planned_trees import planned_tree
 from customer360.execution.tree import EACH, LABELS, NotInTree, TreePlanner
 from customer360.field_collection import (
     FieldCollector,
@@ -133,7 +134,8 @@ class Execution:
         if not self.ctx.store.builds_response_trees or _BY_FIELD.get(self.document, id(self.operation)) is not None:
             return None
         try:
-            tree = TreePlanner(self.schema, self.collect, self.variables, self.ctx).plan(grouped)
+            tree = planned_tree(self.schema, self.collect, self.variables, self.ctx, self.document, self.operation,
+                                grouped)
         except NotInTree as reason:
             if reason.by_field:  # the document's own fields: not worth planning again
                 _BY_FIELD.put(self.document, str(reason), id(self.operation))

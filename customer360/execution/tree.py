@@ -295,13 +295,18 @@ LABELS: dict[str, VertexLabel] = {type_name: label for label, type_name in NODE_
 EACH = "each"
 """The key of :meth:`TreePlanner.subtrees`' one root value: a list, one object per parent."""
 
+LOOKUPS: dict[str, VertexLabel] = {
+    "customer": PERSON,
+    "account": ACCOUNT,
+    "transaction": TRANSACTION,
+    "address": ADDRESS,
+    "phone": PHONE,
+}
+"""The root fields that find one vertex by its ``id`` argument (a :class:`ByKey` each)."""
+
 TREE: dict[str, dict[str, Build]] = {
     "Query": {
-        "customer": by_key(PERSON),
-        "account": by_key(ACCOUNT),
-        "transaction": by_key(TRANSACTION),
-        "address": by_key(ADDRESS),
-        "phone": by_key(PHONE),
+        **{name: by_key(label) for name, label in LOOKUPS.items()},
         "customers": _customers,
     },
     "Person": {

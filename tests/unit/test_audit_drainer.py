@@ -48,6 +48,22 @@ async def all_events(sink: SqliteAuditSink) -> list:
     return page.events
 
 
+def _lingering(folder: Path, linger_s: float) -> tuple[AuditPipeline, list[int]]:
+    """A pipeline whose drainer lingers, and the events of each sink write that carries any."""
+    spool = AuditSpool(folder / "spool.db")
+    sink = SqliteAuditSink(folder / "audit.db")
+    writes: list[int] = []
+    real_write = sink.write
+
+    async def counted_write(links, checkpoints=()):
+        if links:
+            writes.append(sum(link.size for link in links))
+        await real_write(links, checkpoints)
+
+    sink.write = counted_write
+    return AuditPipeline(spool, sink, Drainer(spool, sink, linger_s=linger_s, idle_poll_s=5)), writes
+
+
 async def test_the_drainer_ships_every_event_once_and_empties_the_spool(pipeline: AuditPipeline):
     await pipeline.start()
     try:
@@ -71,18 +87,7 @@ async def test_responses_arriving_together_share_one_sink_write(tmp_path: Path):
     """With a linger, the drainer waits a moment after the first response's events arrive, so
     the next responses' events go out in the same sink write (one transaction, one fsync)
     instead of a write per response."""
-    spool = AuditSpool(tmp_path / "spool.db")
-    sink = SqliteAuditSink(tmp_path / "audit.db")
-    writes: list[int] = []
-    real_write = sink.write
-
-    async def counted_write(links, checkpoints=()):
-        if links:
-            writes.append(sum(link.size for link in links))
-        await real_write(links, checkpoints)
-
-    sink.write = counted_write
-    pipeline = AuditPipeline(spool, sink, Drainer(spool, sink, linger_s=0.5, idle_poll_s=5))
+    pipeline, writes = _lingering(tmp_path, linger_s=0.5)
     await pipeline.start()
     try:
         await asyncio.sleep(0.2)  # the drainer's first look at the (empty) spool is over: it is idle
@@ -94,6 +99,23 @@ async def test_responses_arriving_together_share_one_sink_write(tmp_path: Path):
     finally:
         await pipeline.aclose()
     assert writes == [15]
+
+
+async def test_under_a_steady_stream_the_drainer_gathers_between_writes(tmp_path: Path):
+    """Responses that keep coming (one every millisecond or so) are not shipped a few at a
+    time: after a write that emptied the spool, the drainer lingers again before the next one,
+    rather than draining at once what came during the write, and again, and again."""
+    pipeline, writes = _lingering(tmp_path, linger_s=0.2)
+    await pipeline.start()
+    try:
+        for i in range(400):
+            await pipeline.record_reads(AuditRecord.reads([(f"P{i}", ["name"], [])], principal="user", purpose="s"))
+            await asyncio.sleep(0.001)
+        await wait_until(lambda: pipeline.spool_depth == 0, "the spool is empty")
+    finally:
+        await pipeline.aclose()
+    assert sum(writes) == 400
+    assert min(writes[:-1]) >= 10, writes  # a write per linger, none for what one write let in
 
 
 async def test_a_sink_outage_keeps_events_spooled_until_it_is_back(pipeline: AuditPipeline):

@@ -56,6 +56,29 @@ async def test_concurrent_appends_form_one_gapless_chain(spool: AuditSpool):
     assert spool.depth == 60
 
 
+async def test_responses_finishing_a_few_turns_apart_share_one_commit(spool: AuditSpool, monkeypatch):
+    """Under load, responses reach the spool one event-loop turn after another, not at once:
+    the committer lets the loop turn before taking a group, so they share one transaction and
+    one fsync instead of paying one each."""
+    commits = []
+    write_group = AuditSpool._write_group
+
+    def counted(self, db, record_lists):
+        commits.append(len(record_lists))
+        return write_group(self, db, record_lists)
+
+    monkeypatch.setattr(AuditSpool, "_write_group", counted)
+
+    async def response(turns: int, i: int):
+        for _ in range(turns):  # the rest of building this response
+            await asyncio.sleep(0)
+        return await spool.append(a_read(i))
+
+    sealed = await asyncio.gather(*(response(i, i) for i in range(6)))
+    assert commits == [6]
+    assert_chain(sorted(sealed, key=lambda e: e.seq))
+
+
 async def test_the_events_of_one_response_are_committed_together_in_order(spool: AuditSpool):
     events = [a_read(i) for i in range(100)]
     first, many = await asyncio.gather(spool.append(a_read(999)), spool.append_many(events))

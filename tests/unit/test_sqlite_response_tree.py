@@ -21,25 +21,27 @@ from customer360.app import create_app
 from customer360.auth.masking import MASKS
 from customer360.config import Settings
 from customer360.execution.tree import MASKED
-from customer360.graphstore.plan import VertexLabel
+from customer360.graphstore.plan import PersonOrder, VertexLabel
 from customer360.graphstore.protocol import StoreUnavailable
 from customer360.graphstore.response_tree import (
     ByKey,
     Constant,
+    EachOf,
     Enumerated,
+    Persons,
+    Property,
     ResponseTree,
+    Rows,
 )
 from customer360.graphstore.sqlite import SqliteStore
-from customer360.ingest.load import load_bank
-from tests.tiny_bank import TINY_BANK
+from customer360.graphstore.sqlite import response_tree as sqlite_response_tree
+from tests.tiny_bank import tiny_sqlite_store
 
 
 @pytest.fixture
 def store(tmp_path: Path):
-    store = SqliteStore(tmp_path / "graph.db")
-    load_bank(TINY_BANK, store, progress=False)
-    yield store
-    store.close()
+    with tiny_sqlite_store(tmp_path) as store:
+        yield store
 
 
 def _spoil(store: SqliteStore, statement: str) -> None:
@@ -124,3 +126,29 @@ async def test_cursors_written_by_sqlite_are_the_services_own_for_any_name(store
     assert "errors" not in general
     assert any(edge["node"]["lastName"].startswith("Ö") for edge in general["data"]["customers"]["edges"])
     assert json.dumps(compiled) == json.dumps(general)
+
+
+async def test_a_kept_statement_answers_each_request_about_its_own_customers(store) -> None:
+    """Statements are kept per tree shape with the root's keys lifted out: the second
+    customer asked in the same shape must get the second customer's data, and a list of
+    keys its own objects, never the statement's first answer."""
+    sqlite_response_tree._statements.clear()
+    fields = (("id", Property("person_id")), ("last", Property("last_name")))
+    first = await store.response_tree(ResponseTree((("c", ByKey(VertexLabel.PERSON, "P1", fields)),)))
+    second = await store.response_tree(ResponseTree((("c", ByKey(VertexLabel.PERSON, "P2", fields)),)))
+    missing = await store.response_tree(ResponseTree((("c", ByKey(VertexLabel.PERSON, "NOPE", fields)),)))
+    assert first["c"]["id"] == "P1" and second["c"]["id"] == "P2" and missing == {"c": None}
+    many = [await store.response_tree(ResponseTree((("each", EachOf(VertexLabel.PERSON, keys, fields)),)))
+            for keys in (("P1", "P2"), ("P3", "P1", "P3"))]
+    assert [[row["id"] for row in answer["each"]] for answer in many] == [["P1", "P2"], ["P3", "P1", "P3"]]
+    assert len(sqlite_response_tree._statements) == 2  # one shape per root value kind, whatever the keys
+
+
+def test_statements_are_kept_for_a_bounded_number_of_shapes() -> None:
+    """Every document and page size is a shape of its own: the oldest makes room."""
+    sqlite_response_tree._statements.clear()
+    for first in range(sqlite_response_tree.STATEMENTS_KEPT + 50):
+        rows = Rows(Persons(PersonOrder.NAME, False), first, (("id", Property("person_id")),))
+        compiled = sqlite_response_tree.response_tree(ResponseTree((("c", rows),)))
+        assert first in compiled.query.params.values()
+    assert len(sqlite_response_tree._statements) == sqlite_response_tree.STATEMENTS_KEPT

@@ -14,10 +14,16 @@ arrive as a string. So lists aggregate ``json_object(...)`` of the subquery's pl
 Where the level path would fail (a stored enum value outside its table, a required link
 missing), the statement stops with an error (``json('')`` is malformed JSON, evaluated only
 on that branch); the executor then answers by levels and reports it as it always has.
+
+Writing the text costs more than SQLite takes to run it for a small query (one customer
+and their accounts), so statements are kept per tree shape: the root's lookup keys are the
+only values that change from one request of a document to the next (which customer), and
+they are lifted out of the tree before it is looked up, to be bound in their slots.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import orjson
@@ -68,10 +74,65 @@ STOP = "json('')"
 """An expression that stops the statement: malformed JSON, raised only where it is evaluated."""
 
 
+STATEMENTS_KEPT = 512
+"""How many tree shapes keep their statement (the oldest goes first): a service answers a
+few dozen documents, each in a shape or two per caller."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where a root lookup's key goes, in a tree kept as a shape."""
+
+    index: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Statement:
+    """A shape's text, its parameters, and the names its lookup slots are bound under."""
+
+    text: str
+    params: dict[str, Any]
+    slots: tuple[str, ...]
+
+
+_statements: dict[ResponseTree, _Statement] = {}
+
+
 def response_tree(step: ResponseTree) -> Compiled[CompiledQuery, dict[str, Any]]:
-    emitter = _Emitter()
-    text = f"SELECT {emitter.object(step.fields, None, None)} AS data"
-    return Compiled(CompiledQuery("response_tree", text, emitter.params), _decode)
+    shape, keys = _lifted(step)
+    try:
+        statement = _statements.get(shape)
+    except TypeError:  # a value no dict can hold (a cursor's sort values as a list): written anew
+        statement = _written(shape, len(keys))
+    if statement is None:
+        statement = _written(shape, len(keys))
+        if len(_statements) >= STATEMENTS_KEPT:
+            del _statements[next(iter(_statements))]
+        _statements[shape] = statement
+    params = dict(statement.params)
+    params.update(zip(statement.slots, keys))
+    return Compiled(CompiledQuery("response_tree", statement.text, params), _decode)
+
+
+def _lifted(step: ResponseTree) -> tuple[ResponseTree, list[str]]:
+    """The tree with its root lookups' keys replaced by slots, and the values those slots bind."""
+    bound: list[str] = []
+    fields: list[tuple[str, Value]] = []
+    for name, value in step.fields:
+        if isinstance(value, ByKey):
+            bound.append(value.key)
+            value = dataclasses.replace(value, key=_Slot(len(bound) - 1))
+        elif isinstance(value, EachOf):
+            bound.append(keys_param(value.keys))
+            value = dataclasses.replace(value, keys=_Slot(len(bound) - 1))
+        fields.append((name, value))
+    return ResponseTree(tuple(fields)), bound
+
+
+def _written(shape: ResponseTree, slots: int) -> _Statement:
+    emitter = _Emitter(slots)
+    text = f"SELECT {emitter.object(shape.fields, None, None)} AS data"
+    return _Statement(text, emitter.params, tuple(emitter.slots))
 
 
 def _decode(rows: list[Any]) -> dict[str, Any]:
@@ -81,13 +142,20 @@ def _decode(rows: list[Any]) -> dict[str, Any]:
 class _Emitter:
     """The statement's text, written depth first, and its bound parameters in step with it."""
 
-    def __init__(self) -> None:
+    def __init__(self, slots: int) -> None:
         self.params: dict[str, Any] = {}
+        self.slots: list[str] = [""] * slots
         self._aliases = 0
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
+        return f":{name}"
+
+    def slot(self, slot: _Slot) -> str:
+        """A root lookup's parameter: bound per request, left out of the kept parameters."""
+        name = f"s{slot.index}"
+        self.slots[slot.index] = name
         return f":{name}"
 
     def _alias(self) -> str:
@@ -156,14 +224,14 @@ class _Emitter:
         alias = self._alias()
         return (
             f"(SELECT {self.object(value.fields, alias, value.label)} FROM {VERTEX_TABLES[value.label]} AS {alias} "
-            f"WHERE {alias}.{value.label.key} = {self.bind(value.key)})"
+            f"WHERE {alias}.{value.label.key} = {self.slot(value.key)})"
         )
 
     def _each_of(self, value: EachOf) -> str:
         alias = self._alias()
         table, key = VERTEX_TABLES[value.label], value.label.key
         rows = (
-            f"SELECT {selected(value.label, 'v')} FROM json_each({self.bind(keys_param(value.keys))}) AS k "
+            f"SELECT {selected(value.label, 'v')} FROM json_each({self.slot(value.keys)}) AS k "
             f"JOIN {table} AS v ON v.{key} = k.value ORDER BY k.key"
         )
         return f"(SELECT json_group_array({self.object(value.fields, alias, value.label)}) FROM ({rows}) AS {alias})"
