@@ -30,6 +30,7 @@ from customer360.audit.events import (
     canonical_json,
     format_time,
     new_event_id,
+    new_event_id_texts,
     new_event_ids,
 )
 from customer360.audit.merkle import merkle_root
@@ -88,6 +89,17 @@ def test_a_batch_of_event_ids_keeps_the_order_made_even_past_4096_in_one_millise
     assert all(event_id.version == 7 for event_id in batch)
     assert len(set(batch)) == len(batch)
     assert [str(event_id) for event_id in batch] == sorted(str(event_id) for event_id in batch)
+
+
+def test_event_id_texts_are_canonical_uuid7s_in_the_order_made_past_4096_in_one_millisecond():
+    """The spelled ids a record stores: what ``uuid.UUID`` would write, RFC 9562 variant,
+    distinct, sorted as made, across a millisecond's 4,096 counters and from call to call."""
+    texts = new_event_id_texts(AT, 5000) + new_event_id_texts(AT, 1) + new_event_id_texts(AT, 300)
+    parsed = [uuid.UUID(text) for text in texts]
+    assert [str(event_id) for event_id in parsed] == texts
+    assert all(event_id.version == 7 and event_id.variant == uuid.RFC_4122 for event_id in parsed)
+    assert len(set(texts)) == len(texts) and texts == sorted(texts)
+    assert len({event_id.int & (1 << 62) - 1 for event_id in parsed}) == len(texts)  # the random bits differ
 
 
 def test_a_responses_events_list_each_customers_fields_sorted_once():

@@ -4,6 +4,7 @@ one call on the record either way (``graphstore/sqlite/store.py``)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from customer360.backend_calls import TOTALS, CompiledQuery, capture_calls
 from customer360.graphstore.compiled import Compiled
 from customer360.graphstore.sqlite import SqliteStore
-from customer360.graphstore.sqlite.store import INLINE_STEPS
+from customer360.graphstore.sqlite.store import INLINE_STEPS, READER_THREADS
 
 
 class ThreadReportingStore(SqliteStore):
@@ -91,3 +92,18 @@ async def test_a_text_that_ran_long_starts_in_the_thread_until_a_run_there_prove
     assert [count for [(count, _)] in runs] == [INLINE_STEPS, INLINE_STEPS, 10, 10]
     assert [thread == loop_thread for thread in threads] == [False, False, False, True]
     assert [call.moved for call in log.calls] == [True, True, True, False]
+
+
+async def test_long_reads_take_turns_on_one_thread_per_core(tmp_path: Path) -> None:
+    """Many long statements at once run on at most :data:`READER_THREADS` threads (one per
+    core): more would preempt the event loop's core. Each still gets its own rows."""
+    store = ThreadReportingStore(tmp_path / "g.db")
+    try:
+        answers = await asyncio.gather(*(store._answer(counting_to(INLINE_STEPS + n)) for n in range(4 * READER_THREADS)))
+        store.close()
+        [(_, after_close)] = await store._answer(counting_to(INLINE_STEPS))  # threads again after close
+    finally:
+        store.close()
+    assert [count for [(count, _)] in answers] == [INLINE_STEPS + n for n in range(4 * READER_THREADS)]
+    assert len({thread for [(_, thread)] in answers}) <= READER_THREADS
+    assert after_close != threading.get_ident()
