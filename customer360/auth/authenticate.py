@@ -8,6 +8,7 @@ request is refused with 401 before any GraphQL work, and the principal is on
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -39,7 +40,10 @@ class NoRole(NotAuthenticated):
     code = "FORBIDDEN"
 
 
+@functools.lru_cache(maxsize=1024)
 def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is this machine. Asked for every request of the local development
+    identity; parsing the address each time cost more than the rest of authentication."""
     if not host:
         return False
     if host == "localhost":

@@ -39,8 +39,8 @@ from graphql.execution.values import VariableValues, get_argument_values
 
 from customer360.execution.fields import FIELDS, NODE_TYPES, Leaf
 from customer360.execution.paths import count_path
-from customer360.execution.planned_trees import planned_tree
-from customer360.execution.tree import EACH, LABELS, NotInTree, TreePlanner
+from customer360.execution.planned_trees import planned_subtrees, planned_tree
+from customer360.execution.tree import EACH, LABELS, NotInTree
 from customer360.field_collection import (
     FieldCollector,
     Grouped,
@@ -185,7 +185,8 @@ class Execution:
         if label is None or not parents or not self.ctx.store.builds_response_trees:
             return frozenset()
         keys = tuple(getattr(parent, label.key) for parent in parents)
-        tree = TreePlanner(self.schema, self.collect, self.variables, self.ctx).subtrees(gtype, keys, grouped)
+        tree = planned_subtrees(self.schema, self.collect, self.variables, self.ctx, self.document, self.operation,
+                                gtype, keys, grouped)
         if tree is None:
             return frozenset()
         data = await self._built(tree)

@@ -24,6 +24,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     VariableNode,
@@ -39,6 +40,7 @@ from customer360.per_document import PerDocument
 from customer360.resolvers.context import RequestContext
 
 _TREES: PerDocument[ResponseTree] = PerDocument()
+_SUBTREES: PerDocument[tuple[ResponseTree | None]] = PerDocument()
 _LOOKUP_VARIABLES: PerDocument[dict[str, str]] = PerDocument()
 
 
@@ -47,7 +49,7 @@ def planned_tree(schema: GraphQLSchema, collect: Collect, variables: VariableVal
     """``TreePlanner(...).plan(grouped)``, planned once per key. Raises what planning raises
     (a plan that failed is never kept: the next request plans, and fails, again)."""
     lookups = _lookup_variables(document, operation)
-    key = _key(operation, variables.coerced, ctx, lookups)
+    key = _key(id(operation), variables.coerced, ctx, lookups)  # the operation node is held with the document
     kept = _TREES.get(document, key) if key is not None else None
     if kept is not None:
         return _looking_up(kept, lookups, variables.coerced)
@@ -57,18 +59,36 @@ def planned_tree(schema: GraphQLSchema, collect: Collect, variables: VariableVal
     return tree
 
 
-def _key(operation: OperationDefinitionNode, coerced: Mapping[str, Any], ctx: RequestContext,
+def planned_subtrees(schema: GraphQLSchema, collect: Collect, variables: VariableValues, ctx: RequestContext,
+                     document: DocumentNode, operation: OperationDefinitionNode, gtype: GraphQLObjectType,
+                     keys: tuple[str, ...], grouped: Grouped) -> ResponseTree | None:
+    """``TreePlanner(...).subtrees(gtype, keys, grouped)``, planned once per level and key: a
+    level's fields are the same for any parents, which only fill the tree's one list of keys
+    (the root lookups' variables cannot reach a level, so they stay out of the key here too)."""
+    fields = tuple((key, *map(id, nodes)) for key, nodes in grouped.items())  # nodes live with the document
+    key = _key((gtype.name, fields), variables.coerced, ctx, _lookup_variables(document, operation))
+    kept = _SUBTREES.get(document, key) if key is not None else None
+    if kept is not None:
+        [tree] = kept
+        return tree if tree is None else _each_of(tree, keys)
+    tree = TreePlanner(schema, collect, variables, ctx).subtrees(gtype, keys, grouped)
+    if key is not None:
+        _SUBTREES.put(document, (tree,), key)
+    return tree
+
+
+def _key(planned: Hashable, coerced: Mapping[str, Any], ctx: RequestContext,
          lookups: Mapping[str, str]) -> Hashable | None:
-    """Everything but the lookups' keys that the plan depends on; None when a variable's value
-    cannot be part of a key (it is not planned from the kept trees)."""
+    """Everything but the lookups' keys that a plan of ``planned`` (an operation, a level)
+    depends on; None when a variable's value cannot be part of a key (it is planned anew)."""
     lifted = set(lookups.values())
     if any(type(coerced.get(name)) is not str for name in lifted):
         return None  # a missing or null key: planned anew, and refused as planning refuses it
     access = ctx.access
     purpose_missing = access.purpose is None and not access.principal.purpose_exempt
     values = tuple(sorted((name, _frozen(value)) for name, value in coerced.items() if name not in lifted))
-    key = (id(operation), access.grants.decisions, purpose_missing, ctx.settings.max_page_size,
-           ctx.settings.default_page_size, values)  # the operation node is held with the document
+    key = (planned, access.grants.decisions, purpose_missing, ctx.settings.max_page_size,
+           ctx.settings.default_page_size, values)
     try:
         hash(key)
     except TypeError:
@@ -92,6 +112,12 @@ def _looking_up(tree: ResponseTree, lookups: Mapping[str, str], coerced: Mapping
         if key in lookups and isinstance(value, ByKey) else (key, value)
         for key, value in tree.fields
     ))
+
+
+def _each_of(tree: ResponseTree, keys: tuple[str, ...]) -> ResponseTree:
+    """A kept level's tree for this request's parents."""
+    [(name, each)] = tree.fields
+    return ResponseTree(((name, dataclasses.replace(each, keys=keys)),))
 
 
 def _lookup_variables(document: DocumentNode, operation: OperationDefinitionNode) -> dict[str, str]:

@@ -56,11 +56,12 @@ def _planned(monkeypatch) -> list[int]:
     return calls
 
 
-async def _both(clients, api_keys, role: str, purpose: str | None, customer: str) -> tuple[str, bool]:
-    """The compiled answer (checked against the general path's) and whether a tree answered it."""
+async def _both(clients, api_keys, role: str, purpose: str | None, customer: str,
+                query: str = QUERY) -> tuple[str, bool]:
+    """The compiled answer (checked against the general path's) and whether a whole tree answered it."""
     compiled, general = clients
     headers = {"X-API-Key": api_keys[1][role], **({"X-Purpose-Of-Access": purpose} if purpose else {})}
-    payload = {"query": QUERY, "variables": {"id": customer}}
+    payload = {"query": query, "variables": {"id": customer}}
     trees = PATHS["tree"]
     got = await compiled.post("/graphql", json=payload, headers=headers)
     by_tree = PATHS["tree"] == trees + 1
@@ -107,3 +108,26 @@ def test_only_variables_used_as_nothing_but_a_root_lookups_key_are_lifted(query,
     from graphql import parse
     document = parse(query)
     assert _lookup_variables_of(document, document.definitions[0]) == lifted
+
+
+async def test_a_level_kept_as_subtrees_serves_other_parents_and_only_its_own_caller(clients, api_keys,
+                                                                                    monkeypatch) -> None:
+    """A customer with computed fields goes level by level; the level's object fields are one
+    tree for all its parents, kept like a whole tree, for other customers (other parents)."""
+    planned: list[int] = []
+    subtrees = tree_module.TreePlanner.subtrees
+
+    def counted(self, gtype, keys, grouped):
+        planned.append(1)
+        return subtrees(self, gtype, keys, grouped)
+
+    monkeypatch.setattr(tree_module.TreePlanner, "subtrees", counted)
+    level_query = """query($id: ID!) { customer(id: $id) { id segment { tier }
+      addresses { street zipCode } accounts { id balance owner { name } } } }"""
+    answers = {}
+    for role, purpose in (("admin", "operations"), ("analyst", "analytics")):
+        for customer in ("P1", "P2", "P3"):
+            answers[role, customer] = await _both(clients, api_keys, role, purpose, customer, level_query)
+    assert len({text for text, _ in answers.values()}) == 6
+    assert '"P2"' in answers["admin", "P2"][0] and "**" in answers["analyst", "P2"][0]
+    assert len(planned) == 2  # once per caller: the other customers were the first one's level, keyed anew
