@@ -72,8 +72,7 @@ HANDOFF_MAX = 50_000
 #: Turns of the event loop the committer lets pass before it takes a group. The responses
 #: being built meanwhile reach their append and commit with this group: one transaction, one
 #: thread hop and one fsync for all of them instead of one each. Under load that is most of
-#: the spool's cost on the loop (one customer, 8 clients, one worker: 2,734 -> 3,401 req/s);
-#: with nothing else to run, a turn is a few microseconds.
+#: the spool's cost on the loop; with nothing else to run, a turn is a few microseconds.
 GATHER_TURNS = 8
 
 SCHEMA = """

@@ -52,11 +52,10 @@ INLINE_STEPS = 20_000
 #: The progress handler's period, in VM steps: the budget is counted in these ticks.
 STEP_TICK = 1_000
 #: Worker threads for the statements that outrun the loop's budget, at most: one per core.
-#: Those statements are CPU-bound, so more threads only take turns on the same cores and
-#: preempt the event loop, which every request needs (the nested query at 8 clients, one
-#: worker, on 2 cores: 126 req/s with Python's default six threads, 144 with two). A statement
-#: waits its turn instead; a cancelled request's statement is dropped from the queue or
-#: interrupted.
+#: Those statements are CPU-bound, so more threads (Python's default is six on two cores)
+#: only take turns on the same cores and preempt the event loop, which every request needs.
+#: A statement waits its turn instead; a cancelled request's statement is dropped from the
+#: queue or interrupted.
 READER_THREADS = os.cpu_count() or 2
 #: Statement texts remembered as long (:class:`_LongStatements`); the oldest is forgotten first.
 LONG_STATEMENTS = 256
