@@ -11,10 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql import parse
 
 from customer360.app import create_app
 from customer360.config import Settings
 from customer360.execution import tree as tree_module
+from customer360.execution.executor import TREE
 from customer360.execution.paths import PATHS
 from customer360.execution.planned_trees import _lookup_variables_of
 from tests.tiny_bank import tiny_sqlite_store
@@ -43,16 +45,16 @@ async def clients(store, api_keys):
         yield compiled, general
 
 
-def _planned(monkeypatch) -> list[int]:
-    """Counts the trees actually planned."""
+def _planned(monkeypatch, method: str = "plan") -> list[int]:
+    """Counts the trees (``plan``) or levels (``subtrees``) actually planned."""
     calls: list[int] = []
-    plan = tree_module.TreePlanner.plan
+    planning = getattr(tree_module.TreePlanner, method)
 
-    def counted(self, grouped):
+    def counted(self, *args):
         calls.append(1)
-        return plan(self, grouped)
+        return planning(self, *args)
 
-    monkeypatch.setattr(tree_module.TreePlanner, "plan", counted)
+    monkeypatch.setattr(tree_module.TreePlanner, method, counted)
     return calls
 
 
@@ -62,9 +64,9 @@ async def _both(clients, api_keys, role: str, purpose: str | None, customer: str
     compiled, general = clients
     headers = {"X-API-Key": api_keys[1][role], **({"X-Purpose-Of-Access": purpose} if purpose else {})}
     payload = {"query": query, "variables": {"id": customer}}
-    trees = PATHS["tree"]
+    trees = PATHS[TREE]
     got = await compiled.post("/graphql", json=payload, headers=headers)
-    by_tree = PATHS["tree"] == trees + 1
+    by_tree = PATHS[TREE] == trees + 1
     expected = await general.post("/graphql", json=payload, headers=headers)
     assert (got.status_code, got.text) == (expected.status_code, expected.text)
     return got.text, by_tree
@@ -105,7 +107,6 @@ async def test_a_tree_kept_for_one_caller_never_answers_another(clients, api_key
     ('{ customer(id: "P1") { id } }', {}),
 ])
 def test_only_variables_used_as_nothing_but_a_root_lookups_key_are_lifted(query, lifted) -> None:
-    from graphql import parse
     document = parse(query)
     assert _lookup_variables_of(document, document.definitions[0]) == lifted
 
@@ -114,14 +115,7 @@ async def test_a_level_kept_as_subtrees_serves_other_parents_and_only_its_own_ca
                                                                                     monkeypatch) -> None:
     """A customer with computed fields goes level by level; the level's object fields are one
     tree for all its parents, kept like a whole tree, for other customers (other parents)."""
-    planned: list[int] = []
-    subtrees = tree_module.TreePlanner.subtrees
-
-    def counted(self, gtype, keys, grouped):
-        planned.append(1)
-        return subtrees(self, gtype, keys, grouped)
-
-    monkeypatch.setattr(tree_module.TreePlanner, "subtrees", counted)
+    planned = _planned(monkeypatch, "subtrees")
     level_query = """query($id: ID!) { customer(id: $id) { id segment { tier }
       addresses { street zipCode } accounts { id balance owner { name } } } }"""
     answers = {}
